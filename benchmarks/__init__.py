@@ -1,0 +1,1 @@
+"""gigatwin benchmarks. Run all with ``make bench`` or one with ``python -m benchmarks NAME``."""

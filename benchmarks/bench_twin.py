@@ -1,0 +1,103 @@
+"""Throughput of the process chain: one vectorised call vs a per-sample Python loop.
+
+Both run the same step models on the NMC622 pouch example: the vectorised chain on 100,000
+and 1,000,000 samples in one call, with 1 and 2 worker threads (threads fill the random
+draws; results are identical), and the baseline calls the chain once per sample (200
+samples, rate extrapolated), measured in the same run. Also times a Sobol analysis of
+capacity. The machine's load average is printed before and after: the figures are wall
+times on a machine shared with other jobs (best of several repeats), plus the CPU time of
+the 1-worker call.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+RECIPE = Path(__file__).resolve().parents[1] / "examples" / "recipes" / "nmc622_graphite_pouch.yaml"
+VECTOR_SAMPLES = 100_000
+LARGE_SAMPLES = 1_000_000
+LOOP_SAMPLES = 200
+TARGET = 1_000_000  # cells/s, issue 3
+
+
+def _best_of(repeats: int, func) -> tuple[float, float]:
+    """Best wall time and the CPU time of that repeat [s]."""
+    best = (float("inf"), float("inf"))
+    for _ in range(repeats):
+        cpu, start = time.process_time(), time.perf_counter()
+        func()
+        wall = time.perf_counter() - start
+        best = min(best, (wall, time.process_time() - cpu))
+    return best
+
+
+def _load() -> str:
+    one, five, fifteen = os.getloadavg()
+    return f"{one:.2f} / {five:.2f} / {fifteen:.2f} (1 / 5 / 15 min, {os.cpu_count()} cores)"
+
+
+def main() -> dict:
+    from gigatwin.twin import load_recipe, simulate
+    from gigatwin.twin.chain import run
+    from gigatwin.twin.sampling import SettingDraws
+    from gigatwin.twin.sensitivity import sobol_indices
+
+    console = Console()
+    load_before = _load()
+    console.print(f"load average before: {load_before}")
+    recipe = load_recipe(RECIPE)
+    simulate(recipe, 1000, seed=0)  # warm-up (imports, material tables, drying table)
+    timings = {}
+    for samples, repeats in ((VECTOR_SAMPLES, 7), (LARGE_SAMPLES, 2)):
+        for workers in (1, 2):
+            timings[samples, workers] = _best_of(repeats, lambda n=samples, w=workers: simulate(
+                recipe, n, seed=1, nominal_run=False, workers=w))
+    rng = np.random.default_rng(2)
+
+    def loop():
+        for _ in range(LOOP_SAMPLES):
+            run(recipe, SettingDraws(recipe, rng, 1))
+
+    looped, _ = _best_of(1, loop)
+    sobol, _ = _best_of(1, lambda: sobol_indices(recipe, "capacity", base_samples=512))
+    load_after = _load()
+    rate = {key: key[0] / wall for key, (wall, _cpu) in timings.items()}
+    figures = {
+        "vectorised_cells_per_s": rate[VECTOR_SAMPLES, 1],
+        "vectorised_2_threads_cells_per_s": rate[VECTOR_SAMPLES, 2],
+        "vectorised_1m_cells_per_s": rate[LARGE_SAMPLES, 1],
+        "vectorised_1m_2_threads_cells_per_s": rate[LARGE_SAMPLES, 2],
+        "cells_per_cpu_second": VECTOR_SAMPLES / timings[VECTOR_SAMPLES, 1][1],
+        "loop_cells_per_s": LOOP_SAMPLES / looped,
+        "speed_up": max(rate.values()) / (LOOP_SAMPLES / looped),
+        "seconds_100k": timings[VECTOR_SAMPLES, 1][0],
+        "sobol_capacity_seconds": sobol,
+        "load_before": load_before, "load_after": load_after,
+    }
+    table = Table(title="gigatwin twin: chain throughput (NMC622 pouch recipe, all 10 steps)")
+    table.add_column("measurement")
+    table.add_column("value", justify="right")
+    for (samples, workers), (wall, cpu) in timings.items():
+        table.add_row(f"vectorised chain, {samples:,} samples in one call, {workers} worker(s)",
+                      f"{rate[samples, workers]:,.0f} cells/s ({wall:.3f} s, CPU {cpu:.3f} s)")
+    table.add_row("1 worker, per CPU second (100,000 samples)",
+                  f"{figures['cells_per_cpu_second']:,.0f} cells/s")
+    table.add_row(f"per-sample Python loop ({LOOP_SAMPLES} samples)",
+                  f"{figures['loop_cells_per_s']:,.0f} cells/s")
+    table.add_row("speed-up vectorised (best) / loop", f"{figures['speed_up']:,.0f} x")
+    table.add_row(f"target of issue 3: {TARGET:,} cells/s",
+                  "reached" if max(rate.values()) >= TARGET else "not reached")
+    table.add_row("Sobol of capacity, N = 512 (all toleranced settings)", f"{sobol:.2f} s")
+    console.print(table)
+    console.print(f"load average after: {load_after}")
+    return figures
+
+
+if __name__ == "__main__":
+    main()

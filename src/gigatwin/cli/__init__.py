@@ -1,0 +1,1 @@
+"""Command-line interface (Typer + Rich). An adapter: it imports the domain, never the reverse."""

@@ -1,0 +1,169 @@
+"""``gigatwin plant`` (cost, energy, throughput by step; scenarios) and ``gigatwin linesim``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gigatwin.cli._common import console, fail, write_json
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plant")(plant)
+    app.command("linesim")(linesim)
+
+
+def plant(
+    plant_file: Annotated[Path, typer.Argument(help="plant YAML (see examples/plants/)")],
+    scenario: Annotated[list[str] | None, typer.Option(
+        "--scenario", "-s", help="innovation scenario to compare (repeatable; 'all')")] = None,
+    json_path: Annotated[Path | None, typer.Option("--json", help="write JSON ('-': stdout)")] = None,
+    plot: Annotated[Path | None, typer.Option("--plot", help="directory for PNG plots")] = None,
+) -> None:
+    """Cost, energy and throughput of a cell plant by step, and innovation scenarios."""
+    from gigatwin.factory import PlantError, load_plant, plots, report
+    from gigatwin.factory.scenarios import compare, load_scenarios
+    try:
+        library = load_scenarios()
+        scenario = scenario or []
+        names = sorted(library) if "all" in scenario else list(scenario)
+        comp = compare(load_plant(plant_file), names, library)
+    except PlantError as exc:
+        raise fail(str(exc)) from exc
+    _print_steps(comp.baseline)
+    if names:
+        _print_scenarios(comp)
+    if plot is not None:
+        stem = plant_file.stem
+        paths = [plots.breakdown(comp.baseline, plot / f"factory_{stem}_breakdown.png")]
+        if names:
+            paths.append(plots.scenario_comparison(comp, plot / f"factory_{stem}_scenarios.png"))
+        for p in paths:
+            console.print(f"[dim]plot {p}[/dim]")
+    write_json(report.comparison_dict(comp, library) if names else report.result_dict(comp.baseline),
+               json_path)
+
+
+def _print_steps(result) -> None:
+    from gigatwin.factory.model import KWH
+    from gigatwin.units import from_si
+    t = Table(title=f"{result.plant.name}", show_lines=False)
+    for col in ("step", "machines", "capital M$", "cost M$/yr", "cost %", "$/kWh",
+                "kWh/cell", "energy %", "cells/h", "util %", "lot time h"):
+        t.add_column(col, justify="left" if col == "step" else "right")
+    out = result.annual_energy_output
+    for s in result.steps:
+        service = s.kind == "service"
+        t.add_row(s.name, "-" if service else str(s.machines), f"{s.capital / 1e6:.1f}",
+                  f"{s.cost_per_year / 1e6:.2f}", f"{100 * s.cost_share:.1f}",
+                  f"{s.cost_per_year / out * KWH:.2f}", f"{from_si(s.energy_per_cell, 'kWh'):.3f}",
+                  f"{100 * s.energy_share:.1f}", "-" if service else f"{from_si(s.capacity, '1/h'):.0f}",
+                  "-" if service else f"{100 * s.utilisation:.0f}",
+                  "-" if service else f"{from_si(s.lot_time, 'h'):.2f}")
+    console.print(t)
+    console.print(
+        f"output {from_si(out / (365.25 * 86400), 'GWh/yr'):.2f} GWh/yr ({result.annual_cells:,.0f} cells)"
+        f" | cost {result.cost_per_energy * KWH:.2f} USD/kWh (conversion "
+        f"{result.conversion_cost / out * KWH:.2f}) | {result.cost_per_cell:.2f} USD/cell"
+        f" | energy {result.energy_per_energy:.1f} kWh/kWh | capital {result.capital / 1e6:.0f} M$"
+        f" | lead time {from_si(result.lead_time, 'h'):.0f} h | bottleneck [bold]{result.bottleneck}[/bold]")
+
+
+def _print_scenarios(comp) -> None:
+    from gigatwin.factory.model import KWH
+    from gigatwin.units import from_si
+    base = comp.baseline
+    t = Table(title="Scenarios against the baseline")
+    for col in ("scenario", "USD/kWh", "d USD/kWh", "kWh/kWh", "d kWh/kWh", "d capital M$", "d lead time h"):
+        t.add_column(col, justify="left" if col == "scenario" else "right")
+    for name, r in comp.scenarios.items():
+        t.add_row(name, f"{r.cost_per_energy * KWH:.2f}",
+                  f"{(r.cost_per_energy - base.cost_per_energy) * KWH:+.2f}",
+                  f"{r.energy_per_energy:.1f}", f"{r.energy_per_energy - base.energy_per_energy:+.1f}",
+                  f"{(r.capital - base.capital) / 1e6:+.1f}",
+                  f"{from_si(r.lead_time - base.lead_time, 'h'):+.1f}")
+    console.print(t)
+
+
+def linesim(
+    plant_file: Annotated[Path, typer.Argument(help="plant YAML")],
+    days: Annotated[float, typer.Option("--days", help="operating days to simulate after warm-up")],
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    warmup_days: Annotated[float | None, typer.Option(
+        "--warmup-days", help="default: the static lead time, rounded up to days")] = None,
+    no_failures: Annotated[bool, typer.Option("--no-failures", help="switch failures off")] = False,
+    json_path: Annotated[Path | None, typer.Option("--json", help="write results as JSON")] = None,
+) -> None:
+    """Discrete-event simulation of the line (SimPy): throughput, OEE, WIP, lead times."""
+    import math
+
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from gigatwin.factory import PlantError, evaluate_plant, load_plant
+    from gigatwin.factory.des import line_from_result, simulate_line, static_line_capacity
+    try:
+        result = evaluate_plant(load_plant(plant_file))
+    except PlantError as exc:
+        raise fail(str(exc)) from exc
+    cal = result.plant.calendar
+    day = cal.shifts_per_day * cal.hours_per_shift * 3600.0
+    warmup = (warmup_days * day if warmup_days is not None
+              else math.ceil(result.lead_time / day) * day)
+    stations = line_from_result(result)
+    with Progress(TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>3.0f}%"),
+                  TimeRemainingColumn(), console=console, transient=True) as bar:
+        task = bar.add_task("sim", total=warmup + days * day)
+        sim = simulate_line(stations, days * day, warmup=warmup, seed=seed,
+                            failures=not no_failures, chunk=day,
+                            progress=lambda done, total: bar.update(task, completed=done))
+    static = static_line_capacity(stations, failures=not no_failures)
+    _print_sim(sim, static, cal)
+    write_json(_sim_dict(result, sim, static, days, warmup, seed, cal), json_path)
+
+
+def _print_sim(sim, static, cal) -> None:
+    from gigatwin.units import from_si
+    t = Table(title="Line simulation by station")
+    for col in ("station", "units", "util %", "avail %", "perf %", "quality %", "OEE %",
+                "failures", "WIP before (cells)"):
+        t.add_column(col, justify="left" if col == "station" else "right")
+    for s in sim.stations:
+        t.add_row(s.name, str(s.machines), f"{100 * s.utilisation:.1f}", f"{100 * s.availability:.1f}",
+                  f"{100 * s.performance:.1f}", f"{100 * s.quality:.1f}", f"{100 * s.oee:.1f}",
+                  str(s.failures), f"{s.mean_wip_before:,.0f}")
+    console.print(t)
+    q = sim.lead_time_quantiles
+    console.print(
+        f"throughput {from_si(sim.throughput, '1/h'):,.0f} cells/h (static capacity "
+        f"{from_si(static, '1/h'):,.0f}) | good cells {sim.good_cells:,.0f} | bottleneck "
+        f"[bold]{sim.bottleneck}[/bold] | WIP {sim.wip_cells:,.0f} cells in buffers | lead time "
+        f"p5/p50/p95 {from_si(q['p5'], 'h'):.0f}/{from_si(q['p50'], 'h'):.0f}/"
+        f"{from_si(q['p95'], 'h'):.0f} h | {sim.events:,} events in {sim.wall_seconds:.1f} s "
+        f"({sim.events_per_second:,.0f}/s)")
+
+
+def _sim_dict(result, sim, static, days, warmup, seed, cal) -> dict:
+    from gigatwin.factory.report import cells_per_hour, q
+    hours = q
+    return {
+        "plant": result.plant.name, "days": days, "seed": seed,
+        "warmup": hours(warmup, "h"),
+        "throughput": cells_per_hour(sim.throughput),
+        "static_capacity": cells_per_hour(static),
+        "good_cells": q(sim.good_cells, "1", si=False),
+        "annualised_output": q(sim.throughput * cal.operating_seconds, "1/yr", si=False),
+        "bottleneck": sim.bottleneck,
+        "wip_cells": q(sim.wip_cells, "1", si=False),
+        "lead_time": {k: hours(v, "h") for k, v in sim.lead_time_quantiles.items()}
+        | {"mean": hours(sim.lead_time_mean, "h")},
+        "events": sim.events, "wall_seconds": sim.wall_seconds,
+        "stations": [{"name": s.name, "machines": s.machines, "utilisation": s.utilisation,
+                      "availability": s.availability, "performance": s.performance,
+                      "quality": s.quality, "oee": s.oee, "failures": s.failures,
+                      "lots": s.lots, "good_cells": s.good_cells,
+                      "mean_wip_before": q(s.mean_wip_before, "1", si=False)}
+                     for s in sim.stations],
+    }

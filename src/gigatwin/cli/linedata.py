@@ -1,0 +1,157 @@
+"""Line data commands: ``ingest mqtt|opcua|file``, ``trace``, ``track``, ``export cell``."""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gigatwin.cli._common import console, err_console, fail, write_json
+
+STORE_HELP = "Store URL: duckdb:///path/file.duckdb or postgresql://user@host:port/db"
+
+ingest_app = typer.Typer(help="Ingest line data, validated with the spec, into a store.",
+                         no_args_is_help=True)
+export_app = typer.Typer(help="Export records from a store.", no_args_is_help=True)
+
+
+def _open(url: str):
+    from gigatwin.store import open_store
+
+    try:
+        return open_store(url)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+
+
+def _print_counts(counts: dict) -> None:
+    table = Table("received", "stored", "duplicates", "quarantined")
+    table.add_row(*(str(counts[k]) for k in ("received", "stored", "duplicates", "quarantined")))
+    console.print(table)
+
+
+@ingest_app.command("file")
+def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet of records or genealogy")],
+                    store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
+                    json_out: Annotated[Path | None, typer.Option("--json", help="write the counts as JSON")] = None):
+    """Import a CSV/Parquet file of records (key, value, unit, ts, ...) or genealogy edges."""
+    from gigatwin.ingest.files import ingest_file
+
+    with _open(store) as db:
+        try:
+            counts = ingest_file(db, path).as_dict()
+        except ValueError as exc:
+            raise fail(str(exc)) from exc
+    _print_counts(counts)
+    write_json(counts, json_out)
+
+
+@ingest_app.command("mqtt")
+def ingest_mqtt_cmd(store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
+                    broker: Annotated[str, typer.Option("--broker", help="HOST:PORT")] = "127.0.0.1:1883",
+                    topic: Annotated[str, typer.Option("--topic", help="topic filter")] = "gigatwin/#",
+                    client_id: Annotated[str, typer.Option("--client-id", help="fixed id of the persistent session")] = "gigatwin-ingest",
+                    batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 2000,
+                    idle_exit: Annotated[float | None, typer.Option("--idle-exit", help="stop after this many seconds without messages")] = None):
+    """Subscribe (QoS 1, persistent session) and ingest until Ctrl-C / SIGTERM."""
+    from gigatwin.ingest.mqtt import MqttIngestor, parse_broker
+
+    host, port = parse_broker(broker)
+    with _open(store) as db:
+        ingestor = MqttIngestor(db, host, port, topic=topic, client_id=client_id, batch_size=batch_size)
+        signal.signal(signal.SIGTERM, lambda *_: ingestor.stop())
+        ingestor.on_subscribed = lambda: print(f"subscribed to {topic}", flush=True)
+        err_console.print(f"ingesting {topic} from {host}:{port} into {store} (Ctrl-C to stop)")
+        with contextlib.suppress(KeyboardInterrupt):
+            ingestor.run(idle_exit=idle_exit)
+        _print_counts(ingestor.counts.as_dict())
+
+
+@ingest_app.command("opcua")
+def ingest_opcua_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="opc.tcp://host:port/path")],
+                     mapping: Annotated[Path, typer.Option("--mapping", exists=True, help="YAML mapping node id -> spec key")],
+                     store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
+                     duration: Annotated[float | None, typer.Option("--duration", help="stop after seconds")] = None):
+    """Subscribe to the mapped nodes of an OPC UA server and ingest their data changes."""
+    import asyncio
+
+    from gigatwin.ingest.opcua import OpcUaIngestor, load_mapping
+
+    with _open(store) as db:
+        ingestor = OpcUaIngestor(db, endpoint, load_mapping(mapping))
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(ingestor.run(duration=duration))
+        _print_counts(ingestor.counts.as_dict())
+
+
+def _reached_table(title: str, reached) -> Table:
+    table = Table("generation", "kind", "object", "metres", title=title)
+    for r in reached:
+        ranges = ", ".join(f"{lo:g}-{hi:g}" for lo, hi in r.as_dict()["ranges_m"])
+        table.add_row(str(r.generation), r.kind, r.object_id, ranges)
+    return table
+
+
+def trace_cmd(cell_id: Annotated[str, typer.Argument(help="object to trace (usually a cell)")],
+              store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
+              json_out: Annotated[Path | None, typer.Option("--json", help="write the result as JSON")] = None):
+    """Every upstream object and lot of a cell, with the roll positions its electrodes came from."""
+    from gigatwin.trace import trace
+
+    with _open(store) as db:
+        try:
+            reached = trace(db, cell_id)
+        except KeyError as exc:
+            raise fail(str(exc.args[0])) from exc
+    console.print(_reached_table(f"trace {cell_id}", reached))
+    write_json([r.as_dict() for r in reached], json_out)
+
+
+def track_cmd(object_id: Annotated[str, typer.Argument(help="lot, batch, roll, coil, ...")],
+              store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
+              from_m: Annotated[float | None, typer.Option("--from", help="start position on it, in metres")] = None,
+              to_m: Annotated[float | None, typer.Option("--to", help="end position on it, in metres")] = None,
+              json_out: Annotated[Path | None, typer.Option("--json", help="write the result as JSON")] = None):
+    """Every downstream object of a lot, batch, roll or roll segment (--from/--to metres)."""
+    from gigatwin.trace import track
+
+    with _open(store) as db:
+        try:
+            reached = track(db, object_id, from_m, to_m)
+        except KeyError as exc:
+            raise fail(str(exc.args[0])) from exc
+        except ValueError as exc:
+            raise fail(str(exc)) from exc
+    cells = sum(r.kind == "cell" for r in reached)
+    console.print(_reached_table(f"track {object_id}", reached))
+    console.print(f"{len(reached) - 1} downstream objects, {cells} cells")
+    write_json([r.as_dict() for r in reached], json_out)
+
+
+@export_app.command("cell")
+def export_cell_cmd(cell_id: Annotated[str, typer.Argument()],
+                    store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
+                    fmt: Annotated[str, typer.Option("--format", help="jsonld")] = "jsonld",
+                    out: Annotated[Path, typer.Option("--out", help="file, or - for stdout")] = Path("-")):
+    """A cell's record (design, genealogy, measurements) as JSON-LD with the spec's IRIs."""
+    from gigatwin.trace.jsonld import cell_record
+
+    if fmt != "jsonld":
+        raise fail(f"--format {fmt!r} is not supported; use jsonld")
+    with _open(store) as db:
+        try:
+            document = cell_record(db, cell_id)
+        except KeyError as exc:
+            raise fail(str(exc.args[0])) from exc
+    write_json(document, out)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(ingest_app, name="ingest")
+    app.command("trace")(trace_cmd)
+    app.command("track")(track_cmd)
+    app.add_typer(export_app, name="export")

@@ -1,0 +1,147 @@
+"""``gigatwin simulate`` and ``gigatwin sensitivity``: run the process chain on a recipe."""
+# ruff: noqa: B008  (typer declares arguments and options as default values)
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import typer
+
+from gigatwin.cli._common import console, fail, write_json
+
+KEY_CELL = ("capacity", "energy", "gravimetric_energy_density", "volumetric_energy_density",
+            "np_ratio", "dcir", "mass", "volume")
+
+
+def register(app: typer.Typer) -> None:
+    app.command("simulate")(simulate)
+    app.command("sensitivity")(sensitivity)
+
+
+def _load(recipe_path: Path):
+    from gigatwin.twin import RecipeError, load_recipe
+
+    try:
+        return load_recipe(recipe_path)
+    except RecipeError as exc:
+        raise fail(str(exc)) from exc
+
+
+def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
+             samples: int = typer.Option(10_000, "--samples", "-n", help="Monte Carlo samples"),
+             seed: int = typer.Option(0, "--seed", help="Seed of the numpy Generator"),
+             json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON (- for stdout)"),
+             plot: Path | None = typer.Option(None, "--plot", help="Directory for PNG plots"),
+             workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
+                                         help="Threads (the result does not depend on it)")) -> None:
+    """Simulate a recipe through the whole chain; print a per-step table with units."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+    from rich.table import Table
+
+    from gigatwin.twin import simulate as run_chain
+
+    if samples < 1:
+        raise fail(f"--samples = {samples} [1] is outside the allowed range [1, inf)")
+    loaded = _load(recipe)
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        progress.add_task(f"simulating {samples:,} cells of {loaded.name}", total=None)
+        try:
+            result = run_chain(loaded, samples=samples, seed=seed, workers=workers)
+        except (ValueError, KeyError) as exc:
+            raise fail(str(exc)) from exc
+    data = result.to_dict()
+    table = Table(title=f"{loaded.name}: {samples:,} samples, seed {seed}")
+    for col in ("step", "output", "nominal", "mean", "std", "p05", "p95", "unit"):
+        table.add_column(col, justify="left" if col in ("step", "output", "unit") else "right",
+                         no_wrap=col in ("output", "unit"))
+    for step, outputs in [*data["steps"].items(), ("cell", data["cell"])]:
+        for i, (name, q) in enumerate(outputs.items()):
+            table.add_row(step if i == 0 else "", name, _g(q.get("nominal")), _g(q["mean"]),
+                          _g(q["std"]), _g(q["p05"]), _g(q["p95"]), q["unit"],
+                          end_section=i == len(outputs) - 1)
+    console.print(table)
+    yields = Table(title="Yield against the recipe's spec limits")
+    yields.add_column("step")
+    yields.add_column("yield", justify="right")
+    for step, value in data["yield"].items():
+        yields.add_row(step, f"{100 * value:.3f} %")
+    console.print(yields)
+    console.print(f"[dim]{len(data['citations'])} cited models: "
+                  + ", ".join(c["key"] for c in data["citations"]) + "[/dim]")
+    write_json(data, json_path)
+    if plot is not None:
+        _plots(result, plot)
+
+
+def _g(value) -> str:
+    return "" if value is None else f"{value:.5g}"
+
+
+def _plots(result, directory: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from gigatwin.twin.results import display_unit
+    from gigatwin.units import from_si
+
+    directory.mkdir(parents=True, exist_ok=True)
+    names = [n for n in KEY_CELL if n in result.outputs["cell"]]
+    fig, axes = plt.subplots(2, 4, figsize=(14, 6))
+    for ax, name in zip(axes.flat, names, strict=False):
+        unit = display_unit(name)
+        ax.hist(from_si(result.outputs["cell"][name], unit), bins=60, color="tab:blue")
+        ax.set_title(name.replace("_", " "), fontsize=9)
+        ax.set_xlabel(unit)
+    fig.suptitle(f"{result.recipe}: {result.samples:,} samples")
+    fig.tight_layout()
+    fig.savefig(directory / "distributions.png", dpi=110)
+    plt.close(fig)
+    fig, ax = plt.subplots(figsize=(8, 4))
+    steps = list(result.step_yield)
+    ax.bar(steps + ["overall"], [100 * result.step_yield[s] for s in steps]
+           + [100 * result.overall_yield], color="tab:green")
+    ax.set_ylabel("yield [%]")
+    ax.set_ylim(min(90.0, 100 * result.overall_yield - 1), 100.5)
+    ax.tick_params(axis="x", rotation=45)
+    fig.tight_layout()
+    fig.savefig(directory / "yield_by_step.png", dpi=110)
+    plt.close(fig)
+    console.print(f"[dim]wrote {directory / 'distributions.png'} and {directory / 'yield_by_step.png'}[/dim]")
+
+
+def sensitivity(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
+                output: str = typer.Option("capacity", "--output", "-o",
+                                           help="capacity, energy_density, yield, ..."),
+                samples: int = typer.Option(512, "--samples", "-n",
+                                            help="Saltelli base samples N (evaluations N (D + 2))"),
+                parameter: list[str] | None = typer.Option(None, "--parameter", "-p",
+                                                           help="Setting path (repeatable); default all with a tolerance"),
+                plot: Path | None = typer.Option(None, "--plot", help="PNG file for the bar chart"),
+                json_path: Path | None = typer.Option(None, "--json", help="Write indices as JSON")) -> None:
+    """Sobol first- and total-order indices of an output w.r.t. machine settings."""
+    from rich.table import Table
+
+    from gigatwin.twin.sensitivity import plot_indices, sobol_indices
+
+    loaded = _load(recipe)
+    with console.status(f"Sobol analysis of {output} ({loaded.name})"):
+        try:
+            result = sobol_indices(loaded, output, parameter or None, base_samples=samples)
+        except (ValueError, KeyError) as exc:
+            raise fail(str(exc)) from exc
+    table = Table(title=f"Sobol indices of {output} ({result.evaluations:,} chain evaluations)")
+    for col in ("setting", "S1", "S1 conf", "ST", "ST conf"):
+        table.add_column(col, justify="left" if col == "setting" else "right")
+    for name, s1, c1, st, ct in result.rows():
+        table.add_row(name, f"{s1:.3f}", f"{c1:.3f}", f"{st:.3f}", f"{ct:.3f}")
+    console.print(table)
+    if plot is not None:
+        plot_indices(result, plot)
+        console.print(f"[dim]wrote {plot}[/dim]")
+    write_json({"output": output, "evaluations": result.evaluations,
+                "indices": [dict(zip(("setting", "S1", "S1_conf", "ST", "ST_conf"), r, strict=True))
+                            for r in result.rows()]}, json_path)

@@ -1,0 +1,283 @@
+"""The static plant model: machines, capital, cost, energy and throughput per step.
+
+:func:`evaluate_plant` runs the steps in line order and returns a :class:`PlantResult`.
+It is the orchestrator (tier 3 in STYLE.md); the equations live in ``throughput``,
+``cost`` and ``energy``. SI inside, money in USD.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gigatwin.factory import batpac, cost, energy
+from gigatwin.factory import throughput as tp
+from gigatwin.factory.plant import Plant, PlantError, Step, quantity, resolve_lots
+
+KWH = 3.6e6  # [J] only used to express J per kWh of cells as a ratio (J/J is dimensionless)
+
+
+@dataclass
+class StepResult:
+    name: str
+    kind: str
+    required_rate: float  # [cells/s] into the step
+    machine_equivalents: float  # [1]
+    machines: int  # [1] installed
+    capacity: float  # [cells/s] into the step, effective
+    utilisation: float  # [1]
+    lot_cells: float
+    lot_time: float  # [s]
+    capital: float  # [USD]
+    depreciation: float  # [USD/yr]
+    labour: float  # [USD/yr]
+    floor_space: float  # [USD/yr]
+    overhead: float  # [USD/yr]
+    energy_cost: float  # [USD/yr]
+    area: float  # [m^2]
+    operators_per_shift: float
+    electric_energy: float  # [J/yr]
+    thermal_energy: float  # [J/yr]
+    cost_share: float = 0.0
+    energy_share: float = 0.0
+    energy_per_cell: float = 0.0  # [J]
+    cost_per_cell: float = 0.0  # [USD]
+
+    @property
+    def cost_per_year(self) -> float:
+        return self.depreciation + self.labour + self.floor_space + self.overhead + self.energy_cost
+
+    @property
+    def energy(self) -> float:
+        return self.electric_energy + self.thermal_energy
+
+
+@dataclass
+class PlantResult:
+    plant: Plant
+    steps: list[StepResult]
+    materials_cost: float  # [USD/yr]
+    bottleneck: str
+    lead_time: float  # [s] sum of lot times along the line (static minimum)
+    line_capacity: float  # [good cells/s]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def annual_cells(self) -> float:
+        return self.plant.annual_cells
+
+    @property
+    def annual_energy_output(self) -> float:
+        """Nominal energy of the cells made per year [J/yr]."""
+        return self.plant.annual_energy
+
+    @property
+    def conversion_cost(self) -> float:
+        return float(sum(s.cost_per_year for s in self.steps))
+
+    @property
+    def total_cost(self) -> float:
+        return self.conversion_cost + self.materials_cost
+
+    @property
+    def cost_per_cell(self) -> float:
+        return self.total_cost / self.annual_cells
+
+    @property
+    def cost_per_energy(self) -> float:
+        """[USD/J] of cell energy."""
+        return self.total_cost / self.annual_energy_output
+
+    @property
+    def energy_total(self) -> float:
+        return float(sum(s.energy for s in self.steps))
+
+    @property
+    def energy_per_energy(self) -> float:
+        """Plant energy per nominal cell energy [J/J = kWh/kWh]."""
+        return self.energy_total / self.annual_energy_output
+
+    @property
+    def capital(self) -> float:
+        return float(sum(s.capital for s in self.steps))
+
+    @property
+    def floor_area(self) -> float:
+        return float(sum(s.area for s in self.steps))
+
+    def step(self, name: str) -> StepResult:
+        for s in self.steps:
+            if s.name == name:
+                return s
+        raise KeyError(name)
+
+
+def evaluate_plant(plant: Plant) -> PlantResult:
+    """Size every step for the plant's output and compute its cost, energy and throughput."""
+    resolve_lots(plant)
+    flow = [s for s in plant.steps if s.kind != "service"]
+    if not flow:
+        raise PlantError(f"{plant.path}: the plant has no production steps")
+    cum = dict(zip([s.name for s in flow], tp.cumulative_yield([s.yield_fraction for s in flow]),
+                   strict=True))
+    first_yield = float(cum[flow[0].name])
+    results = []
+    for step in plant.steps:
+        rate_in = plant.output_rate / cum[step.name] if step.name in cum else plant.output_rate
+        results.append(_evaluate_step(step, plant, rate_in, first_yield))
+    _shares(results, plant.annual_cells)
+    flows = [r for r in results if r.kind != "service"]
+    bottleneck = max(flows, key=lambda r: r.utilisation)
+    line_capacity = min(r.capacity * cum[r.name] for r in flows)
+    materials = plant.economics.materials_usd_per_cell * plant.annual_cells / first_yield
+    return PlantResult(plant=plant, steps=results, materials_cost=materials,
+                       bottleneck=bottleneck.name, lead_time=float(sum(s.lot_time for s in flow)),
+                       line_capacity=float(line_capacity))
+
+
+def _evaluate_step(step: Step, plant: Plant, rate_in: float, first_yield: float) -> StepResult:
+    cal, eco = plant.calendar, plant.economics
+    if step.kind == "service":
+        m = (plant.annual_energy / (step.reference_output * 365.25 * 86400.0)
+             if step.reference_output else 1.0)
+        machines, capacity, utilisation, busy = (step.units or 1), np.inf, 0.0, cal.operating_seconds
+    else:
+        m = float(tp.machine_equivalents(rate_in, step.unit_rate, step.availability,
+                                         step.setup_fraction))
+        machines = step.units or int(tp.installed_units(m))
+        capacity = float(tp.step_capacity(machines, step.unit_rate, step.availability,
+                                          step.setup_fraction))
+        utilisation = rate_in / capacity
+        busy = rate_in * cal.operating_seconds / step.unit_rate  # unit-seconds of processing
+    cells_per_year = (rate_in if step.kind != "service" else plant.output_rate / first_yield
+                      ) * cal.operating_seconds
+    capital, operators, area = _sizes(step, plant, m, cells_per_year)
+    dep = float(cost.depreciation(capital, eco.equipment_depreciation_rate))
+    labour = float(cost.labour_cost(operators, cal.shifts_per_day, cal.hours_per_shift,
+                                    cal.days_per_year, eco.labour_rate_usd_per_hour))
+    floor = float(cost.floor_space_cost(area, eco.building_cost_usd_per_m2,
+                                        eco.building_depreciation_rate))
+    overhead = float(cost.variable_overhead(labour, dep, eco.overhead_on_labour,
+                                            eco.overhead_on_depreciation))
+    cells_in = rate_in * cal.operating_seconds
+    electric, thermal = _step_energy(step, plant, busy, cells_in, first_yield)
+    energy_cost = (electric * eco.electricity_usd_per_kwh + thermal * eco.heat_usd_per_kwh) / KWH
+    return StepResult(name=step.name, kind=step.kind, required_rate=rate_in,
+                      machine_equivalents=m, machines=machines, capacity=capacity,
+                      utilisation=utilisation, lot_cells=step.lot_cells, lot_time=step.lot_time,
+                      capital=capital, depreciation=dep, labour=labour, floor_space=floor,
+                      overhead=overhead, energy_cost=energy_cost, area=area,
+                      operators_per_shift=operators, electric_energy=electric,
+                      thermal_energy=thermal)
+
+
+def _sizes(step: Step, plant: Plant, m: float, cells_per_year: float) -> tuple[float, float, float]:
+    """Capital [USD], operators per shift and area [m^2]: BatPaC's per-process rate law when
+    the step lists ``batpac`` processes, else the per-unit values scaled with machines."""
+    if not step.raw.get("batpac"):
+        return (float(cost.scaled_quantity(step.unit_capital_usd, m, step.capital_exponent)),
+                float(cost.scaled_quantity(step.operators_per_unit, m, step.labour_exponent)),
+                float(cost.scaled_quantity(step.footprint, m, step.area_exponent)))
+    here = f"{plant.path}: step {step.name!r}"
+    spec = step.raw["batpac"]
+    needs_active = any(p.endswith("material_preparation") for p in spec.get("processes", []))
+    fractions = batpac.active_fractions(plant.raw, str(plant.path)) if needs_active else (1.0, 1.0)
+    rates = batpac.plant_rates(plant.cell, cells_per_year, plant.annual_energy, fractions)
+    capital, hours, area = batpac.step_inputs(spec, plant.cell, rates, here)
+    cal = plant.calendar
+    operators = hours / (cal.shifts_per_day * cal.hours_per_shift * cal.days_per_year)
+    return capital, operators, area
+
+
+def _step_energy(step: Step, plant: Plant, busy: float, cells_in: float,
+                 first_yield: float) -> tuple[float, float]:
+    """Electric and thermal energy of a step per year [J/yr]."""
+    here = f"{plant.path}: step {step.name!r}"
+    electric = step.electric_power * busy + step.electric_energy_per_cell * cells_in
+    thermal = step.thermal_power * busy + step.thermal_energy_per_cell * cells_in
+    if step.dryer:
+        heat, fan = _dryer(step, plant, here)
+        if step.dryer.get("heating", "thermal") == "electric":
+            electric += heat * busy
+        else:
+            thermal += heat * busy
+        electric += fan * busy
+    if step.nmp_recovery:
+        nmp_rate = plant.cell.nmp_mass() * plant.output_rate / first_yield
+        e, t = _nmp_recovery(step.nmp_recovery, nmp_rate, here)
+        electric += e * plant.calendar.operating_seconds
+        thermal += t * plant.calendar.operating_seconds
+    if step.dry_room:
+        e, t, seconds = _dry_room(step.dry_room, plant, here)
+        electric += e * seconds
+        if step.dry_room.get("regeneration", "thermal") == "electric":
+            electric += t * seconds
+        else:
+            thermal += t * seconds
+    return float(electric), float(thermal)
+
+
+def _q(d: dict, key: str, unit: str, here: str, default=None) -> float:
+    if key not in d:
+        if default is None:
+            raise PlantError(f"{here}: {key!r} is required")
+        return quantity(default, unit, f"{here}.{key}") if isinstance(default, str) else default
+    return quantity(d[key], unit, f"{here}.{key}")
+
+
+def _dryer(step: Step, plant: Plant, here: str) -> tuple[float, float]:
+    d, h = step.dryer, f"{here}.dryer"
+    electrodes = ("cathode", "anode") if step.electrode == "both" else (step.electrode,)
+    masses = [plant.cell.solvent_mass(e) for e in electrodes]
+    heats = [energy.LATENT_HEAT.get(getattr(plant.cell, f"{e}_solvent"), energy.LATENT_HEAT["water"])
+             for e in electrodes]
+    solvent = sum(masses) * step.unit_rate  # [kg/s] evaporated while the unit runs
+    latent = (sum(m * q for m, q in zip(masses, heats, strict=True)) / sum(masses)
+              if sum(masses) > 0 else 0.0)  # mass-weighted latent heat [J/kg]
+    heat, fan = energy.dryer_power(
+        _q(d, "air_flow", "m^3/s", h), _q(d, "air_temperature", "K", h),
+        _q(d, "ambient_temperature", "K", h, "20 degC"), solvent, latent,
+        heat_recovery=float(d.get("heat_recovery", 0.0)),
+        heater_efficiency=float(d.get("heater_efficiency", 1.0)),
+        fan_pressure=_q(d, "fan_pressure", "Pa", h, "2000 Pa"))
+    return float(heat), float(fan)
+
+
+def _nmp_recovery(d: dict, nmp_rate: float, here: str) -> tuple[float, float]:
+    h = f"{here}.nmp_recovery"
+    e, t = energy.nmp_recovery_power(
+        nmp_rate, _q(d, "max_concentration", "kg/m^3", h),
+        _q(d, "inlet_temperature", "K", h, "120 degC"),
+        _q(d, "condenser_temperature", "K", h, "10 degC"),
+        cooling_cop=float(d.get("cooling_cop", 3.0)),
+        distillation_heat=_q(d, "distillation_heat", "J/kg", h, "1 MJ/kg"),
+        recovered_fraction=float(d.get("recovered_fraction", 0.75)),
+        fan_pressure=_q(d, "fan_pressure", "Pa", h, "3000 Pa"))
+    return float(e), float(t)
+
+
+def _dry_room(d: dict, plant: Plant, here: str) -> tuple[float, float, float]:
+    h = f"{here}.dry_room"
+    e, t = energy.dry_room_power(
+        _q(d, "volume", "m^3", h), _q(d, "air_changes", "1/h", h),
+        float(d.get("makeup_fraction", 0.1)), _q(d, "room_dew_point", "K", h, "-40 degC"),
+        _q(d, "outdoor_dew_point", "K", h, "10 degC"),
+        _q(d, "outdoor_temperature", "K", h, "20 degC"),
+        _q(d, "room_temperature", "K", h, "20 degC"),
+        internal_moisture=_q(d, "internal_moisture", "kg/s", h, "0 kg/h"),
+        regeneration_heat=_q(d, "regeneration_heat", "J/kg", h, "4.5 MJ/kg"),
+        cooling_cop=float(d.get("cooling_cop", 3.0)),
+        fan_pressure=_q(d, "fan_pressure", "Pa", h, "1500 Pa"))
+    seconds = _q(d, "hours_per_year", "s", h, plant.calendar.operating_seconds)
+    return float(e), float(t), seconds
+
+
+def _shares(results: list[StepResult], annual_cells: float) -> None:
+    costs = np.array([r.cost_per_year for r in results])
+    energies = np.array([r.energy for r in results])
+    for r, c, e in zip(results, costs, energies, strict=True):
+        r.cost_share = float(c / costs.sum()) if costs.sum() > 0 else 0.0
+        r.energy_share = float(e / energies.sum()) if energies.sum() > 0 else 0.0
+        r.energy_per_cell = float(e / annual_cells)
+        r.cost_per_cell = float(c / annual_cells)

@@ -1,0 +1,98 @@
+"""Machine-readable results: every non-share quantity as {"value", "unit"} at the edges.
+
+SI inside; converted here with gigatwin.units (kWh, kWh/kWh, USD/kWh, cells/h, h).
+"""
+
+from __future__ import annotations
+
+from gigatwin.factory.model import KWH, PlantResult, StepResult
+from gigatwin.factory.scenarios import Comparison, Scenario
+from gigatwin.units import from_si
+
+
+def q(value: float, unit: str, si: bool = True) -> dict:
+    """A quantity object; ``si`` converts ``value`` from SI to ``unit`` first."""
+    return {"value": float(from_si(value, unit)) if si else float(value), "unit": unit}
+
+
+def cells_per_hour(rate: float) -> dict:
+    """A rate in cells/s as {"value", "unit": "cells/h"} (pint has no 'cell' unit)."""
+    return {"value": float(from_si(rate, "1/h")), "unit": "cells/h"}
+
+
+def step_dict(s: StepResult, result: PlantResult) -> dict:
+    energy_out = result.annual_energy_output
+    return {
+        "name": s.name,
+        "kind": s.kind,
+        "cost_per_year": q(s.cost_per_year, "USD/yr", si=False),
+        "cost_share": s.cost_share,
+        "cost_per_kwh": q(s.cost_per_year / energy_out * KWH, "USD/kWh", si=False),
+        "capital": q(s.capital, "USD", si=False),
+        "depreciation": q(s.depreciation, "USD/yr", si=False),
+        "labour": q(s.labour, "USD/yr", si=False),
+        "floor_space": q(s.floor_space, "USD/yr", si=False),
+        "area": q(s.area, "m^2"),
+        "operators_per_shift": q(s.operators_per_shift, "1"),
+        "energy_per_cell": q(s.energy_per_cell, "kWh"),
+        "electric_energy_per_cell": q(s.electric_energy / result.annual_cells, "kWh"),
+        "thermal_energy_per_cell": q(s.thermal_energy / result.annual_cells, "kWh"),
+        "energy_per_kwh": q(s.energy / energy_out, "kWh/kWh", si=False),
+        "energy_share": s.energy_share,
+        "machines": q(s.machines, "1"),
+        "machine_equivalents": q(s.machine_equivalents, "1"),
+        "throughput": cells_per_hour(s.capacity if s.kind != "service" else 0.0),
+        "required_rate": cells_per_hour(s.required_rate),
+        "utilisation": s.utilisation,
+        "process_time": q(s.lot_time if s.kind != "service" else 0.0, "h"),
+        "lot_cells": s.lot_cells,
+    }
+
+
+def result_dict(result: PlantResult) -> dict:
+    out = result.annual_energy_output
+    return {
+        "plant": result.plant.name,
+        "annual_output": q(out / (365.25 * 86400.0), "GWh/yr"),
+        "cells_per_year": {"value": float(result.annual_cells), "unit": "cells/yr"},
+        "cost_per_kwh": q(result.cost_per_energy * KWH, "USD/kWh", si=False),
+        "conversion_cost_per_kwh": q(result.conversion_cost / out * KWH, "USD/kWh", si=False),
+        "cost_per_cell": q(result.cost_per_cell, "USD", si=False),
+        "materials_cost": q(result.materials_cost, "USD/yr", si=False),
+        "energy_per_kwh": q(result.energy_per_energy, "kWh/kWh", si=False),
+        "energy_per_cell": q(result.energy_total / result.annual_cells, "kWh"),
+        "capital": q(result.capital, "USD", si=False),
+        "floor_area": q(result.floor_area, "m^2"),
+        "lead_time": q(result.lead_time, "h"),
+        "line_capacity": cells_per_hour(result.line_capacity),
+        "bottleneck": result.bottleneck,
+        "steps": [step_dict(s, result) for s in result.steps],
+        "assumptions": result.plant.assumptions,
+    }
+
+
+def comparison_dict(comp: Comparison, library: dict[str, Scenario]) -> dict:
+    data = result_dict(comp.baseline)
+    base = comp.baseline
+    data["scenarios"] = []
+    for name, res in comp.scenarios.items():
+        entry = result_dict(res)
+        sc = library[name]
+        entry.update(name=name, title=sc.title, source=sc.source, changes=list(sc.changes))
+        entry["delta"] = {
+            "cost_per_kwh": q((res.cost_per_energy - base.cost_per_energy) * KWH, "USD/kWh", si=False),
+            "energy_per_kwh": q(res.energy_per_energy - base.energy_per_energy, "kWh/kWh", si=False),
+            "lead_time": q(res.lead_time - base.lead_time, "h"),
+            "capital": q(res.capital - base.capital, "USD", si=False),
+            "cost_per_kwh_by_step": _step_deltas(base, res),
+        }
+        data["scenarios"].append(entry)
+    return data
+
+
+def _step_deltas(base: PlantResult, res: PlantResult) -> dict:
+    def per_kwh(r: PlantResult) -> dict:
+        return {s.name: s.cost_per_year / r.annual_energy_output * KWH for s in r.steps}
+    b, s = per_kwh(base), per_kwh(res)
+    return {name: {"value": s.get(name, 0.0) - b.get(name, 0.0), "unit": "USD/kWh"}
+            for name in dict.fromkeys([*b, *s])}

@@ -1,0 +1,233 @@
+"""The line data store: one interface over DuckDB and PostgreSQL.
+
+>>> store = open_store("duckdb://:memory:")
+>>> store.add_objects([{"object_id": "R1", "kind": "roll", "length_m": 2000.0}])
+1
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime
+
+import pyarrow as pa
+
+from gigatwin.store import tables
+from gigatwin.store.backends import connect
+from gigatwin.store.migrations import migrate
+
+_OBJECT_COLUMNS = ", ".join(n for n in tables.OBJECTS.names)
+
+
+class Store:
+    """Assets, objects and genealogy, signals, measurements, recipes, events, quarantine."""
+
+    def __init__(self, backend):
+        self.backend = backend
+        self.dialect = backend.dialect
+
+    # -- plumbing ---------------------------------------------------------------------
+    def close(self) -> None:
+        self.backend.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def transaction(self):
+        return self.backend.transaction()
+
+    def query(self, sql: str, params=()) -> list[tuple]:
+        return self.backend.query(sql, params)
+
+    def schema_version(self) -> int:
+        return self.backend.query("SELECT max(version) FROM schema_migrations")[0][0] or 0
+
+    def _insert_staged(self, sql: str, name: str, data: pa.Table) -> int:
+        self.backend.stage(name, data)
+        try:
+            return self.backend.rowcount(self.backend.execute(sql))
+        finally:
+            self.backend.unstage()
+
+    # -- assets -----------------------------------------------------------------------
+    def add_assets(self, rows: Iterable[Mapping]) -> int:
+        """Add ISA-95 assets (``asset_id``, ``parent_id``, ``level``, ``name``); known ones are kept."""
+        count = 0
+        for row in rows:
+            level = row["level"]
+            if level not in tables.ASSET_LEVELS:
+                raise ValueError(f"asset {row['asset_id']!r}: level {level!r} is not one of "
+                                 f"{', '.join(tables.ASSET_LEVELS)} (ISA-95)")
+            cur = self.backend.execute(
+                "INSERT INTO assets VALUES (?, ?, ?, ?) ON CONFLICT (asset_id) DO NOTHING",
+                (row["asset_id"], row.get("parent_id"), level, row.get("name")))
+            count += self.backend.rowcount(cur)
+        self.backend.commit()
+        return count
+
+    # -- material lots, intermediate products, genealogy --------------------------------
+    def add_objects(self, rows: Iterable[Mapping] | pa.Table) -> int:
+        """Add lots and intermediate products; an ``object_id`` already stored is kept as is."""
+        data = tables.table(rows, tables.OBJECTS)
+        sql = (f"INSERT INTO objects ({_OBJECT_COLUMNS}) SELECT {_OBJECT_COLUMNS} FROM staged_objects "
+               "ON CONFLICT (object_id) DO NOTHING")
+        with self.transaction():
+            return self._insert_staged(sql, "staged_objects", data)
+
+    def add_edges(self, rows: Iterable[Mapping] | pa.Table) -> int:
+        """Add genealogy edges parent -> child (by object id); an identical edge is kept once.
+
+        Raises ``ValueError`` naming the ids when an edge refers to an unknown object.
+        """
+        data = tables.table(rows, tables.EDGES)
+        with self.transaction():
+            self.backend.stage("staged_edges", data)
+            try:
+                missing = self.backend.query(
+                    "SELECT DISTINCT s.id FROM (SELECT parent_id AS id FROM staged_edges UNION ALL "
+                    "SELECT child_id FROM staged_edges) s LEFT JOIN objects o ON o.object_id = s.id "
+                    "WHERE o.object_id IS NULL LIMIT 10")
+                if missing:
+                    raise ValueError("genealogy edges refer to unknown object(s): "
+                                     + ", ".join(str(m[0]) for m in missing))
+                cur = self.backend.execute(_INSERT_EDGES)
+                return self.backend.rowcount(cur)
+            finally:
+                self.backend.unstage()
+
+    def object(self, object_id: str) -> dict | None:
+        rows = self.backend.query(f"SELECT {_OBJECT_COLUMNS}, object_pk FROM objects WHERE object_id = ?",
+                                  (object_id,))
+        if not rows:
+            return None
+        return dict(zip([*tables.OBJECTS.names, "object_pk"], rows[0], strict=True))
+
+    # -- signals and measurements ---------------------------------------------------------
+    def write_samples(self, signals: pa.Table | Iterable[Mapping] | None,
+                      measurements: pa.Table | Iterable[Mapping] | None) -> int:
+        """Insert validated SI samples; a ``record_id`` already stored is skipped. Returns
+        how many rows were new. Call inside :meth:`transaction` to commit with other writes."""
+        stored = 0
+        for data, target, schema in ((signals, "signals", tables.SIGNALS),
+                                     (measurements, "measurements", tables.MEASUREMENTS)):
+            if data is None:
+                continue
+            data = tables.table(data, schema)
+            if data.num_rows == 0:
+                continue
+            columns = ", ".join(schema.names)
+            sql = (f"INSERT INTO {target} ({columns}) SELECT {columns} FROM staged_{target} "
+                   "ON CONFLICT (record_id) DO NOTHING")
+            stored += self._insert_staged(sql, f"staged_{target}", data)
+        return stored
+
+    def quarantine(self, rows: Iterable[Mapping] | pa.Table) -> int:
+        """Keep rejected input with its source and reason; an identical one is kept once."""
+        data = tables.table(rows, tables.QUARANTINE)
+        if data.num_rows == 0:
+            return 0
+        columns = ", ".join(tables.QUARANTINE.names)
+        sql = (f"INSERT INTO quarantine ({columns}) SELECT {columns} FROM staged_quarantine "
+               "ON CONFLICT (quarantine_id) DO NOTHING")
+        return self._insert_staged(sql, "staged_quarantine", data)
+
+    def bump_counters(self, source: str, *, received: int, stored: int, duplicates: int,
+                      quarantined: int) -> None:
+        self.backend.execute(
+            "INSERT INTO ingest_counters VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (source) DO UPDATE SET "
+            "received = ingest_counters.received + EXCLUDED.received, "
+            "stored = ingest_counters.stored + EXCLUDED.stored, "
+            "duplicates = ingest_counters.duplicates + EXCLUDED.duplicates, "
+            "quarantined = ingest_counters.quarantined + EXCLUDED.quarantined, "
+            "updated_ts = EXCLUDED.updated_ts",
+            (source, received, stored, duplicates, quarantined, datetime.now(UTC)))
+
+    def counters(self) -> dict[str, dict[str, int]]:
+        rows = self.backend.query(
+            "SELECT source, received, stored, duplicates, quarantined FROM ingest_counters ORDER BY source")
+        return {r[0]: {"received": r[1], "stored": r[2], "duplicates": r[3], "quarantined": r[4]}
+                for r in rows}
+
+    def count(self, table_name: str) -> int:
+        if table_name not in _COUNTABLE:
+            raise ValueError(f"unknown table {table_name!r}; one of {', '.join(_COUNTABLE)}")
+        return self.backend.query(f"SELECT count(*) FROM {table_name}")[0][0]
+
+    def measurements_of(self, product_id: str) -> list[dict]:
+        rows = self.backend.query(
+            "SELECT key, value, text_value, unit, ts, asset_id, quality FROM measurements "
+            "WHERE product_id = ? ORDER BY ts, key", (product_id,))
+        names = ("key", "value", "text_value", "unit", "ts", "asset_id", "quality")
+        return [dict(zip(names, r, strict=True)) for r in rows]
+
+    # -- recipes, setpoints, events -------------------------------------------------------
+    def add_recipe(self, recipe_id: str, version: int, *, step: str | None = None,
+                   name: str | None = None, setpoints: Mapping[str, tuple] = ()) -> None:
+        """A recipe version with setpoints ``{key: (SI value or text, SI unit)}``."""
+        with self.transaction():
+            self.backend.execute("INSERT INTO recipes VALUES (?, ?, ?, ?, ?)",
+                                 (recipe_id, version, step, name, datetime.now(UTC)))
+            for key, (value, unit) in dict(setpoints).items():
+                number, text = (None, value) if isinstance(value, str) else (float(value), None)
+                self.backend.execute("INSERT INTO setpoints VALUES (?, ?, ?, ?, ?, ?)",
+                                     (recipe_id, version, key, number, text, unit))
+
+    def setpoints(self, recipe_id: str, version: int) -> dict[str, tuple]:
+        rows = self.backend.query("SELECT key, value, text_value, unit FROM setpoints "
+                                  "WHERE recipe_id = ? AND version = ? ORDER BY key", (recipe_id, version))
+        return {r[0]: (r[1] if r[2] is None else r[2], r[3]) for r in rows}
+
+    def add_event(self, event_id: str, ts: datetime, kind: str, *, asset_id: str | None = None,
+                  severity: str | None = None, code: str | None = None, message: str | None = None,
+                  object_id: str | None = None) -> bool:
+        """Record an event or an alarm; returns False when ``event_id`` was already stored."""
+        if kind not in ("event", "alarm"):
+            raise ValueError(f"event kind {kind!r} is not 'event' or 'alarm'")
+        cur = self.backend.execute(
+            "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL) ON CONFLICT (event_id) DO NOTHING",
+            (event_id, ts, asset_id, kind, severity, code, message, object_id))
+        inserted = self.backend.rowcount(cur) == 1
+        self.backend.commit()
+        return inserted
+
+    def clear_alarm(self, event_id: str, ts: datetime) -> None:
+        self.backend.execute("UPDATE events SET cleared_ts = ? WHERE event_id = ?", (ts, event_id))
+        self.backend.commit()
+
+
+_COUNTABLE = ("assets", "objects", "genealogy", "signals", "measurements", "recipes", "setpoints",
+              "events", "quarantine")
+
+# An edge is a duplicate only when every column matches: the same batch coating two
+# separate stretches of one roll is two edges (same parent range, different child ranges).
+# Inserted in (parent, start metre) order, the order migration 2 stores DuckDB's table in.
+_INSERT_EDGES = """
+INSERT INTO genealogy (parent_pk, child_pk, quantity, quantity_unit, parent_from_m, parent_to_m,
+                       child_from_m, child_to_m)
+SELECT DISTINCT p.object_pk, c.object_pk, s.quantity, s.quantity_unit, s.parent_from_m,
+       s.parent_to_m, s.child_from_m, s.child_to_m
+FROM staged_edges s
+JOIN objects p ON p.object_id = s.parent_id
+JOIN objects c ON c.object_id = s.child_id
+WHERE NOT EXISTS (
+    SELECT 1 FROM genealogy g
+    WHERE g.child_pk = c.object_pk AND g.parent_pk = p.object_pk
+      AND g.parent_from_m IS NOT DISTINCT FROM s.parent_from_m
+      AND g.parent_to_m IS NOT DISTINCT FROM s.parent_to_m
+      AND g.child_from_m IS NOT DISTINCT FROM s.child_from_m
+      AND g.child_to_m IS NOT DISTINCT FROM s.child_to_m
+      AND g.quantity IS NOT DISTINCT FROM s.quantity
+      AND g.quantity_unit IS NOT DISTINCT FROM s.quantity_unit)
+ORDER BY p.object_pk, s.parent_from_m, c.object_pk
+"""
+
+
+def open_store(url: str, *, migrate_schema: bool = True) -> Store:
+    """Open the store at ``url`` and bring its schema to the latest version."""
+    backend = connect(url)
+    if migrate_schema:
+        migrate(backend)
+    return Store(backend)

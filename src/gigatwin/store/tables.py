@@ -1,0 +1,63 @@
+"""Arrow schemas of the rows the store takes in bulk (the columns of the SQL tables)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pyarrow as pa
+
+TS = pa.timestamp("us", tz="UTC")
+
+OBJECTS = pa.schema([
+    ("object_id", pa.string()), ("kind", pa.string()), ("material", pa.string()),
+    ("length_m", pa.float64()), ("quantity", pa.float64()), ("quantity_unit", pa.string()),
+    ("asset_id", pa.string()), ("created_ts", TS), ("attributes", pa.string()),
+])
+
+EDGES = pa.schema([
+    ("parent_id", pa.string()), ("child_id", pa.string()), ("quantity", pa.float64()),
+    ("quantity_unit", pa.string()), ("parent_from_m", pa.float64()), ("parent_to_m", pa.float64()),
+    ("child_from_m", pa.float64()), ("child_to_m", pa.float64()),
+])
+
+SIGNALS = pa.schema([
+    ("record_id", pa.string()), ("ts", TS), ("asset_id", pa.string()), ("key", pa.string()),
+    ("value", pa.float64()), ("text_value", pa.string()), ("unit", pa.string()),
+    ("quality", pa.string()), ("source", pa.string()),
+])
+
+MEASUREMENTS = pa.schema([
+    ("record_id", pa.string()), ("product_id", pa.string()), ("ts", TS), ("asset_id", pa.string()),
+    ("key", pa.string()), ("value", pa.float64()), ("text_value", pa.string()),
+    ("unit", pa.string()), ("quality", pa.string()), ("source", pa.string()),
+])
+
+QUARANTINE = pa.schema([
+    ("quarantine_id", pa.string()), ("received_ts", TS), ("source", pa.string()),
+    ("raw", pa.string()), ("reason", pa.string()),
+])
+
+ASSET_LEVELS = ("enterprise", "site", "area", "line", "station")
+
+
+def table(rows: Iterable[Mapping] | pa.Table, schema: pa.Schema) -> pa.Table:
+    """``rows`` (dicts, missing columns null) as an Arrow table of ``schema``.
+
+    Raises ``ValueError`` naming a column that is not in ``schema`` (a misspelt
+    ``parent_from_m`` would otherwise be dropped without a word)."""
+    if isinstance(rows, pa.Table):
+        _check_columns(rows.column_names, schema)
+        missing = [n for n in schema.names if n not in rows.column_names]
+        for name in missing:
+            rows = rows.append_column(name, pa.nulls(rows.num_rows, schema.field(name).type))
+        return rows.select(schema.names).cast(schema)
+    rows = [dict(r) for r in rows]
+    _check_columns({name for row in rows for name in row}, schema)
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def _check_columns(names, schema: pa.Schema) -> None:
+    unknown = sorted(set(names) - set(schema.names))
+    if unknown:
+        raise ValueError(f"unknown column(s) {', '.join(map(repr, unknown))}; "
+                         f"expected some of {', '.join(schema.names)}")

@@ -1,0 +1,166 @@
+"""The process chain: simulate a recipe for N samples in one vectorised pass.
+
+    >>> from gigatwin.twin import load_recipe, simulate
+    >>> result = simulate(load_recipe("examples/recipes/nmc622_graphite_pouch.yaml"),
+    ...                   samples=10_000, seed=1)                    # doctest: +SKIP
+    >>> result.summary("cell", "capacity")                           # doctest: +SKIP
+
+Machine settings are drawn from their tolerances with one ``numpy.random.Generator``;
+every step receives the structure of the steps before it; the citations of the models
+that ran are collected with :func:`gigatwin.citations.collect`.
+"""
+
+from __future__ import annotations
+
+import contextvars
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from gigatwin import materials
+from gigatwin.citations import collect
+from gigatwin.steps import end_of_line
+from gigatwin.twin import cell_design, cell_steps, electrode_steps
+from gigatwin.twin.recipe import Recipe
+from gigatwin.twin.results import ChainResult
+from gigatwin.twin.sampling import PARALLEL_MIN_SAMPLES, SettingDraws, constant
+
+ELECTRODES = ("cathode", "anode")
+ELECTRODE_STEPS = ("mixing", "coating", "drying", "calendering", "slitting", "post_drying")
+CELL_STEPS = ("assembly", "filling", "formation", "end_of_line")
+STEPS = ELECTRODE_STEPS + CELL_STEPS
+
+
+def simulate(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
+             given: dict[str, np.ndarray] | None = None, nominal_run: bool = True,
+             workers: int = 1) -> ChainResult:
+    """Run the whole chain for ``samples`` cells; returns a :class:`ChainResult`.
+
+    ``given`` replaces the draws of some settings by arrays (Sobol analysis);
+    ``nominal_run`` adds a run at the nominal settings (no variation, no noise).
+    ``workers`` threads fill the random draws (numpy releases the GIL while it fills an
+    array) and, from 2 workers, the cathode and anode run their electrode steps in two
+    threads; every toleranced setting has its own stream spawned from ``seed``, so a run is
+    reproducible for a given seed and sample count whatever the number of workers.
+    """
+    if samples < 1:
+        raise ValueError(f"samples = {samples} [1] is outside the allowed range [1, inf)")
+    rng = np.random.default_rng(seed)
+    with collect() as used:
+        outputs = run(recipe, SettingDraws(recipe, rng, samples, given=given, workers=workers))
+    nominal = None
+    if nominal_run:
+        nominal_out = run(recipe, SettingDraws(recipe, rng, 1, nominal=True))
+        nominal = {step: {k: float(v[0]) for k, v in out.items()}
+                   for step, out in nominal_out.items()}
+    passed, step_yield, probability = _yields(recipe, outputs)
+    return ChainResult(recipe=recipe.name, samples=samples, seed=seed, outputs=outputs,
+                       nominal=nominal, step_yield=step_yield, pass_probability=probability,
+                       citations=list(used))
+
+
+def run(recipe: Recipe, draw: SettingDraws) -> dict[str, dict[str, np.ndarray]]:
+    """All steps in order; ``{step: {output: array}}`` plus ``"cell"`` (SI)."""
+    out: dict[str, dict[str, np.ndarray]] = {step: {} for step in STEPS}
+    cathode, anode = _electrodes(recipe, draw, out)
+    sep = materials.separator(recipe.text("separator.name"))
+    geometry = cell_design.design_geometry(
+        recipe, float(np.median(cathode["electrode_thickness"])),
+        float(np.median(anode["electrode_thickness"])), sep.thickness)
+    out["assembly"] = cell_steps.run_assembly(recipe, draw, geometry, cathode, anode, sep.thickness)
+    out["filling"] = cell_steps.run_filling(recipe, draw, geometry, cathode, anode)
+    out["formation"] = cell_steps.run_formation(recipe, draw, geometry, cathode, anode,
+                                                out["assembly"], out["filling"])
+    out["end_of_line"] = cell_steps.run_end_of_line(recipe, draw, out["formation"])
+    out["cell"] = _cell(recipe, geometry, cathode, anode, sep, out)
+    shape = (draw.samples,)
+    return {step: {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in values.items()}
+            for step, values in out.items()}
+
+
+def _electrodes(recipe: Recipe, draw: SettingDraws, out: dict) -> tuple[dict, dict]:
+    """Cathode and anode through the electrode steps; with ``draw.workers`` > 1 and enough
+    samples, in two threads (numpy releases the GIL in array arithmetic, and the two
+    electrodes share no state but the read-only draws). Outputs are merged in a fixed order,
+    so results and their key order do not depend on the number of workers; each thread runs
+    in a copy of the caller's context, so the citations it records reach ``collect``."""
+    separate = {electrode: {step: {} for step in ELECTRODE_STEPS} for electrode in ELECTRODES}
+
+    def one(electrode: str) -> dict:
+        return electrode_steps.run_electrode(recipe, draw, electrode, separate[electrode])
+
+    if draw.workers > 1 and draw.samples >= PARALLEL_MIN_SAMPLES:
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            futures = [pool.submit(contextvars.copy_context().run, one, e) for e in ELECTRODES]
+            structures = [future.result() for future in futures]
+    else:
+        structures = [one(electrode) for electrode in ELECTRODES]
+    for electrode in ELECTRODES:
+        for step in ELECTRODE_STEPS:
+            out[step].update(separate[electrode][step])
+    return structures[0], structures[1]
+
+
+def _cell(recipe, geometry, cathode, anode, sep, out) -> dict[str, np.ndarray]:
+    formed, eol = out["formation"], out["end_of_line"]
+    stack = next(iter(out["assembly"].values()))
+    masses = {
+        "cathode_coating_mass": cathode["areal_loading"] * geometry.cathode_coated_area,
+        "anode_coating_mass": anode["areal_loading"] * geometry.anode_coated_area,
+        "foil_mass": (cathode["foil_areal_mass"] * geometry.cathode_coated_area / 2
+                      + anode["foil_areal_mass"] * geometry.anode_coated_area / 2),
+        "separator_mass": constant(sep.skeleton_density * (1 - sep.porosity) * sep.thickness
+                                   * geometry.separator_area, stack.size),
+        "electrolyte_mass": out["filling"]["electrolyte_mass"],
+        "housing_mass": constant(recipe.value("cell.housing_mass")
+                                 + recipe.get("cell.other_mass", 0.0), stack.size),
+    }
+    mass = sum(masses.values())
+    volume = cell_design.cell_volume(geometry, recipe, stack)
+    energy = eol["true_energy"]
+    gravimetric, volumetric = cell_design.energy_densities(energy, mass, volume)
+    cathode_areal = formed["cathode_capacity"] / geometry.cathode_coated_area
+    anode_areal = formed["anode_capacity"] / geometry.cathode_coated_area
+    return {"capacity": formed["capacity"], "energy": energy, "mass": mass, "volume": volume,
+            "gravimetric_energy_density": gravimetric, "volumetric_energy_density": volumetric,
+            "np_ratio": cell_design.np_ratio(anode_areal, cathode_areal),
+            "cathode_areal_capacity": cathode_areal, "dcir": formed["dcir"],
+            "nominal_voltage": eol["mean_voltage"],
+            "cathode_sheet_count": constant(geometry.cathode_sheet_count, stack.size),
+            "winding_length": constant(geometry.winding_length, stack.size), **masses}
+
+
+def _yields(recipe: Recipe, outputs) -> tuple[dict, dict[str, float], np.ndarray]:
+    """Per-sample pass probability by step against the recipe's spec limits, and yields.
+
+    A step passes a sample when every limited output of the step is within its limits;
+    assembly and slitting also multiply by 1 - their defect probabilities (misalignment,
+    burrs above the limit).
+    """
+    n = len(outputs["cell"]["capacity"])
+    factors: dict[str, list[np.ndarray]] = {step: [] for step in (*STEPS, "cell")}
+    for key, (lower, upper, _unit) in recipe.spec_limits().items():
+        step, name = key.split(".", 1)
+        if step not in outputs or name not in outputs[step]:
+            raise KeyError(f"spec_limits.{key}: no output {name!r} in step {step!r}; known: "
+                           f"{sorted(outputs.get(step, {}))}")
+        factors[step].append(end_of_line.within_limits(outputs[step][name], lower, upper))
+    factors["assembly"].append(1 - outputs["assembly"]["misalignment_defect_probability"])
+    factors["slitting"] += [1 - outputs["slitting"]["cathode_edge_defect_probability"],
+                            1 - outputs["slitting"]["anode_edge_defect_probability"]]
+    per_step = {step: _product(found, n) for step, found in factors.items()}
+    probability = np.ones(n)
+    for values in per_step.values():
+        if values.strides != (0,):  # a constant 1 changes nothing
+            probability *= values
+    return per_step, {s: float(v.mean()) for s, v in per_step.items()}, probability
+
+
+def _product(factors: list[np.ndarray], n: int) -> np.ndarray:
+    """Element-wise product of pass flags / probabilities (1 as a broadcast view if none)."""
+    if not factors:
+        return np.broadcast_to(1.0, (n,))
+    result = np.multiply(factors[0], 1.0)  # a new float array, whatever the first factor is
+    for factor in factors[1:]:
+        result *= factor
+    return result

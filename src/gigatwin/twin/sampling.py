@@ -1,0 +1,104 @@
+"""Draws of recipe settings for one chain run: Monte Carlo, nominal, or given (sensitivity).
+
+All the standard-normal numbers of a Monte Carlo run go into one ``(k, n)`` block, one row
+per toleranced setting (recipe order), scaled in place to ``nominal + std * z``. One large
+array costs one allocation (numpy asks the kernel for huge pages above 4 MB) instead of k
+fresh 8n-byte arrays whose first touch costs a page fault per 4 kB (docs/benchmarks.md).
+
+Each row has its own generator spawned from the run's generator
+(``numpy.random.Generator.spawn``, independent streams by ``SeedSequence``), so the rows can
+be filled by ``workers`` threads (numpy releases the GIL while it fills an array) and a
+run's numbers depend on the seed only, not on the number of threads. Settings without
+variation are read-only broadcast views of one number (no memory per sample).
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from gigatwin.twin.recipe import Recipe
+
+PARALLEL_MIN_SAMPLES = 20_000  # below this, threads cost more than they save
+
+
+def constant(value: float, samples: int) -> np.ndarray:
+    """``samples`` copies of ``value`` as a read-only broadcast view (no per-sample memory)."""
+    return np.broadcast_to(np.float64(value), (samples,))
+
+
+class SettingDraws:
+    """Per-sample values of recipe settings for one run.
+
+    ``nominal=True`` gives every sample the nominal value (no machine variation, no
+    measurement noise); ``given`` maps dotted paths to arrays that replace the draws
+    (used by the Sobol analysis). Otherwise every toleranced setting of the recipe that is
+    not given is drawn from N(nominal, std) at construction, all in one block (rows in the
+    order of ``recipe.settings``, one spawned stream per row), so a run is reproducible for
+    a given generator state whatever ``workers`` (threads filling the rows) is.
+    Returned arrays are read-only views: models must not modify their inputs.
+    """
+
+    def __init__(self, recipe: Recipe, rng: np.random.Generator, samples: int, *,
+                 nominal: bool = False, given: dict[str, np.ndarray] | None = None,
+                 workers: int = 1):
+        if workers < 1:
+            raise ValueError(f"workers = {workers} [1] is outside the allowed range [1, inf)")
+        self.recipe, self.rng, self.samples, self.nominal = recipe, rng, samples, nominal
+        self.workers = workers
+        self._cache: dict[str, np.ndarray] = {
+            k: np.broadcast_to(np.asarray(v, dtype=float), (samples,)) for k, v in (given or {}).items()}
+        if not nominal:
+            self._draw_toleranced()
+
+    def _draw_toleranced(self) -> None:
+        paths = [p for p, s in self.recipe.settings.items() if s.std > 0 and p not in self._cache]
+        if not paths:
+            return
+        block = self._standard_normal_rows(len(paths))
+        for row, path in zip(block, paths, strict=True):
+            setting = self.recipe.settings[path]
+            row *= setting.std
+            row += setting.nominal
+            row.flags.writeable = False
+            self._cache[path] = row
+
+    def __call__(self, path: str, default: float | None = None) -> np.ndarray:
+        if path not in self._cache:
+            setting = self.recipe.settings.get(path)
+            if setting is None:
+                if default is None:
+                    raise KeyError(f"recipe {self.recipe.source} has no quantity {path!r}")
+                self._cache[path] = constant(default, self.samples)
+            else:  # nominal run, or a setting without tolerance
+                self._cache[path] = constant(setting.nominal, self.samples)
+        return self._cache[path]
+
+    def normal(self) -> np.ndarray:
+        """Standard-normal draws for measurement noise (zeros in a nominal run)."""
+        return self.normals(1)[0]
+
+    def normals(self, count: int) -> np.ndarray:
+        """``count`` rows of standard-normal draws for measurement noise, in one block
+        (``(count, samples)``; zeros in a nominal run)."""
+        if self.nominal:
+            return np.broadcast_to(np.float64(0.0), (count, self.samples))
+        return self._standard_normal_rows(count)
+
+    def _standard_normal_rows(self, count: int) -> np.ndarray:
+        """``(count, samples)`` standard normals, row i from the i-th stream spawned now."""
+        block = np.empty((count, self.samples))
+        streams = self.rng.spawn(count)
+        workers = min(self.workers, count) if self.samples >= PARALLEL_MIN_SAMPLES else 1
+
+        def fill(rows: range) -> None:
+            for i in rows:
+                streams[i].standard_normal(out=block[i])
+
+        if workers == 1:
+            fill(range(count))
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                list(pool.map(fill, [range(w, count, workers) for w in range(workers)]))
+        return block

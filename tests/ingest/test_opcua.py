@@ -1,0 +1,65 @@
+"""OPC UA ingestion against a real asyncua server started in-process on a free port."""
+
+import asyncio
+import sys
+from pathlib import Path
+
+import pytest
+from asyncua import Server, ua
+
+from gigatwin.ingest.opcua import OpcUaIngestor, load_mapping
+from gigatwin.store import open_store
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from _servers import free_port  # noqa: E402
+
+MAPPING = Path(__file__).resolve().parents[2] / "examples" / "linedata" / "opcua_mapping.yaml"
+
+
+async def _serve_and_ingest(store, port: int):
+    server = Server()
+    await server.init()
+    server.set_endpoint(f"opc.tcp://127.0.0.1:{port}/gigatwin/")
+    idx = await server.register_namespace("urn:gigatwin:test")
+    plc = await server.nodes.objects.add_object(idx, "Line1")
+    speed = await plc.add_variable(ua.NodeId("Coater.WebSpeed", idx), "WebSpeed", 30.0)
+    temperature = await plc.add_variable(ua.NodeId("Dryer.Zone1.AirTemperature", idx), "T1", 110.0)
+    async with server:
+        mappings = [m.__class__(m.node.replace("ns=2", f"ns={idx}"), m.key, m.unit, m.asset)
+                    for m in load_mapping(MAPPING)]
+        ingestor = OpcUaIngestor(store, f"opc.tcp://127.0.0.1:{port}/gigatwin/", mappings,
+                                 publishing_interval_ms=50, batch_seconds=0.2)
+        task = asyncio.create_task(ingestor.run(duration=6.0))
+        await asyncio.sleep(2.0)
+        for value in (36.0, 42.0):
+            await speed.write_value(value)
+            await asyncio.sleep(0.5)
+        await temperature.write_value(-300.0)  # below absolute zero: quarantined
+        await asyncio.sleep(0.5)
+        bad = ua.DataValue(ua.Variant(50.0, ua.VariantType.Double), ua.StatusCode(ua.StatusCodes.BadSensorFailure))
+        await temperature.write_value(bad)
+        await task
+    return ingestor
+
+
+@pytest.mark.integration
+def test_opcua_data_changes_are_validated_and_stored_in_si(tmp_path):
+    with open_store(f"duckdb://{tmp_path / 'line.duckdb'}") as store:
+        ingestor = asyncio.run(_serve_and_ingest(store, free_port()))
+        speeds = [r[0] for r in store.query(
+            "SELECT value FROM signals WHERE key = 'coating_speed' ORDER BY ts")]
+        # 30, 36, 42 m/min = 0.5, 0.6, 0.7 m/s
+        assert speeds == pytest.approx([0.5, 0.6, 0.7])
+        temperatures = store.query("SELECT value, asset_id FROM signals WHERE key = 'dryer_zone1_air_temperature'")
+        assert temperatures == [(pytest.approx(383.15), "site1/line1/dryer")]  # 110 degC
+        reasons = sorted(r[0] for r in store.query("SELECT reason FROM quarantine"))
+        assert len(reasons) == 2
+        assert "BadSensorFailure" in reasons[0] and "physical limits" in reasons[1]
+        assert ingestor.counts.stored == 4 and ingestor.counts.quarantined == 2
+
+
+def test_mapping_file_errors_name_the_entry(tmp_path):
+    path = tmp_path / "m.yaml"
+    path.write_text("nodes:\n  - node: 'ns=2;s=X'\n")
+    with pytest.raises(ValueError, match="entry 1 lacks key"):
+        load_mapping(path)

@@ -1,0 +1,67 @@
+"""Unit and property tests of gigatwin.steps.filling."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gigatwin.steps import filling
+
+
+def test_pore_volume_and_volume_factor():
+    # 1 m^2 x 60 um x 0.3 = 18 cm^3; x 1.4 (Guenter via Zanotto 2022 s.4.1.7) = 25.2 cm^3
+    vp = filling.pore_volume(1.0, 60e-6, 0.3)
+    assert vp == pytest.approx(18e-6)
+    assert filling.electrolyte_volume(vp, 1.4) == pytest.approx(25.2e-6)
+
+
+def test_washburn_no_pressure_matches_classic_form():
+    # Washburn 1921: L^2 = r sigma cos(theta) t / (2 mu) -> t = 2 mu L^2 / (r sigma cos theta)
+    mu, length, r, sigma, theta = 3.5e-3, 0.05, 1e-6, 0.035, 0.3
+    expected = 2 * mu * length**2 / (r * sigma * math.cos(theta))
+    assert filling.washburn_wetting_time(length, r, 1.0, sigma, theta, mu) == pytest.approx(expected)
+
+
+def test_washburn_tortuosity_squares_time():
+    base = filling.washburn_wetting_time(0.05, 1e-6, 1.0, 0.035, 0.3, 3.5e-3)
+    assert filling.washburn_wetting_time(0.05, 1e-6, 2.0, 0.035, 0.3, 3.5e-3) == pytest.approx(
+        4 * base)
+
+
+def test_pressure_speeds_wetting():
+    slow = filling.washburn_wetting_time(0.05, 1e-6, 1.8, 0.035, 0.3, 3.5e-3, 0.0)
+    fast = filling.washburn_wetting_time(0.05, 1e-6, 1.8, 0.035, 0.3, 3.5e-3, 9e4)
+    # drive 2 sigma cos(theta) = 0.0669 N/m vs + r dP = 0.09 N/m: ratio (0.0669+0.09)/0.0669
+    ratio = (2 * 0.035 * math.cos(0.3) + 1e-6 * 9e4) / (2 * 0.035 * math.cos(0.3))
+    assert slow / fast == pytest.approx(ratio)
+
+
+def test_carman_radius_and_bruggeman():
+    # eps = 0.25, d = 9 um: r = 0.25 * 9 / (3 * 0.75) = 1 um; tau = 0.25^-0.5 = 2
+    assert filling.carman_capillary_radius(0.25, 9e-6) == pytest.approx(1e-6)
+    assert filling.bruggeman_tortuosity(0.25) == pytest.approx(2.0)
+
+
+def test_viscosity_arrhenius_hand_computed():
+    # E_a = 15 kJ/mol, 25 -> 45 C: factor exp(15000/8.314 (1/318.15 - 1/298.15)) = 0.6834
+    mu = filling.electrolyte_viscosity(318.15, 3.5e-3, 15e3)
+    assert mu / 3.5e-3 == pytest.approx(math.exp(15000 / 8.314462618 * (1 / 318.15 - 1 / 298.15)))
+    assert mu / 3.5e-3 == pytest.approx(0.6834, abs=1e-3)
+
+
+@given(st.floats(0.1, 0.6), st.floats(1e-6, 20e-6), st.floats(270, 350), st.floats(0, 1e5))
+def test_wetting_time_positive_and_slower_when_denser(eps, d, temperature, dp):
+    mu = filling.electrolyte_viscosity(temperature, 3.5e-3, 15e3)
+    times = [filling.washburn_wetting_time(0.05, filling.carman_capillary_radius(e, d),
+                                           filling.bruggeman_tortuosity(e), 0.035, 0.3, mu, dp)
+             for e in (eps, eps * 0.8)]
+    assert times[0] > 0
+    assert times[1] > times[0]
+
+
+def test_vacuum_pressure_rejects_chamber_above_ambient():
+    with pytest.raises(ValueError, match="chamber_pressure"):
+        filling.vacuum_driving_pressure(1e5, 2e5)
+    assert filling.vacuum_driving_pressure(np.array([1e5]), 1e4)[0] == pytest.approx(9e4)

@@ -1,0 +1,77 @@
+"""Unit and property tests of gigatwin.steps.formation."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gigatwin.steps import formation
+from gigatwin.units import to_si
+
+
+def test_cc_step_c20_full_charge_is_20_hours():
+    # An et al. 2017 baseline: C/20 steps; a full SOC sweep at C/20 takes 20 h
+    assert formation.cc_step_duration(1.0, to_si(0.05, "C_rate")) == pytest.approx(20 * 3600)
+
+
+def test_cv_step_hand_computed():
+    # tau ln(I0/Icut) = 1800 s ln(0.3/0.05) = 3225.2 s
+    assert formation.cv_step_duration(0.3, 0.05, 1800.0) == pytest.approx(1800 * math.log(6))
+
+
+def test_soc_at_voltage_interpolates():
+    assert formation.soc_at_voltage(3.95, [0, 0.5, 1], [3.0, 3.7, 4.2]) == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="ocv_voltage"):
+        formation.soc_at_voltage(3.9, [0, 1], [4.2, 3.0])
+
+
+def test_gas_volume_hand_computed():
+    # 5 Ah of SEI charge, 5 % via EC -> C2H4 (2 e- per molecule):
+    # n = 0.05 * 18000 / (2 F) = 4.664 mmol; V = n R T / p = 114.1 mL at 25 C, 1 atm
+    v = formation.formation_gas_volume(18000.0, 0.05, 298.15, 101325.0)
+    assert v == pytest.approx(0.05 * 18000 / (2 * 96485.33212) * 8.314462618 * 298.15 / 101325)
+    assert v == pytest.approx(114.1e-6, rel=1e-3)
+
+
+def test_lithium_balance_cathode_fce_masks_anode_loss():
+    # NMC-like: Q_c = 65 Ah, FCE 0.88 -> first charge 73.86 Ah; SEI 6 Ah -> 67.86 > 65: 65 Ah
+    ah = 3600.0
+    q = formation.capacity_after_formation(65 * ah, 75 * ah, 6 * ah, 0.88)
+    assert q == pytest.approx(65 * ah)
+    # LFP-like: FCE 0.97 -> 67.01 - 6 = 61.01 Ah (lithium-inventory limited)
+    q = formation.capacity_after_formation(65 * ah, 75 * ah, 6 * ah, 0.97)
+    assert q == pytest.approx((65 / 0.97 - 6) * ah)
+
+
+def test_sei_loss_parabolic_in_time():
+    s, q0, k = 300.0, 40.0, 0.02
+    loss_0 = formation.sei_lithium_loss(s, q0, k, 0.0)
+    loss_t = formation.sei_lithium_loss(s, q0, k, 4e6)
+    assert loss_0 == pytest.approx(s * q0)
+    assert loss_t - loss_0 == pytest.approx(s * k * 2000.0)
+
+
+def test_dcir_hand_computed():
+    # kappa = 1 S/m, eps^1.5: separator 12e-6/(0.4^1.5) = 4.743e-5; cathode 70e-6/(3*0.25^1.5)
+    # = 1.8667e-4; anode 85e-6/(3*0.3^1.5) = 1.7243e-4; + ASR_ct 1.5e-3 ohm m^2 -> / 2 m^2 + 0.1 mOhm
+    ionic = 12e-6 / 0.4**1.5 + 70e-6 / (3 * 0.25**1.5) + 85e-6 / (3 * 0.3**1.5)
+    r = formation.dc_internal_resistance(2.0, 70e-6, 0.25, 85e-6, 0.3, 12e-6, 0.4, 1.0, 1.5e-3,
+                                         1e-4)
+    assert r == pytest.approx((ionic + 1.5e-3) / 2 + 1e-4)
+
+
+def test_k_value_hand_computed():
+    # 1e-4 A/m^2 * 2 m^2 = 0.2 mA; dQ/dV = 5e5 C/V -> 4e-10 V/s = 34.6 uV/day; a 1 kOhm short
+    # adds 3.7 mA
+    assert formation.self_discharge_k_value(1e-4, 2.0, 5e5) == pytest.approx(4e-10)
+    assert formation.self_discharge_k_value(1e-4, 2.0, 5e5, 1e3, 3.7) == pytest.approx(
+        (2e-4 + 3.7e-3) / 5e5)
+
+
+@given(st.floats(0.01, 1.0), st.floats(0.02, 2.0), st.floats(0.0, 3e4), st.floats(0.0, 1e6))
+def test_formation_times_positive(delta_soc, c_rate, cv_tau, rest):
+    t = formation.cc_step_duration(delta_soc, to_si(c_rate, "C_rate"))
+    assert t > 0 and np.isfinite(t)
+    assert t + cv_tau + rest > 0

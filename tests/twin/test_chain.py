@@ -1,0 +1,130 @@
+"""The process chain on the example recipes: published ranges, trends, invariants."""
+
+import copy
+
+import numpy as np
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigatwin.twin import load_recipe, recipe_from_dict, simulate
+from gigatwin.twin.recipe import example_recipes
+from gigatwin.twin.sensitivity import evaluate
+
+POUCH = next(p for p in example_recipes() if "pouch" in p.name)
+
+
+@pytest.fixture(scope="module")
+def pouch():
+    return load_recipe(POUCH)
+
+
+@pytest.fixture(scope="module")
+def pouch_result(pouch):
+    return simulate(pouch, samples=20_000, seed=3)
+
+
+def test_nmc622_pouch_in_published_ranges(pouch_result):
+    """EV pouch cells of this class: 60-70 Ah (BatPaC 67 Ah NMC622/graphite cell, Liu et al.
+    2021 Table 1, doi:10.1016/j.isci.2021.102332); cell level ~240-280 Wh/kg and ~500-700 Wh/L
+    (Loebberding et al. 2020, World Electr. Veh. J. 11, 77, doi:10.3390/wevj11040077, pouch
+    cells of 2019 BEVs); N/P 1.05-1.2 (REFERENCES.md, typical 1.1-1.2)."""
+    cell = {k: pouch_result.summary("cell", k)["mean"] for k in
+            ("capacity", "gravimetric_energy_density", "volumetric_energy_density", "np_ratio")}
+    assert 60 <= cell["capacity"] <= 70  # Ah
+    assert 240 <= cell["gravimetric_energy_density"] <= 280  # Wh/kg
+    assert 500 <= cell["volumetric_energy_density"] <= 700  # Wh/L
+    assert 1.05 <= cell["np_ratio"] <= 1.2
+
+
+def test_json_document_shape(pouch_result):
+    doc = pouch_result.to_dict()
+    assert {"samples", "steps", "cell", "yield", "citations"} <= set(doc)
+    for name in ("capacity", "energy", "gravimetric_energy_density", "volumetric_energy_density",
+                 "np_ratio"):
+        assert {"mean", "std", "p05", "p95", "unit"} <= set(doc["cell"][name])
+    for step in ("coating", "calendering", "assembly", "filling", "formation", "end_of_line"):
+        for q in doc["steps"][step].values():
+            assert {"mean", "std", "p05", "p95", "unit"} <= set(q)
+    assert 0 < doc["yield"]["overall"] <= 1
+    keys = {c["key"] for c in doc["citations"]}
+    assert {"washburn1921", "meyer2017", "holm1967", "an2017"} <= keys
+
+
+def test_seed_reproducible_and_dataframe(pouch):
+    a = simulate(pouch, 500, seed=11)
+    b = simulate(pouch, 500, seed=11)
+    np.testing.assert_array_equal(a.outputs["cell"]["capacity"], b.outputs["cell"]["capacity"])
+    frame = a.to_dataframe()
+    assert len(frame) == 500 and "cell.capacity [A*h]" in frame.columns
+
+
+def test_machine_tolerances_spread_outputs(pouch_result):
+    # loading varies with pump (0.4 %), speed (0.17 %) and solid content: capacity spread > 0
+    assert pouch_result.summary("cell", "capacity")["std"] > 0.1  # Ah
+    nominal = pouch_result.nominal["cell"]["capacity"] / 3600
+    assert nominal == pytest.approx(pouch_result.summary("cell", "capacity")["mean"], rel=0.01)
+
+
+def test_higher_line_load_trends(pouch):
+    """Harder calendering: lower porosity, thinner coating, less electrolyte, slower wetting
+    (Zanotto et al. 2022 s.4.1.7: wetting slower after harder calendering)."""
+    loads = np.array([600e3, 850e3, 1100e3, 1400e3])  # N/m
+    out = {}
+    for name, key in (("porosity", ("calendering", "cathode_porosity")),
+                      ("thickness", ("calendering", "cathode_coating_thickness")),
+                      ("electrolyte", ("filling", "electrolyte_volume")),
+                      ("wetting", ("filling", "wetting_time"))):
+        from gigatwin.twin.chain import run
+        from gigatwin.twin.sampling import SettingDraws
+
+        draws = SettingDraws(pouch, np.random.default_rng(0), loads.size, nominal=True,
+                             given={"cathode.calendering.line_load": loads})
+        out[name] = run(pouch, draws)[key[0]][key[1]]
+    assert np.all(np.diff(out["porosity"]) < 0)
+    assert np.all(np.diff(out["thickness"]) < 0)
+    assert np.all(np.diff(out["electrolyte"]) < 0)
+    assert np.all(np.diff(out["wetting"]) > 0)
+
+
+@settings(max_examples=10, deadline=None)
+@given(st.floats(0.5, 2.0))
+def test_capacity_linear_in_electrode_area(scale):
+    raw = yaml.safe_load(POUCH.read_text())
+    base = recipe_from_dict(copy.deepcopy(raw))
+    raw["cell"]["cathode_width"] = f"{95 * scale} mm"
+    raw["cell"]["external_width"] = f"{110 * scale} mm"
+    scaled = recipe_from_dict(raw)
+    q0 = evaluate(base, "capacity", {}, 1)[0]
+    q1 = evaluate(scaled, "capacity", {}, 1)[0]
+    # facing area = 2 n W H; anode overhang rows do not count: exactly proportional in W
+    assert q1 / q0 == pytest.approx(scale, rel=1e-9)
+
+
+@pytest.mark.parametrize("path", example_recipes(), ids=lambda p: p.stem)
+def test_invariants_on_every_example(path):
+    result = simulate(load_recipe(path), samples=3000, seed=5)
+    o = result.outputs
+    for electrode in ("cathode", "anode"):
+        for step, name in (("drying", "dried_porosity"), ("calendering", "porosity")):
+            eps = o[step][f"{electrode}_{name}"]
+            assert np.all((eps > 0) & (eps < 1))
+        # mass conserved from slurry to dried coating: loading = wet film x slurry density x
+        # solid content = dried thickness x solids density x (1 - porosity)
+        loading = o["coating"][f"{electrode}_areal_loading"]
+        np.testing.assert_allclose(
+            loading, o["coating"][f"{electrode}_wet_film_thickness"]
+            * o["mixing"][f"{electrode}_slurry_density"] * o["mixing"][f"{electrode}_solid_content"],
+            rtol=1e-12)
+        np.testing.assert_allclose(
+            loading, o["drying"][f"{electrode}_dry_coating_thickness"]
+            * o["mixing"][f"{electrode}_solids_density"]
+            * (1 - o["drying"][f"{electrode}_dried_porosity"]), rtol=1e-12)
+        # calendered density never above the solid density
+        assert np.all(o["calendering"][f"{electrode}_coating_density"]
+                      < o["mixing"][f"{electrode}_solids_density"])
+    assert np.all(o["filling"]["wetting_time"] > 0)
+    assert np.all(o["formation"]["formation_time"] > 0)
+    assert np.all(o["cell"]["energy"] > 0)
+    assert 0 <= result.overall_yield <= 1
