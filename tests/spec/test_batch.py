@@ -13,7 +13,9 @@ UNITS = ["m/min", "m/s", "um", "mm", "%", "1", "", "degC", "K", "kg", "furlong_x
 VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-10**6, 10**6),
                    st.sampled_from(["30", "abc", "", True, None, "slot_die", 0.5, 150, 25, 1.2]))
 TIMES = st.sampled_from(["2026-11-22T10:00:00Z", "2026-11-22T11:00:00+01:00", "2026-11-22T10:00:00",
-                         "yesterday", "", None, "2026-11-22"])
+                         "yesterday", "", None, "2026-11-22", "2026-11-22 10:00:00.123456Z",
+                         "2026-11-22T10:00:00.5-05:30", "2026-11-22T10:00:00+0100", "2026-13-22T10:00:00Z",
+                         "2026-11-22T10:00:00.1234567Z", "2026-11-22T10:00Z", "2026-11-22t10:00:00z", 7])
 RECORD = st.fixed_dictionaries(
     {"key": st.sampled_from(KEYS), "unit": st.sampled_from(UNITS), "value": VALUES, "ts": TIMES},
     optional={"asset": st.sampled_from(["a/b", "", 7]), "product": st.sampled_from(["R1", ""]),
@@ -33,7 +35,7 @@ def test_batch_equals_per_record_validation(records):
     assert batch.received == len(records)
     assert sorted([*batch.row.tolist(), *[r.row for r in batch.results]]) == list(range(len(records)))
     for position, key, value, unit, ts, asset, product, ident in zip(
-            batch.row, batch.key, batch.value, batch.unit, batch.ts, batch.asset, batch.product, batch.id,
+            batch.row, batch.key, batch.value, batch.unit, batch.ts.to_pylist(), batch.asset, batch.product, batch.id,
             strict=True):
         single = validate_record(records[position], REG)
         assert single.ok and not single.warnings

@@ -22,9 +22,14 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+import msgspec
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
+from msgspec import UNSET, UnsetType
 
-from gigatwin.spec import ValidatedColumns, load_registry, validate_batch
+from gigatwin.spec import ValidatedColumns, load_registry
+from gigatwin.spec.batch import RecordColumns, validate_columns
 from gigatwin.store import tables
 
 
@@ -93,14 +98,73 @@ def _raw_text(payload) -> str:
     return json.dumps(payload, default=str, sort_keys=True)
 
 
+class _WireRecord(msgspec.Struct, forbid_unknown_fields=True):
+    """The common shape of a record on the wire, decoded without a dict per record.
+
+    Only records of exactly this shape (number value, text unit and timestamp, no other
+    field) take this path; a payload that does not decode as a list of them (or one of
+    them) is decoded again with :func:`decode` and validated record by record as before,
+    so the two paths cannot disagree. ``UNSET`` keeps "absent" apart from ``null``.
+    """
+
+    key: str
+    value: int | float
+    unit: str
+    ts: str
+    asset: str | None | UnsetType = UNSET
+    product: str | None | UnsetType = UNSET
+    id: str | None | UnsetType = UNSET
+
+
+_WIRE = msgspec.json.Decoder(list[_WireRecord] | _WireRecord)
+_FAST_DEFAULTS = frozenset({"asset", "product"})  # defaults the wire path can apply
+
+
+def _decode_wire(delivery: Delivery) -> list[_WireRecord] | None:
+    """The records of a bytes payload of the common shape, else None (the general path)."""
+    if not isinstance(delivery.payload, bytes | bytearray | memoryview) or delivery.rejected_because \
+            or not _FAST_DEFAULTS.issuperset(delivery.defaults):
+        return None
+    try:
+        decoded = _WIRE.decode(delivery.payload)
+    except msgspec.DecodeError:  # malformed, or another shape: the general path says why
+        return None
+    return decoded if isinstance(decoded, list) else [decoded]
+
+
+def _wire_columns(wire: list[_WireRecord], defaults: list[Mapping]) -> RecordColumns:
+    """Columns of decoded wire records, each with its delivery's defaults applied."""
+    def field(column: list, name: str) -> list:
+        for i in [i for i, v in enumerate(column) if v is UNSET]:
+            column[i] = defaults[i].get(name)
+        return column
+
+    def record(i: int) -> dict:
+        r, d = wire[i], defaults[i]
+        out = {**d, "key": r.key, "value": r.value, "unit": r.unit, "ts": r.ts}
+        out.update((n, v) for n in ("asset", "product", "id") if (v := getattr(r, n)) is not UNSET)
+        return out
+
+    values = [r.value for r in wire]
+    return RecordColumns(key=[r.key for r in wire], value=values, unit=[r.unit for r in wire],
+                         ts=[r.ts for r in wire], asset=field([r.asset for r in wire], "asset"),
+                         product=field([r.product for r in wire], "product"),
+                         id=field([r.id for r in wire], "id"),
+                         numbers=np.array(values, dtype=float), is_record=np.ones(len(wire), dtype=bool),
+                         record=record, plain=True)
+
+
 class _Batch:
-    """Columns of the rows of one write, deduplicated by id within the batch."""
+    """The rows of one write, deduplicated within the batch by (record id, timestamp).
+
+    Records accepted on the columnar path arrive as whole Arrow tables; the few accepted
+    one by one (warnings, text values) and the quarantined ones as Python rows."""
 
     def __init__(self):
-        self.signals: dict[str, list] = {n: [] for n in tables.SIGNALS.names}
+        self.parts: list[pa.Table] = []  # signal and measurement rows, MEASUREMENTS columns
         self.measurements: dict[str, list] = {n: [] for n in tables.MEASUREMENTS.names}
         self.quarantine: dict[str, list] = {n: [] for n in tables.QUARANTINE.names}
-        self.seen: set[str] = set()
+        self.seen: set = set()
         self.counts = Counts()
         self.now = datetime.now(UTC)
 
@@ -117,55 +181,63 @@ class _Batch:
     def accept(self, source: str, result, record: Mapping) -> None:
         self.counts.received += 1
         record_id = result.id or content_id(record)
-        if record_id in self.seen:
-            self.counts.duplicates += 1
-            return
-        self.seen.add(record_id)
         number, text = (None, result.value) if isinstance(result.value, str) else (result.value, None)
         quality = "uncertain" if result.warnings else "good"
-        if result.product:
-            columns = self.measurements
-            values = (record_id, result.product, result.ts, result.asset, result.key, number, text,
-                      result.unit, quality, source)
-        else:
-            columns = self.signals
-            values = (record_id, result.ts, result.asset, result.key, number, text, result.unit,
-                      quality, source)
-        for name, value in zip(columns, values, strict=True):
-            columns[name].append(value)
+        values = (record_id, result.product, result.ts, result.asset, result.key, number, text,
+                  result.unit, quality, source)
+        for name, value in zip(tables.MEASUREMENTS.names, values, strict=True):
+            self.measurements[name].append(value)
 
-    def accept_columns(self, clean: ValidatedColumns, records: list, sources: list[str]) -> None:
+    def accept_columns(self, clean: ValidatedColumns, columns: RecordColumns, sources: list[str]) -> None:
         """Accept the records validated on the columnar path (valid, no warning), in bulk."""
-        ids = [ident or content_id(records[i]) for ident, i in zip(clean.id, clean.row, strict=True)]
-        signal_rows, measurement_rows = [], []
-        for position, record_id in enumerate(ids):
-            self.counts.received += 1
-            if record_id in self.seen:
-                self.counts.duplicates += 1
-                continue
-            self.seen.add(record_id)
-            (measurement_rows if clean.product[position] else signal_rows).append(position)
-        for rows, columns in ((signal_rows, self.signals), (measurement_rows, self.measurements)):
-            if not rows:
-                continue
-            picked = {
-                "record_id": [ids[p] for p in rows], "product_id": [clean.product[p] for p in rows],
-                "ts": [clean.ts[p] for p in rows], "asset_id": [clean.asset[p] for p in rows],
-                "key": [clean.key[p] for p in rows], "value": clean.value[rows].tolist(),
-                "text_value": [None] * len(rows), "unit": [clean.unit[p] for p in rows],
-                "quality": ["good"] * len(rows), "source": [sources[clean.row[p]] for p in rows],
-            }
-            for name in columns:
-                columns[name].extend(picked[name])
+        n = len(clean.row)
+        self.counts.received += n
+        if n == 0:
+            return
+        ids = [ident or content_id(columns.record(int(i))) for ident, i in zip(clean.id, clean.row, strict=True)]
+        self.parts.append(pa.table({
+            "record_id": pa.array(ids, pa.string()), "product_id": pa.array(clean.product, pa.string()),
+            "ts": clean.ts, "asset_id": pa.array(clean.asset, pa.string()),
+            "key": pa.array(clean.key, pa.string()), "value": pa.array(clean.value, pa.float64()),
+            "text_value": pa.nulls(n, pa.string()), "unit": pa.array(clean.unit, pa.string()),
+            "quality": pa.repeat(pa.scalar("good"), n),
+            "source": pa.array([sources[i] for i in clean.row.tolist()], pa.string()),
+        }, schema=tables.MEASUREMENTS))
+
+    def _first_of_each(self, rows: pa.Table) -> pa.Table:
+        """``rows`` without repeats of a (record id, timestamp) identity, the first one kept."""
+        numbered = rows.select(["record_id", "ts"]).append_column("i", pa.array(np.arange(rows.num_rows)))
+        first = numbered.group_by(["record_id", "ts"], use_threads=False).aggregate([("i", "min")])
+        if first.num_rows == rows.num_rows:
+            return rows
+        self.counts.duplicates += rows.num_rows - first.num_rows
+        return rows.take(pc.sort_indices(first["i_min"]))
 
     def tables(self) -> tuple[pa.Table, pa.Table, pa.Table]:
-        return (pa.table(self.signals, schema=tables.SIGNALS),
-                pa.table(self.measurements, schema=tables.MEASUREMENTS),
+        rows = pa.concat_tables([*self.parts, pa.table(self.measurements, schema=tables.MEASUREMENTS)])
+        rows = self._first_of_each(rows) if rows.num_rows else rows
+        is_signal = pc.is_null(rows["product_id"])
+        signals = rows.filter(is_signal).select(tables.SIGNALS.names)
+        return (signals, rows.filter(pc.invert(is_signal)),
                 pa.table(self.quarantine, schema=tables.QUARANTINE))
 
 
+@dataclass
+class Prepared:
+    """A validated batch ready to commit: its rows and its counts so far."""
+
+    signals: pa.Table
+    measurements: pa.Table
+    quarantine: pa.Table
+    counts: Counts
+
+
 class RecordWriter:
-    """Validates deliveries and commits each batch (samples, quarantine, counters) atomically."""
+    """Validates deliveries and commits each batch (samples, quarantine, counters) atomically.
+
+    :meth:`prepare` is pure computation (decode, validate, convert, deduplicate within the
+    batch); :meth:`commit` is one transaction. :meth:`write` does both; an ingester that
+    wants the database to work while it prepares the next batch calls them apart."""
 
     def __init__(self, store, registry=None):
         self.store = store
@@ -185,30 +257,46 @@ class RecordWriter:
             records = [{**delivery.defaults, **r} if isinstance(r, Mapping) else r for r in records]
         return records
 
-    def _validate(self, batch: _Batch, records: list, sources: list[str]) -> None:
+    def _validate(self, batch: _Batch, columns: RecordColumns, sources: list[str]) -> None:
         """Validate all records of a write at once; clean ones in bulk, the rest one by one."""
-        validated = validate_batch(records, self.registry)
-        batch.accept_columns(validated, records, sources)
+        validated = validate_columns(columns, self.registry)
+        batch.accept_columns(validated, columns, sources)
         for result in validated.results:
-            record, source = records[result.row], sources[result.row]
+            record, source = columns.record(result.row), sources[result.row]
             if result.ok:
                 batch.accept(source, result, record)
             else:
                 raw = _raw_text(record if isinstance(record, Mapping) else {"payload": record})
                 batch.reject(source, raw, result.reason, result.id or None)
 
-    def write(self, deliveries: Iterable[Delivery], *, counter_source: str) -> Counts:
-        """Validate and store ``deliveries`` in one transaction; return this batch's counts."""
+    def prepare(self, deliveries: Iterable[Delivery]) -> Prepared:
+        """Decode, validate and convert ``deliveries``; nothing touches the store."""
         batch = _Batch()
+        wire: list[_WireRecord] = []
+        wire_defaults: list[Mapping] = []
+        wire_sources: list[str] = []
         records: list = []
         sources: list[str] = []
         for delivery in deliveries:
+            decoded = _decode_wire(delivery)
+            if decoded is not None:
+                wire.extend(decoded)
+                wire_defaults.extend([delivery.defaults] * len(decoded))
+                wire_sources.extend([delivery.source] * len(decoded))
+                continue
             found = self._records(batch, delivery)
             records.extend(found)
             sources.extend([delivery.source] * len(found))
-        self._validate(batch, records, sources)
-        signals, measurements, quarantine = batch.tables()
-        counts = batch.counts
+        if wire:
+            self._validate(batch, _wire_columns(wire, wire_defaults), wire_sources)
+        if records:
+            self._validate(batch, RecordColumns.from_records(records), sources)
+        return Prepared(*batch.tables(), batch.counts)
+
+    def commit(self, prepared: Prepared, *, counter_source: str) -> Counts:
+        """Store a prepared batch in one transaction; return its counts."""
+        signals, measurements, quarantine = prepared.signals, prepared.measurements, prepared.quarantine
+        counts = prepared.counts
         with self.store.transaction():
             counts.stored = self.store.write_samples(signals, measurements)
             counts.quarantined = self.store.quarantine(quarantine)
@@ -217,3 +305,7 @@ class RecordWriter:
             self.store.bump_counters(counter_source, **counts.as_dict())
         self.totals.setdefault(counter_source, Counts()).add(counts)
         return counts
+
+    def write(self, deliveries: Iterable[Delivery], *, counter_source: str) -> Counts:
+        """Validate and store ``deliveries`` in one transaction; return this batch's counts."""
+        return self.commit(self.prepare(deliveries), counter_source=counter_source)

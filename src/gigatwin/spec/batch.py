@@ -12,11 +12,13 @@ corner cases are those of the per-record path by construction.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from gigatwin.spec.model import Range
 from gigatwin.spec.records import (
@@ -42,7 +44,7 @@ class ValidatedColumns:
     key: list[str]
     value: np.ndarray
     unit: list[str]
-    ts: list[datetime]
+    ts: pa.TimestampArray  # microseconds, UTC
     asset: list[str | None]
     product: list[str | None]
     id: list[str | None]
@@ -115,25 +117,80 @@ def _aware_ts(text) -> datetime | None:
     return ts if ts.tzinfo is not None else None
 
 
+_ISO_UTC_LIKE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})$"
+TS_TYPE = pa.timestamp("us", tz="UTC")
+
+
+def parse_timestamps(texts: Sequence) -> pa.TimestampArray:
+    """ISO 8601 timestamps with a zone as one Arrow array (microseconds, UTC).
+
+    Elements that are not text, have no zone or are not of the plain form
+    ``YYYY-MM-DD[T ]hh:mm:ss[.ffffff](Z|+hh:mm)`` are null (the per-record path decides
+    about them); for the plain form Arrow's parser and ``datetime.fromisoformat`` agree.
+    """
+    strings = pa.array([t if type(t) is str else None for t in texts], pa.string()) \
+        if not isinstance(texts, pa.Array) else texts
+    plain = pc.fill_null(pc.match_substring_regex(strings, _ISO_UTC_LIKE), False)
+    candidates = pc.if_else(plain, strings, pa.scalar(None, pa.string()))
+    try:
+        return candidates.cast(TS_TYPE)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):  # e.g. month 13: element by element
+        return pa.array([_aware_ts(t) for t in candidates.to_pylist()], TS_TYPE)
+
+
+@dataclass
+class RecordColumns:
+    """Records as columns (one list per field, position i = record i), for validation
+    without a dict per record. ``value`` holds the raw values; ``numbers`` their float
+    when the raw value is an int or a float (not bool), else NaN. ``missing`` marks a
+    field a record does not have (for ``asset``, ``product`` and ``id``, None means the
+    record says null). ``record(i)`` rebuilds record i for the per-record path."""
+
+    key: list
+    value: list
+    unit: list
+    ts: list
+    asset: list
+    product: list
+    id: list
+    numbers: np.ndarray
+    is_record: np.ndarray  # False where the input was not a mapping at all
+    record: Callable[[int], object]
+    plain: bool = False  # key, unit, ts are str and asset, product, id str or None throughout
+
+    def __len__(self) -> int:
+        return len(self.key)
+
+    @classmethod
+    def from_records(cls, records: Sequence) -> RecordColumns:
+        n = len(records)
+        is_record = np.fromiter((isinstance(r, Mapping) for r in records), dtype=bool, count=n)
+        get = records if is_record.all() else [r if ok else {} for r, ok in zip(records, is_record, strict=True)]
+        column = {name: [r.get(name) for r in get] for name in ("key", "value", "unit", "ts", "asset",
+                                                                  "product", "id")}
+        numbers = np.fromiter((_number(v) for v in column["value"]), dtype=float, count=n)
+        return cls(**column, numbers=numbers, is_record=is_record, record=records.__getitem__)
+
+
 def validate_batch(records: Sequence, registry: Registry | None = None) -> ValidatedColumns:
     """Validate ``records`` (mappings in the record format); same outcome as per-record validation."""
+    return validate_columns(RecordColumns.from_records(records), registry)
+
+
+def validate_columns(columns: RecordColumns, registry: Registry | None = None) -> ValidatedColumns:
+    """Validate records given as columns; same outcome as :func:`validate_record` on each."""
     registry = registry or load_registry()
-    n = len(records)
-    is_mapping = [isinstance(r, Mapping) for r in records]
-    get = [r if ok else {} for r, ok in zip(records, is_mapping, strict=True)]
-    pairs: dict[tuple, int] = {}
-    codes = np.fromiter((pairs.setdefault((r.get("key"), r.get("unit")), len(pairs)) for r in get),
-                        dtype=np.int64, count=n)
+    n = len(columns)
+    pairs, codes = _pair_codes(columns)
     table = [_pair(registry, key, unit) for key, unit in pairs]
-    values = np.fromiter((_number(r.get("value")) for r in get), dtype=float, count=n)
-    stamps = [_aware_ts(r.get("ts")) for r in get]
+    stamps = parse_timestamps(pa.array(columns.ts, pa.string()) if columns.plain else columns.ts)
 
     usable = np.array([p.usable for p in table], dtype=bool)[codes] if n else np.zeros(0, bool)
     scale = np.array([p.scale for p in table])[codes] if n else np.zeros(0)
     offset = np.array([p.offset for p in table])[codes] if n else np.zeros(0)
-    si_values = values * scale + offset
-    clean = usable & np.isfinite(si_values) & np.fromiter((s is not None for s in stamps), bool, n)
-    clean &= np.array(is_mapping, dtype=bool)
+    si_values = columns.numbers * scale + offset
+    clean = usable & np.isfinite(si_values) & columns.is_record
+    clean &= stamps.is_valid().to_numpy(zero_copy_only=False)
     for which in ("physical", "typical"):
         bounds = [getattr(p, which) for p in table]
         lower, upper, lower_inc, upper_inc = (np.array(column)[codes] for column in zip(*bounds, strict=True)) \
@@ -141,21 +198,40 @@ def validate_batch(records: Sequence, registry: Registry | None = None) -> Valid
         clean &= _inside(si_values, lower, upper, lower_inc.astype(bool), upper_inc.astype(bool))
 
     rows = np.flatnonzero(clean)
-    si_units = [p.si_unit for p in table]
+    si_units = np.array([p.si_unit for p in table], dtype=object)
     out = ValidatedColumns(
         row=rows,
-        key=[get[i]["key"] for i in rows],
+        key=[columns.key[i] for i in rows],
         value=si_values[rows],
-        unit=[si_units[codes[i]] for i in rows],
-        ts=[stamps[i] for i in rows],
-        asset=_texts(get, rows, "asset"),
-        product=_texts(get, rows, "product"),
-        id=_texts(get, rows, "id"),
+        unit=si_units[codes[rows]].tolist() if n else [],
+        ts=stamps.take(pa.array(rows, pa.int64())),
+        asset=_texts(columns.asset, rows, columns.plain),
+        product=_texts(columns.product, rows, columns.plain),
+        id=_texts(columns.id, rows, columns.plain),
     )
-    out.results = [validate_record(records[i], registry, row=int(i)) for i in np.flatnonzero(~clean)]
+    out.results = [validate_record(columns.record(int(i)), registry, row=int(i)) for i in np.flatnonzero(~clean)]
     return out
 
 
-def _texts(records: list, rows: np.ndarray, name: str) -> list[str | None]:
+def _pair_codes(columns: RecordColumns) -> tuple[list[tuple], np.ndarray]:
+    """The distinct (key, unit) pairs and, per record, the index of its pair."""
+    n = len(columns)
+    if columns.plain and n:  # hash the text columns in Arrow, not a tuple per record in Python
+        keys = pa.array(columns.key, pa.string()).dictionary_encode()
+        units = pa.array(columns.unit, pa.string()).dictionary_encode()
+        combined = keys.indices.to_numpy().astype(np.int64) * len(units.dictionary) + units.indices.to_numpy()
+        distinct, codes = np.unique(combined, return_inverse=True)
+        key_text, unit_text = keys.dictionary.to_pylist(), units.dictionary.to_pylist()
+        pairs = [(key_text[c // len(unit_text)], unit_text[c % len(unit_text)]) for c in distinct.tolist()]
+        return pairs, codes.astype(np.int64).reshape(-1)
+    found: dict[tuple, int] = {}
+    codes = np.fromiter((found.setdefault(pair, len(found)) for pair in zip(columns.key, columns.unit, strict=True)),
+                        dtype=np.int64, count=n)
+    return list(found), codes
+
+
+def _texts(column: list, rows: np.ndarray, plain: bool = False) -> list[str | None]:
     """Optional text fields as validate_record reads them: None or "" is None, else str()."""
-    return [_optional_text(records[i].get(name)) for i in rows]
+    if plain:  # str or None: only "" needs mapping
+        return [v or None for v in column] if len(rows) == len(column) else [column[i] or None for i in rows]
+    return [_optional_text(column[i]) for i in rows]
