@@ -24,11 +24,13 @@ Delivery guarantee (at-least-once from the broker, exactly-once in the store):
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from gigatwin.ingest.records import Counts, Delivery, RecordWriter
 
@@ -36,12 +38,14 @@ TOPIC_ROOT = "gigatwin"
 KINDS = ("signals", "measurements", "energy", "environment")
 
 
-def topic_defaults(topic: str) -> dict[str, str]:
-    """``{"asset": "site/line/station"}`` for ``gigatwin/site/line/station/kind``, else ``{}``."""
+@functools.lru_cache(maxsize=4096)
+def topic_defaults(topic: str) -> Mapping[str, str]:
+    """``{"asset": "site/line/station"}`` for ``gigatwin/site/line/station/kind``, else ``{}``
+    (read-only: one mapping per topic is shared by all its messages)."""
     parts = topic.split("/")
     if len(parts) == 5 and parts[0] == TOPIC_ROOT:
-        return {"asset": "/".join(parts[1:4])}
-    return {}
+        return MappingProxyType({"asset": "/".join(parts[1:4])})
+    return MappingProxyType({})
 
 
 def parse_broker(text: str) -> tuple[str, int]:
@@ -137,38 +141,75 @@ class MqttIngestor:
                 break
         return batch
 
-    def process(self, batch: list[_Message]) -> Counts:
-        deliveries = [Delivery(f"mqtt:{m.topic}", m.payload, topic_defaults(m.topic)) for m in batch]
-        counts = self.writer.write(deliveries, counter_source=f"mqtt:{self.topic}")
-        for message in batch:  # acknowledge only what is committed
+    def _deliveries(self, batch: list[_Message]) -> list[Delivery]:
+        return [Delivery(f"mqtt:{m.topic}", m.payload, topic_defaults(m.topic)) for m in batch]
+
+    def _committed(self, batch: list[_Message], counts: Counts) -> None:
+        """Acknowledge a committed batch (in the order received, as MQTT requires) and count it."""
+        for message in batch:
             if message.qos > 0:
                 self.client.ack(message.mid, message.qos)
         self.counts.add(counts)
         self.messages += len(batch)
+
+    def process(self, batch: list[_Message]) -> Counts:
+        """Validate, commit and acknowledge one batch, all in the calling thread."""
+        counts = self.writer.write(self._deliveries(batch), counter_source=f"mqtt:{self.topic}")
+        self._committed(batch, counts)
         return counts
+
+    def _commit_loop(self, pending: queue.Queue, on_batch: Callable[[Counts], None] | None) -> None:
+        """Commit prepared batches in order, then acknowledge them; on an error stop the run."""
+        while (item := pending.get()) is not None:
+            batch, prepared = item
+            try:
+                counts = self.writer.commit(prepared, counter_source=f"mqtt:{self.topic}")
+                self._committed(batch, counts)
+                if on_batch:
+                    on_batch(counts)
+            except BaseException as exc:  # re-raised by run() in the caller's thread
+                self._failure = exc
+                self.stop_requested.set()
+                while pending.get() is not None:  # unblock the producer; nothing more is acked
+                    pass
+                return
 
     def run(self, *, idle_exit: float | None = None, max_messages: int | None = None,
             on_batch: Callable[[Counts], None] | None = None) -> Counts:
         """Ingest until :meth:`stop`, until ``idle_exit`` seconds pass without a message
-        (after the first), or after ``max_messages``. Returns the counts of this run."""
+        (after the first), or after ``max_messages``. Returns the counts of this run.
+
+        Two stages overlap: this thread decodes and validates batch n+1 while a committer
+        thread writes batch n (the database works outside the GIL: DuckDB's engine, or the
+        PostgreSQL server process) and then acknowledges its messages. At most two
+        prepared batches wait, so a slow store slows the intake instead of filling memory;
+        nothing is acknowledged before its transaction has committed."""
         self.connect()
-        last_message = None
+        self._failure: BaseException | None = None
+        pending: queue.Queue = queue.Queue(maxsize=2)
+        committer = threading.Thread(target=self._commit_loop, args=(pending, on_batch),
+                                     name="gigatwin-mqtt-commit", daemon=True)
+        committer.start()
+        taken, last_message = 0, None
         try:
             while not self.stop_requested.is_set():
                 batch = self._next_batch()
                 if batch:
-                    counts = self.process(batch)
+                    pending.put((batch, self.writer.prepare(self._deliveries(batch))))
+                    taken += len(batch)
                     last_message = time.monotonic()
-                    if on_batch:
-                        on_batch(counts)
-                    if max_messages is not None and self.messages >= max_messages:
+                    if max_messages is not None and taken >= max_messages:
                         break
                 elif (idle_exit is not None and last_message is not None
                       and time.monotonic() - last_message > idle_exit):
                     break
         finally:
+            pending.put(None)
+            committer.join()
             self.client.disconnect()
             self.client.loop_stop()
+        if self._failure is not None:
+            raise self._failure
         return self.counts
 
     def stop(self) -> None:

@@ -28,6 +28,13 @@ def _check_identifier(name: str) -> str:
 class _Backend:
     """What both backends share: a transaction block over their begin/commit/rollback."""
 
+    _in_transaction = False
+
+    @property
+    def in_transaction(self) -> bool:
+        """Whether a transaction opened by :meth:`begin` is open."""
+        return self._in_transaction
+
     @contextmanager
     def transaction(self):
         """Commit the block's work, or roll it back on any exception (and re-raise it)."""
@@ -69,8 +76,10 @@ class DuckDBBackend(_Backend):
 
     def begin(self) -> None:
         self.con.execute("BEGIN TRANSACTION")
+        self._in_transaction = True
 
     def commit(self) -> None:
+        self._in_transaction = False
         try:
             self.con.execute("COMMIT")
         except Exception as exc:  # no transaction open: nothing to commit
@@ -78,6 +87,7 @@ class DuckDBBackend(_Backend):
                 raise
 
     def rollback(self) -> None:
+        self._in_transaction = False
         try:
             self.con.execute("ROLLBACK")
         except Exception as exc:
@@ -98,6 +108,16 @@ class DuckDBBackend(_Backend):
     def rowcount(self, cursor) -> int:
         row = cursor.fetchone()
         return int(row[0]) if row else 0
+
+    def append(self, target: str, table: pa.Table) -> int | None:
+        """Insert every row of ``table`` into ``target`` (same column names); the row count."""
+        columns = ", ".join(_check_identifier(n) for n in table.column_names)
+        self.con.register("appended_rows", table)
+        try:
+            return self.rowcount(self.con.execute(
+                f"INSERT INTO {_check_identifier(target)} ({columns}) SELECT {columns} FROM appended_rows"))
+        finally:
+            self.con.unregister("appended_rows")
 
     def close(self) -> None:
         self.con.close()
@@ -132,6 +152,7 @@ class PostgresBackend(_Backend):
                                    options="-c TimeZone=UTC -c plan_cache_mode=force_custom_plan")
         self._in_transaction = False
         self._staged: list[str] = []
+        self._temp_tables: dict[str, str] = {}  # temporary table -> its column definitions
 
     @staticmethod
     def _sql(sql: str) -> str:
@@ -168,23 +189,51 @@ class PostgresBackend(_Backend):
             self.con.execute("ROLLBACK")
             self._in_transaction = False
 
-    def stage(self, name: str, table: pa.Table) -> str:
-        """Copy ``table`` into a temporary table ``name`` with one ``COPY`` (CSV)."""
-        name = _check_identifier(name)
-        columns = ", ".join(f"{_check_identifier(f.name)} {_pg_type(f.type)}" for f in table.schema)
-        self.con.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
-        self.con.execute(f"CREATE TEMP TABLE {name} ({columns})")
+    def _copy(self, target: str, table: pa.Table) -> None:
+        """``COPY target (columns) FROM STDIN`` with ``table`` written as CSV by Arrow."""
         buffer = io.BytesIO()
         pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
-        with self.con.cursor() as cur, cur.copy(f"COPY {name} FROM STDIN (FORMAT csv)") as copy:
+        columns = ", ".join(_check_identifier(n) for n in table.column_names)
+        with self.con.cursor() as cur, cur.copy(f"COPY {target} ({columns}) FROM STDIN (FORMAT csv)") as copy:
             copy.write(buffer.getvalue())
+
+    def stage(self, name: str, table: pa.Table) -> str:
+        """Copy ``table`` into the temporary table ``name`` with one ``COPY`` (CSV).
+
+        The temporary table is created once per connection and schema and emptied by
+        :meth:`unstage` (creating and dropping one per batch cost more than the COPY)."""
+        name = _check_identifier(name)
+        columns = ", ".join(f"{_check_identifier(f.name)} {_pg_type(f.type)}" for f in table.schema)
+        if self._temp_tables.get(name) != columns:
+            self.con.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+            self.con.execute(f"CREATE TEMP TABLE {name} ({columns})")
+            self._temp_tables[name] = columns
+        self._copy(f"pg_temp.{name}", table)
         self._staged.append(name)
         return name
 
     def unstage(self) -> None:
         for name in self._staged:
-            self.con.execute(f"DROP TABLE IF EXISTS pg_temp.{name}")
+            self.con.execute(f"TRUNCATE pg_temp.{name}")
         self._staged.clear()
+
+    def append(self, target: str, table: pa.Table) -> int | None:
+        """COPY every row of ``table`` straight into ``target``; the row count, or None when
+        a unique key refused a row (another writer stored it first): nothing is then
+        inserted and the caller takes its conflict-aware path. Runs in a transaction."""
+        import psycopg
+
+        target = _check_identifier(target)
+        if not self._in_transaction:
+            raise RuntimeError("PostgresBackend.append runs inside a transaction")
+        self.con.execute("SAVEPOINT append_rows")
+        try:
+            self._copy(target, table)
+        except psycopg.errors.UniqueViolation:
+            self.con.execute("ROLLBACK TO SAVEPOINT append_rows")
+            return None
+        self.con.execute("RELEASE SAVEPOINT append_rows")
+        return table.num_rows
 
     def rowcount(self, cursor) -> int:
         return max(cursor.rowcount, 0)
