@@ -152,19 +152,54 @@ def test_empty_text_stays_empty_and_null_stays_null(store_url):
             ("a", None, "", ""), ("b", 1.5, None, None)]
 
 
-def test_version_1_store_is_upgraded_with_its_genealogy(store_url, monkeypatch):
+_OLD_EDGE_COLUMNS = ("parent_pk, child_pk, quantity, quantity_unit, parent_from_m, parent_to_m, "
+                     "child_from_m, child_to_m")
+
+
+def _store_at_version(store_url, monkeypatch, version, objects, edges):
+    """A store created by the first ``version`` migrations, with ``objects`` (id, kind) and
+    ``edges`` (parent, child, parent_from_m, parent_to_m) inserted the way that schema
+    took them (before version 3 an edge row had no names); returns the edge rows."""
     import gigatwin.store.migrations as migrations
 
-    edges = [{"parent_id": p, "child_id": c, "parent_from_m": pf, "parent_to_m": pt}
-             for p, c, pf, pt in (("K", "S2", 2.0, 4.0), ("K", "S1", 0.0, 2.0), ("R", "K", None, None))]
     with monkeypatch.context() as patch:
-        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:1])
+        patch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:version])
         with open_store(store_url) as store:
-            assert store.schema_version() == 1
-            store.add_objects([{"object_id": i, "kind": "x"} for i in ("R", "K", "S1", "S2")])
-            store.add_edges(edges)
-            before = sorted(store.query("SELECT * FROM genealogy"))
+            assert store.schema_version() == version
+            store.add_objects([{"object_id": i, "kind": k} for i, k in objects])
+            pk = dict(store.query("SELECT object_id, object_pk FROM objects"))
+            for parent, child, pf, pt in edges:
+                store.backend.execute(f"INSERT INTO genealogy ({_OLD_EDGE_COLUMNS}) VALUES (?, ?, NULL, NULL, ?, ?, "
+                                      "NULL, NULL)", (pk.get(parent, -1), pk.get(child, -1), pf, pt))
+            return sorted(store.query(f"SELECT {_OLD_EDGE_COLUMNS} FROM genealogy"))
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_older_store_is_upgraded_keeping_its_genealogy_and_naming_its_edges(store_url, monkeypatch, version):
+    objects = [("R", "roll"), ("K", "coil"), ("S1", "segment"), ("S2", "segment")]
+    edges = [("K", "S2", 2.0, 4.0), ("K", "S1", 0.0, 2.0), ("R", "K", None, None)]
+    before = _store_at_version(store_url, monkeypatch, version, objects, edges)
     with open_store(store_url) as store:
         assert store.schema_version() == SCHEMA_VERSION
-        assert sorted(store.query("SELECT * FROM genealogy")) == before
-        assert store.add_edges(edges) == 0  # the rebuilt table still knows its edges
+        assert sorted(store.query(f"SELECT {_OLD_EDGE_COLUMNS} FROM genealogy")) == before
+        kinds = dict(objects)
+        named = store.query("SELECT parent_id, parent_kind, child_id, child_kind FROM genealogy")
+        assert sorted(named) == sorted((p, kinds[p], c, kinds[c]) for p, c, _, _ in edges)
+        # the rebuilt table still knows its edges, and takes new ones with their names
+        assert store.add_edges([dict(zip(("parent_id", "child_id", "parent_from_m", "parent_to_m"), e,
+                                         strict=True)) for e in edges]) == 0
+        store.add_objects([{"object_id": "S3", "kind": "segment"}])
+        assert store.add_edges([{"parent_id": "K", "child_id": "S3", "parent_from_m": 4.0,
+                                 "parent_to_m": 6.0}]) == 1
+        assert store.query("SELECT parent_id, parent_kind, child_id, child_kind FROM genealogy "
+                           "WHERE child_id = 'S3'") == [("K", "coil", "S3", "segment")]
+
+
+def test_upgrade_fails_rather_than_drop_an_edge_to_a_missing_object(store_url, monkeypatch):
+    before = _store_at_version(store_url, monkeypatch, 2, [("R", "roll"), ("K", "coil")],
+                               [("R", "K", None, None), ("R", "GONE", 0.0, 1.0)])
+    with pytest.raises(Exception, match="(?i)null"):
+        open_store(store_url)
+    with open_store(store_url, migrate_schema=False) as store:  # left as it was
+        assert store.schema_version() == 2
+        assert sorted(store.query(f"SELECT {_OLD_EDGE_COLUMNS} FROM genealogy")) == before

@@ -203,12 +203,13 @@ _COUNTABLE = ("assets", "objects", "genealogy", "signals", "measurements", "reci
 
 # An edge is a duplicate only when every column matches: the same batch coating two
 # separate stretches of one roll is two edges (same parent range, different child ranges).
-# Inserted in (parent, start metre) order, the order migration 2 stores DuckDB's table in.
+# Inserted in (parent, start metre) order, the order migration 2 stores DuckDB's table in,
+# with the ids and kinds of both ends that trace/track read instead of objects (migration 3).
 _INSERT_EDGES = """
 INSERT INTO genealogy (parent_pk, child_pk, quantity, quantity_unit, parent_from_m, parent_to_m,
-                       child_from_m, child_to_m)
+                       child_from_m, child_to_m, parent_id, parent_kind, child_id, child_kind)
 SELECT DISTINCT p.object_pk, c.object_pk, s.quantity, s.quantity_unit, s.parent_from_m,
-       s.parent_to_m, s.child_from_m, s.child_to_m
+       s.parent_to_m, s.child_from_m, s.child_to_m, p.object_id, p.kind, c.object_id, c.kind
 FROM staged_edges s
 JOIN objects p ON p.object_id = s.parent_id
 JOIN objects c ON c.object_id = s.child_id

@@ -21,7 +21,8 @@ range it came from, and that range is mapped further up to the roll and the coat
 
 Both are breadth-first, one indexed query per generation (the genealogy is shallow: about
 seven generations from lot to cell), so they cost a few index lookups on DuckDB and
-PostgreSQL alike however large the factory. Converging flows (several coils into one
+PostgreSQL alike however large the factory. Edge rows carry the ids and kinds of both
+ends (schema version 3), so the objects reached are named from the edges that reach them. Converging flows (several coils into one
 stack, several lots into one batch) and diverging flows (one roll into several coils) are
 both plain fan-in/fan-out of the graph.
 """
@@ -82,9 +83,11 @@ def _step_sql(near: str, far: str, whole: int, ranged: int) -> str:
     side, ``near_from_m < :to AND near_to_m > :from``, or that do not say where on the near
     object they are). The arms are disjoint; PostgreSQL answers the window from its
     ``(parent_pk, parent_from_m)`` B-tree and the unplaced edges from a partial index,
-    DuckDB from a table stored in ``(parent_pk, parent_from_m)`` order (migration 2)."""
+    DuckDB from a table stored in ``(parent_pk, parent_from_m)`` order (migration 2). Each
+    row brings the id and kind of its far object (migration 3), so nothing else is read."""
     columns = (f"SELECT g.{near}_pk, g.{far}_pk, g.{near}_from_m, g.{near}_to_m, g.{far}_from_m, "
-               f"g.{far}_to_m FROM genealogy g WHERE g.{near}_pk BETWEEN ? AND ? AND g.{near}_pk ")
+               f"g.{far}_to_m, g.{far}_id, g.{far}_kind FROM genealogy g "
+               f"WHERE g.{near}_pk BETWEEN ? AND ? AND g.{near}_pk ")
     arms = []
     if whole:
         arms.append(columns + _in_list(whole))
@@ -110,10 +113,12 @@ def _frontier_arrays(frontier: dict[int, list | None]):
     return pk[order], np.asarray(los, dtype=float)[order], np.asarray(his, dtype=float)[order]
 
 
-def _fetch_edges(store, direction: str, frontier: dict[int, list | None]) -> np.ndarray:
+def _fetch_edges(store, direction: str, frontier: dict[int, list | None],
+                 names: dict[int, tuple[str, str]]) -> np.ndarray:
     """The candidate edges of one generation, rows ``near, far, n0, n1, d0, d1`` as floats
     (NULL -> NaN; object keys are exact in float64 below 2**53). A superset of the edges
-    taken only by the window bound (the smallest window holding every frontier range)."""
+    taken only by the window bound (the smallest window holding every frontier range).
+    Adds ``{far: (object_id, kind)}`` of every edge fetched to ``names``."""
     near, far = _SIDES[direction]
     if direction == "track":
         whole = [pk for pk, r in frontier.items() if r is None]
@@ -129,15 +134,17 @@ def _fetch_edges(store, direction: str, frontier: dict[int, list | None]) -> np.
             bounds = [min(r), max(r)]
             params += [*bounds, *r, max(hi for _, hi in window), min(lo for lo, _ in window), *bounds, *r]
         rows += store.query(_step_sql(near, far, len(w), len(r)), params)
-    return np.array(rows, dtype=float).reshape(len(rows), 6)
+    names.update((row[1], (row[6], row[7])) for row in rows)
+    return np.array([row[:6] for row in rows], dtype=float).reshape(len(rows), 6)
 
 
-def _step(store, direction: str, frontier: dict[int, list | None]) -> list[tuple]:
+def _step(store, direction: str, frontier: dict[int, list | None],
+          names: dict[int, tuple[str, str]]) -> list[tuple]:
     """``(pk, ranges)`` per edge taken one generation away: ``ranges`` is ``[(lo, hi)]`` on
     that object or ``None`` (the whole object, or one without positions). Vectorised: each
     edge is paired with every frontier range of its near object, and the overlap is mapped
-    with :func:`map_range`'s arithmetic."""
-    edges = _fetch_edges(store, direction, frontier)
+    with :func:`map_range`'s arithmetic. The names of the objects reached go to ``names``."""
+    edges = _fetch_edges(store, direction, frontier, names)
     if len(edges) == 0:
         return []
     near, far = edges[:, 0].astype(np.int64), edges[:, 1].astype(np.int64)
@@ -158,26 +165,6 @@ def _step(store, direction: str, frontier: dict[int, list | None]) -> list[tuple
     return [(pk, [(a, b)] if p else None)
             for pk, a, b, p in zip(far[e][take].tolist(), out_lo[take].tolist(), out_hi[take].tolist(),
                                    placed[take].tolist(), strict=True)]
-
-
-def _names(store, groups: list[list[int]]) -> dict[int, tuple[str, str]]:
-    """``{object_pk: (object_id, kind)}`` of the objects reached, in one query per
-    ``_CHUNK`` objects: one arm per group (a generation), bounded by its smallest and largest
-    key so that DuckDB skips the row groups of ``objects`` outside them."""
-    arms, params = [], []
-    for group in groups:
-        group = sorted(group)
-        for start in range(0, len(group), _CHUNK):
-            chunk = group[start:start + _CHUNK]
-            arms.append("SELECT object_pk, object_id, kind FROM objects "
-                        f"WHERE object_pk BETWEEN ? AND ? AND object_pk {_in_list(len(chunk))}")
-            params.append([chunk[0], chunk[-1], *chunk])
-    names = {}
-    for start in range(0, len(arms), 8):
-        sql = "\nUNION ALL\n".join(arms[start:start + 8])
-        names.update((pk, (oid, kind)) for pk, oid, kind in
-                     store.query(sql, [p for ps in params[start:start + 8] for p in ps]))
-    return names
 
 
 def _start(store, object_id: str) -> tuple[int, str]:
@@ -205,31 +192,24 @@ def trace(store, object_id: str) -> list[Reached]:
 
 
 def _walk(store, object_id: str, direction: str, start_range) -> list[Reached]:
-    """Breadth-first over the genealogy, one query per generation, names looked up once."""
+    """Breadth-first over the genealogy, one query per generation (edges and names)."""
     start_pk, kind = _start(store, object_id)
     frontier: dict[int, list | None] = {start_pk: start_range}
     reached: dict[int, Reached] = {start_pk: Reached(object_id, kind, 0, list(start_range or []))}
+    names: dict[int, tuple[str, str]] = {}
     for generation in range(1, MAX_GENERATIONS):
         if not frontier:
             break
         next_frontier: dict[int, list | None] = {}
-        for pk, ranges in _step(store, direction, frontier):
-            _visit(reached, next_frontier, pk, generation, ranges)
+        for pk, ranges in _step(store, direction, frontier, names):
+            _visit(reached, next_frontier, pk, generation, ranges, names)
         frontier = next_frontier
-    groups: dict[int, list[int]] = {}
-    for pk, node in reached.items():
-        if node.object_id is None:
-            groups.setdefault(node.generation, []).append(pk)
-    names = _names(store, list(groups.values()))
-    for pk, node in reached.items():
-        if node.object_id is None:
-            node.object_id, node.kind = names[pk]
     return sorted(reached.values(), key=lambda r: (r.generation, r.object_id))
 
 
-def _visit(reached, frontier, pk, generation, ranges) -> None:
+def _visit(reached, frontier, pk, generation, ranges, names) -> None:
     if pk not in reached:
-        reached[pk] = Reached(None, None, generation)  # named after the walk, in one query
+        reached[pk] = Reached(*names[pk], generation)
     if ranges:
         reached[pk].ranges_m.extend(ranges)
     previous = frontier.get(pk, [])

@@ -83,8 +83,7 @@ def cell_record(store, cell_id: str, registry=None) -> dict:
 
 def _parents(store, object_ids: list[str]) -> dict[str, set[str]]:
     rows = store.query(
-        "SELECT c.object_id, p.object_id FROM genealogy g "
-        "JOIN objects c ON c.object_pk = g.child_pk JOIN objects p ON p.object_pk = g.parent_pk "
+        "SELECT g.child_id, g.parent_id FROM genealogy g JOIN objects c ON c.object_pk = g.child_pk "
         "WHERE c.object_id = ANY(?)", (object_ids,))
     parents: dict[str, set[str]] = {}
     for child, parent in rows:
