@@ -106,3 +106,32 @@ def test_100k_messages_with_broker_and_ingester_restarts(mosquitto, tmp_path):
         counters = store.counters()["mqtt:gigatwin/#"]
         assert counters["stored"] + counters["quarantined"] == n
         assert counters["received"] - counters["duplicates"] == n
+
+
+@pytest.mark.integration
+def test_a_failed_commit_stops_the_run_and_acknowledges_nothing_of_its_batch(mosquitto, tmp_path):
+    """The committer thread's error reaches run()'s caller; the broker keeps the batch and
+    gives it to the next run with the same session, which stores every message once."""
+    from gigatwin.ingest.mqtt import MqttIngestor
+
+    url = f"duckdb://{tmp_path / 'line.duckdb'}"
+    payloads = [message(i)[0] for i in range(40) if i % 20 != 7]  # 38 good messages
+    with open_store(url) as store:
+        first = MqttIngestor(store, "127.0.0.1", mosquitto.port, client_id="test-commit-failure")
+        first.on_subscribed = lambda: publisher.publish(payloads)
+
+        def disk_full(prepared, *, counter_source):
+            raise OSError("disk full")
+
+        first.writer.commit = disk_full
+        publisher = Publisher(mosquitto.port)
+        try:
+            with pytest.raises(OSError, match="disk full"):
+                first.run(idle_exit=3.0)
+            publisher.wait_all_acknowledged(10)
+            assert store.count("signals") == 0 and first.messages == 0
+            second = MqttIngestor(store, "127.0.0.1", mosquitto.port, client_id="test-commit-failure")
+            counts = second.run(idle_exit=2.0)
+        finally:
+            publisher.close()
+        assert store.count("signals") == len(payloads) == counts.stored
