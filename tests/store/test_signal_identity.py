@@ -52,6 +52,15 @@ def test_the_same_id_at_another_time_is_another_sample(store_url):
         assert [r[2] for r in _rows(store)] == [1.0, 2.0]
 
 
+def test_a_repeat_within_one_call_is_stored_once_on_both_backends(store_url):
+    """DuckDB keeps no unique index on signals, so the call itself must drop repeats."""
+    rows = [_signal("r", 1.0, T0), _signal("r", 1.0, T0), _signal("q", 2.0, T0)]
+    with open_store(store_url) as store:
+        with store.transaction():
+            assert store.write_samples(rows, None) == 2
+        assert [r[0] for r in _rows(store)] == ["q", "r"]
+
+
 def test_write_samples_outside_a_transaction_commits_its_rows(store_url):
     with open_store(store_url) as store:
         assert store.write_samples([_signal("a", 1.0, T0)], None) == 1

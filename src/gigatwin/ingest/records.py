@@ -204,18 +204,11 @@ class _Batch:
             "source": pa.array([sources[i] for i in clean.row.tolist()], pa.string()),
         }, schema=tables.MEASUREMENTS))
 
-    def _first_of_each(self, rows: pa.Table) -> pa.Table:
-        """``rows`` without repeats of a (record id, timestamp) identity, the first one kept."""
-        numbered = rows.select(["record_id", "ts"]).append_column("i", pa.array(np.arange(rows.num_rows)))
-        first = numbered.group_by(["record_id", "ts"], use_threads=False).aggregate([("i", "min")])
-        if first.num_rows == rows.num_rows:
-            return rows
-        self.counts.duplicates += rows.num_rows - first.num_rows
-        return rows.take(pc.sort_indices(first["i_min"]))
-
     def tables(self) -> tuple[pa.Table, pa.Table, pa.Table]:
         rows = pa.concat_tables([*self.parts, pa.table(self.measurements, schema=tables.MEASUREMENTS)])
-        rows = self._first_of_each(rows) if rows.num_rows else rows
+        unique = tables.first_of_each(rows, ["record_id", "ts"])
+        self.counts.duplicates += rows.num_rows - unique.num_rows
+        rows = unique
         is_signal = pc.is_null(rows["product_id"])
         signals = rows.filter(is_signal).select(tables.SIGNALS.names)
         return (signals, rows.filter(pc.invert(is_signal)),

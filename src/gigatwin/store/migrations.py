@@ -174,6 +174,30 @@ MIGRATIONS: list[tuple[int, str, list]] = [
          "WHERE parent_from_m IS NULL OR parent_to_m IS NULL", PG),
         ("ANALYZE genealogy", PG),
     ]),
+    (4, "signals are identified by (ts, record_id); DuckDB drops the index for an anti-join", [
+        # A time-series table keyed by time first (as hypertables require) answers "is
+        # anything stored in this batch's time window?" from the key, and PostgreSQL's
+        # COPY into it is 30 % faster than a text key alone. DuckDB's ART index on the key
+        # cost 3-4 us per inserted row (a fifth of its insert rate); without it, ingestion
+        # checks the batch's window and anti-joins only when the window holds rows
+        # (Store.write_samples), which the table's time order keeps cheap.
+        ("ALTER TABLE signals DROP CONSTRAINT signals_pkey", PG),
+        ("ALTER TABLE signals ADD PRIMARY KEY (ts, record_id)", PG),
+        ("""CREATE TABLE signals_by_time (
+            record_id TEXT NOT NULL,
+            ts TIMESTAMPTZ NOT NULL,
+            asset_id TEXT,
+            key TEXT NOT NULL,
+            value DOUBLE PRECISION,
+            text_value TEXT,
+            unit TEXT,
+            quality TEXT NOT NULL,
+            source TEXT)""", DUCKDB),
+        ("INSERT INTO signals_by_time SELECT record_id, ts, asset_id, key, value, text_value, unit, quality, "
+         "source FROM signals ORDER BY ts, record_id", DUCKDB),
+        ("DROP TABLE signals", DUCKDB),
+        ("ALTER TABLE signals_by_time RENAME TO signals", DUCKDB),
+    ]),
 ]
 
 LATEST = MIGRATIONS[-1][0]

@@ -7,10 +7,12 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from gigatwin.store import tables
 from gigatwin.store.backends import connect
@@ -108,21 +110,56 @@ class Store:
     # -- signals and measurements ---------------------------------------------------------
     def write_samples(self, signals: pa.Table | Iterable[Mapping] | None,
                       measurements: pa.Table | Iterable[Mapping] | None) -> int:
-        """Insert validated SI samples; a ``record_id`` already stored is skipped. Returns
-        how many rows were new. Call inside :meth:`transaction` to commit with other writes."""
+        """Insert validated SI samples; one already stored is skipped (a signal is the same
+        when its ``ts`` and ``record_id`` are, a measurement when its ``record_id`` is).
+        Returns how many rows were new (a repeat within the call counts once). Call inside
+        :meth:`transaction` to commit with other writes."""
         stored = 0
-        for data, target, schema in ((signals, "signals", tables.SIGNALS),
-                                     (measurements, "measurements", tables.MEASUREMENTS)):
-            if data is None:
-                continue
-            data = tables.table(data, schema)
-            if data.num_rows == 0:
-                continue
-            columns = ", ".join(schema.names)
-            sql = (f"INSERT INTO {target} ({columns}) SELECT {columns} FROM staged_{target} "
-                   "ON CONFLICT (record_id) DO NOTHING")
-            stored += self._insert_staged(sql, f"staged_{target}", data)
+        if signals is not None:
+            data = tables.first_of_each(tables.table(signals, tables.SIGNALS), ["ts", "record_id"])
+            if data.num_rows:
+                with self._in_transaction():
+                    stored += self._write_signals(data)
+        if measurements is not None:
+            data = tables.first_of_each(tables.table(measurements, tables.MEASUREMENTS), ["record_id"])
+            if data.num_rows:
+                columns = ", ".join(tables.MEASUREMENTS.names)
+                sql = (f"INSERT INTO measurements ({columns}) SELECT {columns} FROM staged_measurements "
+                       "ON CONFLICT (record_id) DO NOTHING")
+                stored += self._insert_staged(sql, "staged_measurements", data)
         return stored
+
+    def _in_transaction(self):
+        """The caller's transaction when there is one, else a new one for this block."""
+        return contextlib.nullcontext() if self.backend.in_transaction else self.transaction()
+
+    def _write_signals(self, data: pa.Table) -> int:
+        """Append when nothing is stored in the rows' time window (a live stream, almost
+        always: one index probe on PostgreSQL, a row-group min/max test on DuckDB); else
+        skip what is there: ``ON CONFLICT`` on PostgreSQL's (ts, record_id) key, an
+        anti-join limited to the window on DuckDB (which keeps no index on signals)."""
+        window = pc.min_max(data["ts"])
+        lo, hi = window["min"].as_py(), window["max"].as_py()
+        occupied = self.backend.query("SELECT 1 FROM signals WHERE ts BETWEEN ? AND ? LIMIT 1", (lo, hi))
+        if not occupied:
+            appended = self.backend.append("signals", data)
+            if appended is not None:
+                return appended
+        columns = ", ".join(tables.SIGNALS.names)
+        if self.dialect == "postgresql":
+            sql = (f"INSERT INTO signals ({columns}) SELECT {columns} FROM staged_signals "
+                   "ON CONFLICT DO NOTHING")
+            params = ()
+        else:
+            sql = (f"INSERT INTO signals ({columns}) SELECT {columns} FROM staged_signals s WHERE NOT EXISTS "
+                   "(SELECT 1 FROM signals g WHERE g.ts BETWEEN ? AND ? AND g.ts = s.ts "
+                   "AND g.record_id = s.record_id)")
+            params = (lo, hi)
+        self.backend.stage("staged_signals", data)
+        try:
+            return self.backend.rowcount(self.backend.execute(sql, params))
+        finally:
+            self.backend.unstage()
 
     def quarantine(self, rows: Iterable[Mapping] | pa.Table) -> int:
         """Keep rejected input with its source and reason; an identical one is kept once."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pyarrow as pa
 
 TS = pa.timestamp("us", tz="UTC")
@@ -54,6 +55,18 @@ def table(rows: Iterable[Mapping] | pa.Table, schema: pa.Schema) -> pa.Table:
     rows = [dict(r) for r in rows]
     _check_columns({name for row in rows for name in row}, schema)
     return pa.Table.from_pylist(rows, schema=schema)
+
+
+def first_of_each(rows: pa.Table, keys: list[str]) -> pa.Table:
+    """``rows`` without repeats of the values of ``keys``, the first row of each kept, in order."""
+    if rows.num_rows == 0:
+        return rows
+    numbered = rows.select(keys).append_column("row_number_", pa.array(np.arange(rows.num_rows)))
+    first = numbered.group_by(keys, use_threads=False).aggregate([("row_number_", "min")])
+    if first.num_rows == rows.num_rows:
+        return rows
+    keep = np.sort(first["row_number__min"].to_numpy())  # the first row of each, in input order
+    return rows.take(pa.array(keep))
 
 
 def _check_columns(names, schema: pa.Schema) -> None:
