@@ -199,14 +199,14 @@ def main() -> dict:
 
 def _report(results: dict) -> None:
     table = Table(title=f"trace / track on {CELLS:,} cells, {QUERIES} random queries each (target < 50 ms)")
-    for col in ("backend", "objects", "edges", "bulk load [s]", "trace median / p95 [ms]",
-                "track 50 m median / p95 [ms]", "track max [ms]", "cells per track", "load avg (1 min)"):
+    for col in ("backend", "objects", "edges", "bulk load [s]", "trace median / p95 / max [ms]",
+                "track 50 m median / p95 / max [ms]", "cells per track", "load avg (1 min)"):
         table.add_column(col)
     for g in results["genealogy"]:
         tr, tk = g["trace_ms"], g["track_ms"]
         table.add_row(g["backend"], f"{g['objects']:,}", f"{g['edges']:,}", f"{g['load_s']:.1f}",
-                      f"{tr['median']:.1f} / {tr['p95']:.1f}", f"{tk['median']:.1f} / {tk['p95']:.1f}",
-                      f"{tk['max']:.1f}", str(g["cells_per_track"]),
+                      "{median:.1f} / {p95:.1f} / {max:.1f}".format(**tr),
+                      "{median:.1f} / {p95:.1f} / {max:.1f}".format(**tk), str(g["cells_per_track"]),
                       "{:.2f} -> {:.2f}".format(*g["loadavg_1min"]))
     console.print(table)
     mq = results["mqtt"]
