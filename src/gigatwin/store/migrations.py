@@ -46,6 +46,18 @@ _GENEALOGY_NAMES = """
     child_id TEXT NOT NULL,
     child_kind TEXT NOT NULL"""
 
+# The columns of signals and measurements after their ids (the SQL of applied migrations
+# must not change: these are the columns migration 1 always created).
+_SAMPLE_COLUMNS = """
+    ts TIMESTAMPTZ NOT NULL,
+    asset_id TEXT,
+    key TEXT NOT NULL,
+    value DOUBLE PRECISION,
+    text_value TEXT,
+    unit TEXT,
+    quality TEXT NOT NULL,
+    source TEXT"""
+
 MIGRATIONS: list[tuple[int, str, list]] = [
     (1, "core schema: assets, objects, genealogy, signals, measurements, recipes, events, quarantine", [
         """CREATE TABLE assets (
@@ -69,29 +81,10 @@ MIGRATIONS: list[tuple[int, str, list]] = [
         f"CREATE TABLE genealogy ({_GENEALOGY_COLUMNS})",
         "CREATE INDEX genealogy_child_idx ON genealogy (child_pk)",
         "CREATE INDEX genealogy_parent_idx ON genealogy (parent_pk)",
-        """CREATE TABLE signals (
-            record_id TEXT PRIMARY KEY,
-            ts TIMESTAMPTZ NOT NULL,
-            asset_id TEXT,
-            key TEXT NOT NULL,
-            value DOUBLE PRECISION,
-            text_value TEXT,
-            unit TEXT,
-            quality TEXT NOT NULL,
-            source TEXT)""",
+        f"CREATE TABLE signals (record_id TEXT PRIMARY KEY,{_SAMPLE_COLUMNS})",
         ("CREATE INDEX signals_key_ts_idx ON signals (key, ts)", PG),
         ("CREATE INDEX signals_asset_ts_idx ON signals (asset_id, ts)", PG),
-        """CREATE TABLE measurements (
-            record_id TEXT PRIMARY KEY,
-            product_id TEXT NOT NULL,
-            ts TIMESTAMPTZ NOT NULL,
-            asset_id TEXT,
-            key TEXT NOT NULL,
-            value DOUBLE PRECISION,
-            text_value TEXT,
-            unit TEXT,
-            quality TEXT NOT NULL,
-            source TEXT)""",
+        f"CREATE TABLE measurements (record_id TEXT PRIMARY KEY, product_id TEXT NOT NULL,{_SAMPLE_COLUMNS})",
         "CREATE INDEX measurements_product_idx ON measurements (product_id)",
         """CREATE TABLE recipes (
             recipe_id TEXT NOT NULL,
@@ -183,16 +176,7 @@ MIGRATIONS: list[tuple[int, str, list]] = [
         # (Store.write_samples), which the table's time order keeps cheap.
         ("ALTER TABLE signals DROP CONSTRAINT signals_pkey", PG),
         ("ALTER TABLE signals ADD PRIMARY KEY (ts, record_id)", PG),
-        ("""CREATE TABLE signals_by_time (
-            record_id TEXT NOT NULL,
-            ts TIMESTAMPTZ NOT NULL,
-            asset_id TEXT,
-            key TEXT NOT NULL,
-            value DOUBLE PRECISION,
-            text_value TEXT,
-            unit TEXT,
-            quality TEXT NOT NULL,
-            source TEXT)""", DUCKDB),
+        (f"CREATE TABLE signals_by_time (record_id TEXT NOT NULL,{_SAMPLE_COLUMNS})", DUCKDB),
         ("INSERT INTO signals_by_time SELECT record_id, ts, asset_id, key, value, text_value, unit, quality, "
          "source FROM signals ORDER BY ts, record_id", DUCKDB),
         ("DROP TABLE signals", DUCKDB),
