@@ -267,5 +267,9 @@ def open_store(url: str, *, migrate_schema: bool = True) -> Store:
     """Open the store at ``url`` and bring its schema to the latest version."""
     backend = connect(url)
     if migrate_schema:
-        migrate(backend)
+        try:
+            migrate(backend)
+        except BaseException:  # a failed migration rolled back; do not leak the connection
+            backend.close()
+            raise
     return Store(backend)
