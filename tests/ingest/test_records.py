@@ -17,6 +17,7 @@ RECORDS = [
     {"key": "coating_speed", "value": 30, "unit": "kg", "ts": "2026-11-22T10:00:03Z", "id": "bad-unit"},
     {"key": "coating_sped", "value": 30, "unit": "m/min", "ts": "2026-11-22T10:00:04Z", "id": "bad-key"},
     {"key": "coating_speed", "value": 30, "unit": "m/min", "ts": "2026-11-22T10:00:05", "id": "naive"},
+    {"key": "coating_speed", "value": 10**400, "unit": "m/min", "ts": "2026-11-22T10:00:07Z", "id": "huge"},
     {"key": "eol_discharge_capacity", "value": 65.1, "unit": "A*h", "ts": "2026-11-22T10:00:06Z", "product": "CELL-1",
      "id": "cap-1"},
 ]
@@ -43,8 +44,10 @@ def test_wire_path_and_general_path_store_the_same(tmp_path):
     general = _store_rows(f"duckdb://{tmp_path / 'general.duckdb'}", as_dicts)
     assert wire == general
     counts, tables = wire
-    # 9 received: 1 repeat, 2 rejected (unit, key); naive ts accepted with a warning
-    assert counts == {"received": 9, "stored": 6, "duplicates": 1, "quarantined": 2}
+    # 10 received: 1 repeat, 3 rejected (unit, key, an integer beyond float range, which must
+    # not crash the batch); the naive timestamp is accepted with a warning
+    assert counts == {"received": 10, "stored": 6, "duplicates": 1, "quarantined": 3}
+    assert any("is not a finite number" in row[3] for row in tables["quarantine"])
     assert len(tables["signals"]) == 5 and len(tables["measurements"]) == 1
     assets = {row[0]: row[2] for row in tables["signals"]}
     assert assets["a"] == "site1/line1/coater"  # from the topic

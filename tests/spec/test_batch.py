@@ -11,6 +11,7 @@ KEYS = ["coating_speed", "wet_film_thickness", "calendered_porosity", "coating_a
         "coating_method", "no_such_key", "", None]
 UNITS = ["m/min", "m/s", "um", "mm", "%", "1", "", "degC", "K", "kg", "furlong_x", None]
 VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-10**6, 10**6),
+                   st.sampled_from([10**400, -(10**309)]),
                    st.sampled_from(["30", "abc", "", True, None, "slot_die", 0.5, 150, 25, 1.2]))
 TIMES = st.sampled_from(["2026-11-22T10:00:00Z", "2026-11-22T11:00:00+01:00", "2026-11-22T10:00:00",
                          "yesterday", "", None, "2026-11-22", "2026-11-22 10:00:00.123456Z",

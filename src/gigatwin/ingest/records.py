@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from msgspec import UNSET, UnsetType
 
 from gigatwin.spec import ValidatedColumns, load_registry
-from gigatwin.spec.batch import RecordColumns, validate_columns
+from gigatwin.spec.batch import RecordColumns, numbers_of, validate_columns
 from gigatwin.store import tables
 
 
@@ -150,7 +150,7 @@ def _wire_columns(wire: list[_WireRecord], defaults: list[Mapping]) -> RecordCol
                          ts=[r.ts for r in wire], asset=field([r.asset for r in wire], "asset"),
                          product=field([r.product for r in wire], "product"),
                          id=field([r.id for r in wire], "id"),
-                         numbers=np.array(values, dtype=float), is_record=np.ones(len(wire), dtype=bool),
+                         numbers=numbers_of(values), is_record=np.ones(len(wire), dtype=bool),
                          record=record, plain=True)
 
 

@@ -103,7 +103,21 @@ def _inside(values: np.ndarray, lower: np.ndarray, upper: np.ndarray, lower_inc:
 
 
 def _number(value) -> float:
-    return float(value) if type(value) is float or type(value) is int else np.nan
+    """The float of an int or float (not bool), else NaN (the per-record path decides)."""
+    if type(value) is float or type(value) is int:
+        try:
+            return float(value)
+        except OverflowError:
+            return np.nan
+    return np.nan
+
+
+def numbers_of(values: list) -> np.ndarray:
+    """``values`` (ints and floats) as floats, NaN where one is beyond float range."""
+    try:
+        return np.array(values, dtype=float)
+    except OverflowError:
+        return np.fromiter((_number(v) for v in values), dtype=float, count=len(values))
 
 
 def _aware_ts(text) -> datetime | None:

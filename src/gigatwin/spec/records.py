@@ -168,14 +168,19 @@ def _parse_ts(raw_ts, result: RecordResult) -> None:
 
 def _as_number(raw_value, result: RecordResult) -> float | None:
     if type(raw_value) is float or type(raw_value) is int:  # the JSON fast path
-        number = float(raw_value)
+        try:
+            number = float(raw_value)
+        except OverflowError:  # an integer beyond float range (JSON allows any length)
+            result.errors.append(Problem("value", f"an integer of {raw_value.bit_length()} bits is not a finite "
+                                                  "number (beyond the float range, about 1.8e308)"))
+            return None
     elif isinstance(raw_value, bool) or raw_value is None or (isinstance(raw_value, str) and not raw_value.strip()):
         result.errors.append(Problem("value", f"{raw_value!r} is not a number"))
         return None
     else:
         try:
             number = float(raw_value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             result.errors.append(Problem("value", f"{raw_value!r} is not a number"))
             return None
     if not math.isfinite(number):
