@@ -53,3 +53,28 @@ def test_wire_path_and_general_path_store_the_same(tmp_path):
     assert assets["a"] == "site1/line1/coater"  # from the topic
     assert None in assets.values()  # explicit null is kept, not replaced by the topic's asset
     assert "site1/line1/dryer" in assets.values()  # the record's own asset wins
+
+
+def test_a_delivery_that_breaks_validation_is_quarantined_not_fatal(tmp_path, monkeypatch):
+    """An unforeseen error on one delivery quarantines that delivery with the error; the
+    others of the batch are stored (else the message would come back forever)."""
+    import gigatwin.ingest.records as records
+
+    real = records.validate_columns
+
+    def broken_on_poison(columns, registry=None):
+        if "poison" in columns.key:
+            raise ZeroDivisionError("a bug somewhere in validation")
+        return real(columns, registry)
+
+    monkeypatch.setattr(records, "validate_columns", broken_on_poison)
+    good = {"key": "coating_speed", "value": 30, "unit": "m/min", "ts": "2026-11-22T10:00:00Z", "id": "g"}
+    poison = {**good, "key": "poison", "id": "p"}
+    with open_store(f"duckdb://{tmp_path / 'x.duckdb'}") as store:
+        counts = RecordWriter(store).write([Delivery("mqtt:t", json.dumps(good).encode()),
+                                            Delivery("mqtt:t", json.dumps(poison).encode())],
+                                           counter_source="test")
+        assert counts.as_dict() == {"received": 2, "stored": 1, "duplicates": 0, "quarantined": 1}
+        (reason, raw), = store.query("SELECT reason, raw FROM quarantine")
+    assert reason == "internal error while validating: ZeroDivisionError: a bug somewhere in validation"
+    assert json.loads(raw)["key"] == "poison"

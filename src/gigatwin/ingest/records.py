@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -31,6 +32,8 @@ from msgspec import UNSET, UnsetType
 from gigatwin.spec import ValidatedColumns, load_registry
 from gigatwin.spec.batch import RecordColumns, numbers_of, validate_columns
 from gigatwin.store import tables
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -225,6 +228,14 @@ class Prepared:
     counts: Counts
 
 
+def _merge(parts: list[Prepared]) -> Prepared:
+    counts = Counts()
+    for part in parts:
+        counts.add(part.counts)
+    return Prepared(*(pa.concat_tables([getattr(p, name) for p in parts])
+                      for name in ("signals", "measurements", "quarantine")), counts)
+
+
 class RecordWriter:
     """Validates deliveries and commits each batch (samples, quarantine, counters) atomically.
 
@@ -263,7 +274,26 @@ class RecordWriter:
                 batch.reject(source, raw, result.reason, result.id or None)
 
     def prepare(self, deliveries: Iterable[Delivery]) -> Prepared:
-        """Decode, validate and convert ``deliveries``; nothing touches the store."""
+        """Decode, validate and convert ``deliveries``; nothing touches the store.
+
+        A delivery whose processing fails in a way validation does not foresee (a bug, an
+        input no rule covers) must not stop the stream: it would never be acknowledged and
+        come back forever. The batch is then prepared again one delivery at a time and the
+        failing one is quarantined with the error as its reason (and logged)."""
+        deliveries = list(deliveries)
+        try:
+            return self._prepare(deliveries)
+        except Exception as exc:
+            if len(deliveries) == 1:
+                _log.exception("ingestion: quarantining a delivery from %s that failed validation",
+                               deliveries[0].source)
+                batch = _Batch()
+                batch.reject(deliveries[0].source, _raw_text(deliveries[0].payload),
+                             f"internal error while validating: {type(exc).__name__}: {exc}")
+                return Prepared(*batch.tables(), batch.counts)
+            return _merge([self.prepare([delivery]) for delivery in deliveries])
+
+    def _prepare(self, deliveries: list[Delivery]) -> Prepared:
         batch = _Batch()
         wire: list[_WireRecord] = []
         wire_defaults: list[Mapping] = []
