@@ -188,6 +188,7 @@ class PostgresBackend(_Backend):
         if self._in_transaction:
             self.con.execute("ROLLBACK")
             self._in_transaction = False
+            self._temp_tables.clear()  # one created in the transaction is gone: create again
 
     def _copy(self, target: str, table: pa.Table) -> None:
         """``COPY target (columns) FROM STDIN`` with ``table`` written as CSV by Arrow."""
@@ -213,8 +214,12 @@ class PostgresBackend(_Backend):
         return name
 
     def unstage(self) -> None:
-        for name in self._staged:
-            self.con.execute(f"TRUNCATE pg_temp.{name}")
+        """Empty the staged tables; in a transaction that failed, its rollback will."""
+        import psycopg
+
+        if self.con.info.transaction_status != psycopg.pq.TransactionStatus.INERROR:
+            for name in self._staged:
+                self.con.execute(f"TRUNCATE pg_temp.{name}")
         self._staged.clear()
 
     def append(self, target: str, table: pa.Table) -> int | None:
