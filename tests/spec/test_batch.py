@@ -16,7 +16,8 @@ VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.
 TIMES = st.sampled_from(["2026-11-22T10:00:00Z", "2026-11-22T11:00:00+01:00", "2026-11-22T10:00:00",
                          "yesterday", "", None, "2026-11-22", "2026-11-22 10:00:00.123456Z",
                          "2026-11-22T10:00:00.5-05:30", "2026-11-22T10:00:00+0100", "2026-13-22T10:00:00Z",
-                         "2026-11-22T10:00:00.1234567Z", "2026-11-22T10:00Z", "2026-11-22t10:00:00z", 7])
+                         "2026-11-22T10:00:00.1234567Z", "2026-11-22T10:00Z", "2026-11-22t10:00:00z", 7,
+                         "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-02:00", "2026-11-22T10:00:00+05:99"])
 RECORD = st.fixed_dictionaries(
     {"key": st.sampled_from(KEYS), "unit": st.sampled_from(UNITS), "value": VALUES, "ts": TIMES},
     optional={"asset": st.sampled_from(["a/b", "", 7]), "product": st.sampled_from(["R1", ""]),

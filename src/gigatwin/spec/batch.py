@@ -131,7 +131,7 @@ def _aware_ts(text) -> datetime | None:
     return ts if ts.tzinfo is not None else None
 
 
-_ISO_UTC_LIKE = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})$"
+_ISO_UTC_LIKE = r"^(1\d{3}|[2-8]\d{3}|9[0-8]\d{2})-\d{2}-\d{2}[T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:?\d{2})$"
 TS_TYPE = pa.timestamp("us", tz="UTC")
 
 
@@ -139,8 +139,9 @@ def parse_timestamps(texts: Sequence) -> pa.TimestampArray:
     """ISO 8601 timestamps with a zone as one Arrow array (microseconds, UTC).
 
     Elements that are not text, have no zone or are not of the plain form
-    ``YYYY-MM-DD[T ]hh:mm:ss[.ffffff](Z|+hh:mm)`` are null (the per-record path decides
-    about them); for the plain form Arrow's parser and ``datetime.fromisoformat`` agree.
+    ``YYYY-MM-DD[T ]hh:mm:ss[.ffffff](Z|+hh:mm)`` with a year in 1000-9899 (far from the
+    ends of Python's datetime range, which a zone offset could cross) are null (the
+    per-record path decides about them); for the plain form Arrow's parser and ``datetime.fromisoformat`` agree.
     """
     strings = pa.array([t if type(t) is str else None for t in texts], pa.string()) \
         if not isinstance(texts, pa.Array) else texts

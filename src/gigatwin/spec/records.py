@@ -163,7 +163,10 @@ def _parse_ts(raw_ts, result: RecordResult) -> None:
     if ts.tzinfo is None:
         result.warnings.append(Problem("ts", "no time zone given; taken as UTC"))
         ts = ts.replace(tzinfo=UTC)
-    result.ts = ts.astimezone(UTC)
+    try:
+        result.ts = ts.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+01:00 is before year 1 in UTC
+        result.errors.append(Problem("ts", f"{raw_ts!r} is outside the representable range in UTC"))
 
 
 def _as_number(raw_value, result: RecordResult) -> float | None:
