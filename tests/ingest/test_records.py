@@ -2,6 +2,8 @@
 
 import json
 
+import pytest
+
 from gigatwin.ingest.records import Delivery, RecordWriter
 from gigatwin.store import open_store
 
@@ -78,3 +80,34 @@ def test_a_delivery_that_breaks_validation_is_quarantined_not_fatal(tmp_path, mo
         (reason, raw), = store.query("SELECT reason, raw FROM quarantine")
     assert reason == "internal error while validating: ZeroDivisionError: a bug somewhere in validation"
     assert json.loads(raw)["key"] == "poison"
+
+
+def test_the_first_record_to_arrive_wins_whichever_path_validates_it(tmp_path):
+    """Two records with one id and time in one write: the earlier one is kept, even when
+    it takes the general path (an extra field) and the later one the wire path."""
+    first = {"key": "coating_speed", "value": 10, "unit": "m/min", "ts": "2026-11-22T10:00:00Z", "id": "m1",
+             "note": "operator entry"}
+    later = {"key": "coating_speed", "value": 20, "unit": "m/min", "ts": "2026-11-22T10:00:00Z", "id": "m1"}
+    for encode in (lambda r: json.dumps(r).encode(), json.dumps):  # bytes: wire path possible; str: not
+        url = f"duckdb://{tmp_path / f'order-{encode.__name__}.duckdb'}"
+        with open_store(url) as store:
+            counts = RecordWriter(store).write([Delivery("f", encode(first)), Delivery("f", encode(later))],
+                                               counter_source="test")
+            assert (counts.stored, counts.duplicates) == (1, 1)
+            assert store.query("SELECT value FROM signals") == [(10 / 60,)]
+
+
+@pytest.mark.integration
+def test_nul_characters_are_rejected_or_escaped_alike_on_both_backends(store_url):
+    """PostgreSQL text cannot hold NUL: a record naming an asset with NUL is rejected with a
+    reason, and a raw payload with NUL is kept in quarantine with NUL written as \\x00;
+    neither may fail the write (an unacknowledged MQTT message would come back forever)."""
+    record = {"key": "coating_speed", "value": 30, "unit": "m/min", "ts": "2026-11-22T10:00:00Z",
+              "asset": "line1/co\x00ater", "id": "n1"}
+    with open_store(store_url) as store:
+        counts = RecordWriter(store).write([Delivery("mqtt:t", json.dumps(record).encode()),
+                                            Delivery("mqtt:t", b"\x00")], counter_source="test")
+        assert counts.as_dict() == {"received": 2, "stored": 0, "duplicates": 0, "quarantined": 2}
+        reasons = sorted(r[0] for r in store.query("SELECT reason FROM quarantine"))
+    assert any("asset: 'line1/co\\x00ater' contains a NUL character" in r for r in reasons)
+    assert any(r.startswith("payload: not valid JSON") for r in reasons)

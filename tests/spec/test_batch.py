@@ -8,8 +8,8 @@ from gigatwin.spec import load_registry, validate_batch, validate_record
 
 REG = load_registry()
 KEYS = ["coating_speed", "wet_film_thickness", "calendered_porosity", "coating_ambient_temperature",
-        "coating_method", "no_such_key", "", None]
-UNITS = ["m/min", "m/s", "um", "mm", "%", "1", "", "degC", "K", "kg", "furlong_x", None]
+        "coating_method", "no_such_key", "", None, ["coating_speed"]]
+UNITS = ["m/min", "m/s", "um", "mm", "%", "1", "", "degC", "K", "kg", "furlong_x", None, ["m/min"], {"u": 1}]
 VALUES = st.one_of(st.floats(allow_nan=True, allow_infinity=True, width=64), st.integers(-10**6, 10**6),
                    st.sampled_from([10**400, -(10**309)]),
                    st.sampled_from(["30", "abc", "", True, None, "slot_die", 0.5, 150, 25, 1.2]))
@@ -20,8 +20,8 @@ TIMES = st.sampled_from(["2026-11-22T10:00:00Z", "2026-11-22T11:00:00+01:00", "2
                          "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-02:00", "2026-11-22T10:00:00+05:99"])
 RECORD = st.fixed_dictionaries(
     {"key": st.sampled_from(KEYS), "unit": st.sampled_from(UNITS), "value": VALUES, "ts": TIMES},
-    optional={"asset": st.sampled_from(["a/b", "", 7]), "product": st.sampled_from(["R1", ""]),
-              "id": st.sampled_from(["m-1", "", 42])},
+    optional={"asset": st.sampled_from(["a/b", "", 7, "a\x00b"]), "product": st.sampled_from(["R1", ""]),
+              "id": st.sampled_from(["m-1", "", 42, "m\x00"])},
 )
 
 

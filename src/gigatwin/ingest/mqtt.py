@@ -168,8 +168,7 @@ class MqttIngestor:
                 if on_batch:
                     on_batch(counts)
             except BaseException as exc:  # re-raised by run() in the caller's thread
-                self._failure = exc
-                self.stop_requested.set()
+                self._failure = exc  # ends this run only: a later run() starts afresh
                 while pending.get() is not None:  # unblock the producer; nothing more is acked
                     pass
                 return
@@ -192,7 +191,7 @@ class MqttIngestor:
         committer.start()
         taken, last_message = 0, None
         try:
-            while not self.stop_requested.is_set():
+            while not self.stop_requested.is_set() and self._failure is None:
                 batch = self._next_batch()
                 if batch:
                     pending.put((batch, self.writer.prepare(self._deliveries(batch))))

@@ -157,41 +157,43 @@ def _wire_columns(wire: list[_WireRecord], defaults: list[Mapping]) -> RecordCol
                          record=record, plain=True)
 
 
+_ARRIVAL = "arrival_"  # position of a record in the write, across deliveries and paths
+
+
 class _Batch:
-    """The rows of one write, deduplicated within the batch by (record id, timestamp).
+    """The rows of one write, deduplicated within the write: accepted rows by (record id,
+    timestamp), quarantined ones by quarantine id, the first to arrive kept whichever path
+    (wire or general) validated it.
 
     Records accepted on the columnar path arrive as whole Arrow tables; the few accepted
     one by one (warnings, text values) and the quarantined ones as Python rows."""
 
     def __init__(self):
         self.parts: list[pa.Table] = []  # signal and measurement rows, MEASUREMENTS columns
-        self.measurements: dict[str, list] = {n: [] for n in tables.MEASUREMENTS.names}
-        self.quarantine: dict[str, list] = {n: [] for n in tables.QUARANTINE.names}
-        self.seen: set = set()
+        self.measurements: dict[str, list] = {n: [] for n in [*tables.MEASUREMENTS.names, _ARRIVAL]}
+        self.quarantine: dict[str, list] = {n: [] for n in [*tables.QUARANTINE.names, _ARRIVAL]}
         self.counts = Counts()
         self.now = datetime.now(UTC)
 
-    def reject(self, source: str, raw: str, reason: str, ident: str | None = None) -> None:
+    def reject(self, source: str, raw: str, reason: str, ident: str | None, arrival: int) -> None:
         self.counts.received += 1
+        raw, reason = _storable(raw), _storable(reason)
         qid = "q:" + (ident or _digest(source, raw))
-        if qid in self.seen:
-            self.counts.duplicates += 1
-            return
-        self.seen.add(qid)
-        for name, value in zip(tables.QUARANTINE.names, (qid, self.now, source, raw, reason), strict=True):
+        for name, value in zip(self.quarantine, (qid, self.now, source, raw, reason, arrival), strict=True):
             self.quarantine[name].append(value)
 
-    def accept(self, source: str, result, record: Mapping) -> None:
+    def accept(self, source: str, result, record: Mapping, arrival: int) -> None:
         self.counts.received += 1
         record_id = result.id or content_id(record)
         number, text = (None, result.value) if isinstance(result.value, str) else (result.value, None)
         quality = "uncertain" if result.warnings else "good"
         values = (record_id, result.product, result.ts, result.asset, result.key, number, text,
-                  result.unit, quality, source)
-        for name, value in zip(tables.MEASUREMENTS.names, values, strict=True):
+                  result.unit, quality, source, arrival)
+        for name, value in zip(self.measurements, values, strict=True):
             self.measurements[name].append(value)
 
-    def accept_columns(self, clean: ValidatedColumns, columns: RecordColumns, sources: list[str]) -> None:
+    def accept_columns(self, clean: ValidatedColumns, columns: RecordColumns, sources: list[str],
+                       arrivals: np.ndarray) -> None:
         """Accept the records validated on the columnar path (valid, no warning), in bulk."""
         n = len(clean.row)
         self.counts.received += n
@@ -205,17 +207,34 @@ class _Batch:
             "text_value": pa.nulls(n, pa.string()), "unit": pa.array(clean.unit, pa.string()),
             "quality": pa.repeat(pa.scalar("good"), n),
             "source": pa.array([sources[i] for i in clean.row.tolist()], pa.string()),
-        }, schema=tables.MEASUREMENTS))
+            _ARRIVAL: pa.array(arrivals[clean.row], pa.int64()),
+        }, schema=_WITH_ARRIVAL))
+
+    def _first_arrived(self, rows: pa.Table, keys: list[str]) -> pa.Table:
+        """``rows`` in arrival order without repeats of ``keys`` (repeats counted as duplicates)."""
+        if rows.num_rows == 0:
+            return rows.drop_columns([_ARRIVAL])
+        rows = rows.take(pc.sort_indices(rows[_ARRIVAL]))
+        unique = tables.first_of_each(rows, keys)
+        self.counts.duplicates += rows.num_rows - unique.num_rows
+        return unique.drop_columns([_ARRIVAL])
 
     def tables(self) -> tuple[pa.Table, pa.Table, pa.Table]:
-        rows = pa.concat_tables([*self.parts, pa.table(self.measurements, schema=tables.MEASUREMENTS)])
-        unique = tables.first_of_each(rows, ["record_id", "ts"])
-        self.counts.duplicates += rows.num_rows - unique.num_rows
-        rows = unique
+        rows = pa.concat_tables([*self.parts, pa.table(self.measurements, schema=_WITH_ARRIVAL)])
+        rows = self._first_arrived(rows, ["record_id", "ts"])
         is_signal = pc.is_null(rows["product_id"])
         signals = rows.filter(is_signal).select(tables.SIGNALS.names)
-        return (signals, rows.filter(pc.invert(is_signal)),
-                pa.table(self.quarantine, schema=tables.QUARANTINE))
+        quarantine = pa.table(self.quarantine, schema=tables.QUARANTINE.append(pa.field(_ARRIVAL, pa.int64())))
+        return (signals, rows.filter(pc.invert(is_signal)), self._first_arrived(quarantine, ["quarantine_id"]))
+
+
+_WITH_ARRIVAL = tables.MEASUREMENTS.append(pa.field(_ARRIVAL, pa.int64()))
+
+
+def _storable(text: str) -> str:
+    """``text`` with NUL characters written as ``\\x00``: PostgreSQL text cannot hold NUL,
+    and both backends must keep the same quarantine text."""
+    return text.replace("\x00", "\\x00") if "\x00" in text else text
 
 
 @dataclass
@@ -248,30 +267,31 @@ class RecordWriter:
         self.registry = registry or load_registry()
         self.totals: dict[str, Counts] = {}
 
-    def _records(self, batch: _Batch, delivery: Delivery) -> list:
+    def _records(self, batch: _Batch, delivery: Delivery, arrival: int) -> list:
         """The records of a delivery (with its defaults), or [] after quarantining an unusable payload."""
         if delivery.rejected_because:
-            batch.reject(delivery.source, _raw_text(delivery.payload), delivery.rejected_because)
+            batch.reject(delivery.source, _raw_text(delivery.payload), delivery.rejected_because, None, arrival)
             return []
         records, problem = decode(delivery.payload)
         if records is None:
-            batch.reject(delivery.source, _raw_text(delivery.payload), problem)
+            batch.reject(delivery.source, _raw_text(delivery.payload), problem, None, arrival)
             return []
         if delivery.defaults:
             records = [{**delivery.defaults, **r} if isinstance(r, Mapping) else r for r in records]
         return records
 
-    def _validate(self, batch: _Batch, columns: RecordColumns, sources: list[str]) -> None:
+    def _validate(self, batch: _Batch, columns: RecordColumns, sources: list[str], arrivals: list[int]) -> None:
         """Validate all records of a write at once; clean ones in bulk, the rest one by one."""
         validated = validate_columns(columns, self.registry)
-        batch.accept_columns(validated, columns, sources)
+        arrivals = np.asarray(arrivals, dtype=np.int64)
+        batch.accept_columns(validated, columns, sources, arrivals)
         for result in validated.results:
-            record, source = columns.record(result.row), sources[result.row]
+            record, source, arrival = columns.record(result.row), sources[result.row], int(arrivals[result.row])
             if result.ok:
-                batch.accept(source, result, record)
+                batch.accept(source, result, record, arrival)
             else:
                 raw = _raw_text(record if isinstance(record, Mapping) else {"payload": record})
-                batch.reject(source, raw, result.reason, result.id or None)
+                batch.reject(source, raw, result.reason, result.id or None, arrival)
 
     def prepare(self, deliveries: Iterable[Delivery]) -> Prepared:
         """Decode, validate and convert ``deliveries``; nothing touches the store.
@@ -289,7 +309,7 @@ class RecordWriter:
                                deliveries[0].source)
                 batch = _Batch()
                 batch.reject(deliveries[0].source, _raw_text(deliveries[0].payload),
-                             f"internal error while validating: {type(exc).__name__}: {exc}")
+                             f"internal error while validating: {type(exc).__name__}: {exc}", None, 0)
                 return Prepared(*batch.tables(), batch.counts)
             return _merge([self.prepare([delivery]) for delivery in deliveries])
 
@@ -298,22 +318,29 @@ class RecordWriter:
         wire: list[_WireRecord] = []
         wire_defaults: list[Mapping] = []
         wire_sources: list[str] = []
+        wire_arrivals: list[int] = []
         records: list = []
         sources: list[str] = []
+        arrivals: list[int] = []
+        arrived = 0  # records (or unusable payloads) so far, in delivery order
         for delivery in deliveries:
             decoded = _decode_wire(delivery)
             if decoded is not None:
                 wire.extend(decoded)
                 wire_defaults.extend([delivery.defaults] * len(decoded))
                 wire_sources.extend([delivery.source] * len(decoded))
+                wire_arrivals.extend(range(arrived, arrived + len(decoded)))
+                arrived += len(decoded)
                 continue
-            found = self._records(batch, delivery)
+            found = self._records(batch, delivery, arrived)
             records.extend(found)
             sources.extend([delivery.source] * len(found))
+            arrivals.extend(range(arrived, arrived + len(found)))
+            arrived += max(len(found), 1)
         if wire:
-            self._validate(batch, _wire_columns(wire, wire_defaults), wire_sources)
+            self._validate(batch, _wire_columns(wire, wire_defaults), wire_sources, wire_arrivals)
         if records:
-            self._validate(batch, RecordColumns.from_records(records), sources)
+            self._validate(batch, RecordColumns.from_records(records), sources, arrivals)
         return Prepared(*batch.tables(), batch.counts)
 
     def commit(self, prepared: Prepared, *, counter_source: str) -> Counts:

@@ -212,6 +212,9 @@ def validate_columns(columns: RecordColumns, registry: Registry | None = None) -
             if n else (np.zeros(0),) * 4
         clean &= _inside(si_values, lower, upper, lower_inc.astype(bool), upper_inc.astype(bool))
 
+    for column in (columns.asset, columns.product, columns.id):
+        clean &= ~_has_nul(column)
+
     rows = np.flatnonzero(clean)
     si_units = np.array([p.si_unit for p in table], dtype=object)
     out = ValidatedColumns(
@@ -240,9 +243,19 @@ def _pair_codes(columns: RecordColumns) -> tuple[list[tuple], np.ndarray]:
         pairs = [(key_text[c // len(unit_text)], unit_text[c % len(unit_text)]) for c in distinct.tolist()]
         return pairs, codes.astype(np.int64).reshape(-1)
     found: dict[tuple, int] = {}
-    codes = np.fromiter((found.setdefault(pair, len(found)) for pair in zip(columns.key, columns.unit, strict=True)),
-                        dtype=np.int64, count=n)
+    pairs = ((key if type(key) is str else None, unit if type(unit) is str else None)  # only text pairs
+             for key, unit in zip(columns.key, columns.unit, strict=True))       # can be usable
+    codes = np.fromiter((found.setdefault(pair, len(found)) for pair in pairs), dtype=np.int64, count=n)
     return list(found), codes
+
+
+def _has_nul(column: list) -> np.ndarray:
+    """Where a text of ``column`` holds a NUL character (the per-record path rejects it)."""
+    found = np.zeros(len(column), dtype=bool)
+    texts = [v for v in column if type(v) is str]
+    if texts and "\x00" in "".join(texts):
+        found[[i for i, v in enumerate(column) if type(v) is str and "\x00" in v]] = True
+    return found
 
 
 def _texts(column: list, rows: np.ndarray, plain: bool = False) -> list[str | None]:

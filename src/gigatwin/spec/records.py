@@ -222,6 +222,9 @@ def _check_label(param: Parameter, raw_value, result: RecordResult) -> None:
         result.errors.append(Problem("value", f"{param.key} needs a non-empty text value"))
         return
     text = str(raw_value).strip()
+    if "\x00" in text:
+        result.errors.append(Problem("value", f"{text!r} contains a NUL character, which no text column stores"))
+        return
     if param.kind == "category" and text not in (param.choices or ()):
         result.errors.append(Problem(
             "value", f"{text!r} is not an allowed {param.key}; allowed: {', '.join(param.choices or ())}"
@@ -239,7 +242,10 @@ def validate_record(record: Mapping, registry: Registry | None = None, *, row: i
         return result
     result = RecordResult(raw=record, row=row)
     for name in ("asset", "product", "id"):
-        setattr(result, name, _optional_text(record.get(name)))
+        text = _optional_text(record.get(name))
+        setattr(result, name, text)
+        if text is not None and "\x00" in text:
+            result.errors.append(Problem(name, f"{text!r} contains a NUL character, which no text column stores"))
     _parse_ts(record.get("ts"), result)
     key = record.get("key")
     if key in (None, ""):
