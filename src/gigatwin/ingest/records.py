@@ -2,14 +2,15 @@
 
 Every delivery (an MQTT message, an OPC UA data change, a file row) becomes records in
 the spec's format (``key``, ``value``, ``unit``, ``ts``, optional ``asset``, ``product``,
-``id``). :func:`gigatwin.spec.validate_batch` (the per-record outcome of
+``id``). :func:`gigatwin.spec.batch.validate_columns` (the per-record outcome of
 :func:`gigatwin.spec.validate_record`, computed on columns) converts each to SI or rejects it; accepted
 ones go to ``signals`` (or ``measurements`` when they name a ``product``), rejected ones
 to ``quarantine`` with their raw text and reason. Nothing is dropped.
 
 Idempotency: a record's identity is its ``id`` when it has one, else a hash of its
-content (key, value, unit, ts, asset, product); a payload that is not a record at all is
-identified by a hash of its source and bytes. Stored tables are unique on these ids, so a
+content (key, value, unit, ts, asset, product), together with its timestamp for signals;
+a payload that is not a record at all is identified by a hash of its source and bytes.
+Stored tables are unique on these identities, so a
 re-delivered message (MQTT QoS 1 after a reconnect, a file imported twice) is counted as
 a duplicate and stored once.
 """
@@ -169,7 +170,7 @@ class _Batch:
     one by one (warnings, text values) and the quarantined ones as Python rows."""
 
     def __init__(self):
-        self.parts: list[pa.Table] = []  # signal and measurement rows, MEASUREMENTS columns
+        self.parts: list[pa.Table] = []  # signal and measurement rows, _WITH_ARRIVAL columns
         self.measurements: dict[str, list] = {n: [] for n in [*tables.MEASUREMENTS.names, _ARRIVAL]}
         self.quarantine: dict[str, list] = {n: [] for n in [*tables.QUARANTINE.names, _ARRIVAL]}
         self.counts = Counts()
