@@ -22,15 +22,22 @@ def plant(
         "--scenario", "-s", help="innovation scenario to compare (repeatable; 'all')")] = None,
     json_path: Annotated[Path | None, typer.Option("--json", help="write JSON ('-': stdout)")] = None,
     plot: Annotated[Path | None, typer.Option("--plot", help="directory for PNG plots")] = None,
+    batpac_edition: Annotated[str | None, typer.Option(
+        "--batpac-edition", help="size BatPaC steps with this BatPaC baseline: 2012 or 5.0 "
+                                 "(default: the plant's own)")] = None,
 ) -> None:
     """Cost, energy and throughput of a cell plant by step, and innovation scenarios."""
     from gigatwin.factory import PlantError, load_plant, plots, report
+    from gigatwin.factory.batpac import with_edition
     from gigatwin.factory.scenarios import compare, load_scenarios
     try:
         library = load_scenarios()
         scenario = scenario or []
         names = sorted(library) if "all" in scenario else list(scenario)
-        comp = compare(load_plant(plant_file), names, library)
+        base = load_plant(plant_file)
+        if batpac_edition is not None:
+            base = with_edition(base, batpac_edition)
+        comp = compare(base, names, library)
     except PlantError as exc:
         raise fail(str(exc)) from exc
     _print_steps(comp.baseline)

@@ -1,18 +1,29 @@
 """BatPaC's per-process plant inputs: capital, direct labour and floor area from rates.
 
-BatPaC (Nelson et al. 2012, ANL-12/55, chapter 6) sizes a cell plant from a baseline plant:
-each process has an installed capital C0, direct labour L0 [person-hours/yr] and plant area
-A0 at a baseline processing rate R0, and scales to another plant's rate R as
+BatPaC (Nelson et al. 2012, ANL-12/55, chapter 6; Knehr et al. 2022, ANL/CSE-22/1, for
+BatPaC 5.0) sizes a cell plant from a baseline plant: each process has an installed capital
+C0, direct labour L0 [person-hours/yr] and plant area A0 at a baseline processing rate R0,
+and scales to another plant's rate R as
 
     X = X0 (R / R0)^p          (X = C, L or A, each with its own exponent p)
 
 with R the process's own rate basis (cells, coated electrode area, active material, NMP
-evaporated or energy per year; dry-room control: the dry-room floor area). Special cases (as
-in the BatPaC port we read the data from): electrode coating capital also x (solvent
-evaporated per m^2 / baseline)^0.2, stacking and formation capital x 1.1 for cells above
-80 Ah, and the dry-room area is the sum of the areas of the processes run in the dry room
-(stacking, welding, insertion, filling and sealing, a third of materials handling). The baseline table is data
-(``data/batpac_baseline.yaml``, with its source). A plant step opts in with
+evaporated or energy per year; BatPaC 2012's dry-room control: the dry-room floor area).
+
+Two editions are shipped as data, each with its source and our reading of it:
+
+- "2012" (``data/batpac_baseline.yaml``, the default): BatPaC 2012's 6 GWh/yr baseline as
+  ported in BattModels/BatteryCost. Coating capital also x (solvent evaporated per m^2 /
+  baseline)^0.2, stacking and formation capital x 1.1 for cells above 80 Ah, and the
+  dry-room area is the sum of the areas of the processes run in the dry room (stacking,
+  welding, insertion, filling and sealing, a third of materials handling).
+- "5.0" (``data/batpac5_baseline.yaml``): BatPaC 5.0's (2022) 50 GWh/yr baseline, as
+  transcribed in batpy 0.3.0. Coating capital x (solvent per m^2 / baseline)^0.2 per
+  electrode; stacking and formation rates x (Q / 68 Ah)^p; the dry room is a process of its
+  own; notching, X-ray inspection and a total formation process (aging included) are new.
+
+A plant picks an edition with ``batpac: {edition: "5.0"}`` (plant level) and a step opts in
+with
 
     batpac: {processes: [cathode_coating, anode_coating], capital_factor: 1.0,
              area_factor: 1.0, rate_factor: 1.0}
@@ -24,6 +35,7 @@ law does not see process times.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -33,13 +45,15 @@ import yaml
 
 from gigatwin.checks import require_range
 from gigatwin.citations import cites
-from gigatwin.factory.plant import PlantError
-from gigatwin.factory.sources import BILLS_BATTERYCOST, NELSON_2012
+from gigatwin.factory.plant import PlantError, plant_from_dict
+from gigatwin.factory.sources import BILLS_BATTERYCOST, GINSTER_BATPY, KNEHR_2022, NELSON_2012
 from gigatwin.units import parse_quantity, to_si
 
-DATA = Path(__file__).parent / "data" / "batpac_baseline.yaml"
-RATE_BASES = ("energy", "cells", "electrode_area", "cathode_active", "anode_active",
-              "nmp_evaporated", "dry_room_area")
+DATA_DIR = Path(__file__).parent / "data"
+EDITIONS = {"2012": DATA_DIR / "batpac_baseline.yaml", "5.0": DATA_DIR / "batpac5_baseline.yaml"}
+DEFAULT_EDITION = "2012"
+RATE_BASES = ("energy", "cells", "electrode_area", "cathode_area", "anode_area",
+              "cathode_active", "anode_active", "nmp_evaporated", "dry_room_area")
 YEAR = 365.25 * 86400.0  # [s] pint's year, used to turn "x / yr" into per-year numbers
 
 
@@ -58,56 +72,121 @@ class Process:
 
 
 @dataclass(frozen=True)
+class CoatingSolvent:
+    """A coating process whose capital scales with the solvent it evaporates per m^2."""
+
+    electrode: str  # "cathode" or "anode": whose solvent
+    area_basis: str  # the rate basis whose area the solvent is spread over
+    baseline: float  # [kg/m^2] solvent per m^2 at the baseline plant
+
+
+@dataclass(frozen=True)
 class Baseline:
+    """One edition of BatPaC's baseline plant (see the data files for sources)."""
+
+    edition: str
     processes: dict[str, Process]
     rates: dict[str, float]  # per year, SI (kWh as J, m^2, kg, cells)
     coating_solvent_exponent: float
-    large_cell_capacity: float  # [A s]
+    coating_solvent: dict[str, CoatingSolvent]
+    large_cell_capacity: float  # [A s] (inf: no large-cell rule)
     large_cell_capital_factor: float
+    large_cell_processes: tuple[str, ...]
+    baseline_capacity: float  # [A s] for capacity_exponents (nan: none)
+    capacity_exponents: dict[str, float]  # rate x (Q / baseline_capacity)^p
     dry_room_shares: dict[str, float]  # share of each process's area inside the dry room
     source: str
+    translations: dict[str, dict[str, tuple[str, ...]]]  # {from edition: {process: processes}}
 
 
-@lru_cache(maxsize=2)
-def load_baseline(path: str | None = None) -> Baseline:
-    """The BatPaC baseline table (``data/batpac_baseline.yaml``)."""
-    raw = yaml.safe_load(Path(path or DATA).read_text(encoding="utf-8"))
+def edition_of(plant_raw: dict, where: str) -> str:
+    """The BatPaC edition a plant asks for (``batpac.edition``, default 2012)."""
+    edition = str((plant_raw.get("batpac") or {}).get("edition", DEFAULT_EDITION))
+    if edition not in EDITIONS:
+        raise PlantError(f"{where}: batpac.edition is {edition!r}; allowed: "
+                         f"{', '.join(EDITIONS)}")
+    return edition
+
+
+@lru_cache(maxsize=4)
+def load_baseline(edition: str = DEFAULT_EDITION, path: str | None = None) -> Baseline:
+    """A BatPaC baseline table: ``edition`` "2012" (``data/batpac_baseline.yaml``) or "5.0"
+    (``data/batpac5_baseline.yaml``), or the file at ``path``."""
+    if path is None and edition not in EDITIONS:
+        raise ValueError(f"BatPaC edition {edition!r} unknown; allowed: {', '.join(EDITIONS)}")
+    where = Path(path) if path else EDITIONS[edition]
+    raw = yaml.safe_load(where.read_text(encoding="utf-8"))
     processes = {}
     for name, row in raw["processes"].items():
         lab, p_lab, cap, p_cap, area, p_area, basis = row
         if basis not in RATE_BASES:
-            raise ValueError(f"{path or DATA}: process {name!r} has rate basis {basis!r}; "
+            raise ValueError(f"{where}: process {name!r} has rate basis {basis!r}; "
                              f"allowed: {', '.join(RATE_BASES)}")
         processes[name] = Process(name, float(lab), float(p_lab), float(cap) * 1e6, float(p_cap),
                                   float(area), float(p_area), basis)
     rates = {k: _per_year(v) for k, v in raw["baseline_rates"].items()}
-    special = raw["special"]
-    cap_mag, cap_unit = parse_quantity(special["large_cell_capacity"])
-    area_mag, area_unit = parse_quantity(special["dry_room_baseline_area"])
-    rates["dry_room_area"] = float(to_si(area_mag, area_unit))  # [m^2], not per year
-    shares = {name: float(f) for name, f in special["dry_room_processes"].items()}
-    unknown = [n for n in shares if n not in processes]
+    special = raw.get("special") or {}
+    if "dry_room_baseline_area" in special:
+        rates["dry_room_area"] = _si(special["dry_room_baseline_area"])  # [m^2], not per year
+    shares = {name: float(f) for name, f in (special.get("dry_room_processes") or {}).items()}
+    large = special.get("large_cell") or {}
+    scaling = special.get("capacity_scaling") or {}
+    solvent = special.get("coating_solvent") or {}
+    coating = {name: _coating_solvent(spec, rates, where, name)
+               for name, spec in (solvent.get("processes") or {}).items()}
+    translations = {}
+    for key, table in raw.items():
+        if key.startswith("from_"):
+            translations[key[len("from_"):]] = {old: tuple(new) for old, new in table.items()}
+    targets = [n for table in translations.values() for new in table.values() for n in new]
+    named = [*shares, *large.get("processes", ()), *scaling.get("exponents", {}), *coating,
+             *targets]
+    unknown = [n for n in named if n not in processes]
     if unknown:
-        raise ValueError(f"{path or DATA}: special.dry_room_processes lists unknown {unknown}")
-    return Baseline(processes, rates, float(special["coating_solvent_exponent"]),
-                    float(to_si(cap_mag, cap_unit)), float(special["large_cell_capital_factor"]),
-                    shares, str(raw["source"]))
+        raise ValueError(f"{where}: special lists unknown process(es) {unknown}")
+    return Baseline(
+        edition=str(raw.get("edition", edition)), processes=processes, rates=rates,
+        coating_solvent_exponent=float(solvent.get("exponent", 0.0)), coating_solvent=coating,
+        large_cell_capacity=_si(large["capacity"]) if large else float("inf"),
+        large_cell_capital_factor=float(large.get("capital_factor", 1.0)),
+        large_cell_processes=tuple(large.get("processes", ())),
+        baseline_capacity=_si(scaling["baseline_capacity"]) if scaling else float("nan"),
+        capacity_exponents={k: float(v) for k, v in (scaling.get("exponents") or {}).items()},
+        dry_room_shares=shares, source=str(raw["source"]), translations=translations)
+
+
+def _coating_solvent(spec: dict, rates: dict[str, float], where: Path, name: str) -> CoatingSolvent:
+    """Baseline solvent per m^2: given (``baseline``) or the ratio of two baseline rates."""
+    if spec["area_basis"] not in RATE_BASES:
+        raise ValueError(f"{where}: coating_solvent.{name}.area_basis {spec['area_basis']!r}; "
+                         f"allowed: {', '.join(RATE_BASES)}")
+    if "baseline" in spec:
+        per_m2 = _si(spec["baseline"])
+    else:
+        per_m2 = rates[spec["baseline_solvent"]] / rates[spec["area_basis"]]
+    return CoatingSolvent(str(spec["electrode"]), str(spec["area_basis"]), per_m2)
+
+
+def _si(text: str) -> float:
+    magnitude, unit = parse_quantity(text)
+    return float(to_si(magnitude, unit))
 
 
 def _per_year(text: str) -> float:
-    magnitude, unit = parse_quantity(text)
-    return float(to_si(magnitude, unit)) * YEAR
+    return _si(text) * YEAR
 
 
-@cites(NELSON_2012, BILLS_BATTERYCOST)
+@cites(NELSON_2012, BILLS_BATTERYCOST, KNEHR_2022)
 def rate_law(baseline_value, rate, baseline_rate, exponent):
     """BatPaC rate scaling X = X0 (R / R0)^p.
 
     baseline_value [USD, h/yr or m^2] X0 at the baseline rate; rate, baseline_rate [any
-    per-year unit, the same for both] R and R0; exponent [1] p (BatPaC 0.4-0.8). Valid for
-    R/R0 of about 0.1-10 (BatPaC's own caution on extrapolating the baseline plant).
+    per-year unit, the same for both] R and R0; exponent [1] p (BatPaC 2012: 0.4-0.8;
+    BatPaC 5.0: 0.5-0.95, and 0 for the dry room's labour, which does not grow with the
+    plant). Valid for R/R0 of about 0.1-10 (BatPaC's own caution on extrapolating the
+    baseline plant).
     """
-    require_range("rate exponent", exponent, unit="1", gt=0, le=1.5)
+    require_range("rate exponent", exponent, unit="1", ge=0, le=1.5)
     require_range("rate", rate, unit="per year", ge=0)
     require_range("baseline rate", baseline_rate, unit="per year", gt=0)
     return baseline_value * (np.asarray(rate, dtype=float) / baseline_rate) ** exponent
@@ -120,29 +199,40 @@ def plant_rates(cell, cells_per_year: float, energy_per_year: float,
 
     cell: the plant's :class:`~gigatwin.factory.plant.Cell`; cells_per_year [1/yr] entering the
     step; energy_per_year [J/yr] of good cells; active_fractions [1] of the cathode and anode
-    dry coatings. Coated area counts both faces of the foil (BatPaC's electrode area).
+    dry coatings. Coated areas count both faces of the foil (BatPaC's electrode area); the
+    2012 edition's ``electrode_area`` is the cathode's, as in the port.
     """
+    baseline = baseline or load_baseline()
     f_cat, f_an = active_fractions
     rates = {
         "cells": cells_per_year,
         "energy": energy_per_year,
-        "electrode_area": cells_per_year * 2.0 * cell.cathode_area,
+        "electrode_area": cells_per_year * _coated_area(cell, "electrode_area"),
+        "cathode_area": cells_per_year * _coated_area(cell, "cathode_area"),
+        "anode_area": cells_per_year * _coated_area(cell, "anode_area"),
         "cathode_active": cells_per_year * cell.cathode_coating_mass * f_cat,
         "anode_active": cells_per_year * cell.anode_coating_mass * f_an,
         "nmp_evaporated": cells_per_year * cell.nmp_mass(),
     }
-    rates["dry_room_area"] = dry_room_area(rates, baseline or load_baseline())
+    if baseline.dry_room_shares:
+        rates["dry_room_area"] = dry_room_area(rates, baseline)
     return rates
+
+
+def _coated_area(cell, basis: str) -> float:
+    """Coated area per cell [m^2], both faces, on an area rate basis."""
+    return 2.0 * (cell.anode_area if basis == "anode_area" else cell.cathode_area)
 
 
 @cites(NELSON_2012, BILLS_BATTERYCOST)
 def dry_room_area(rates: dict[str, float], baseline: Baseline) -> float:
-    """BatPaC's dry-room floor area [m^2] at these rates.
+    """BatPaC 2012's dry-room floor area [m^2] at these rates.
 
     A = sum_k s_k A0_k (R_k / R0_k)^p_k over the processes run in the dry room (stacking,
     welding, insertion into container, filling and sealing: s = 1; inter-process materials
     handling: s = 1/3), as in the BatPaC port (BattModels/BatteryCost ``cell_assembly``).
     All at the one set of rates given (the port, too, uses one cell count for all of them).
+    BatPaC 5.0 has no such rule: its dry room is a process with its own area.
     """
     total = 0.0
     for name, share in baseline.dry_room_shares.items():
@@ -153,33 +243,38 @@ def dry_room_area(rates: dict[str, float], baseline: Baseline) -> float:
 
 
 def coating_solvent_factor(process: str, cell, baseline: Baseline) -> float:
-    """(solvent evaporated per m^2 / baseline)^0.2 for the coating processes, else 1.
+    """(solvent evaporated per m^2 / baseline)^p for the coating processes, else 1.
 
     A solvent-free coating (dry coating scenario) keeps the factor 1: its capital change is
     the scenario's own ``capital_factor``, not an extrapolation of this law to zero.
     """
-    if process not in ("cathode_coating", "anode_coating"):
+    spec = baseline.coating_solvent.get(process)
+    if spec is None:
         return 1.0
-    electrode = "cathode" if process == "cathode_coating" else "anode"
-    per_m2 = cell.solvent_mass(electrode) / (2.0 * cell.cathode_area)
-    key = "nmp_evaporated" if electrode == "cathode" else "anode_solvent_evaporated"
-    base = baseline.rates[key] / baseline.rates["electrode_area"]
+    per_m2 = cell.solvent_mass(spec.electrode) / _coated_area(cell, spec.area_basis)
     if per_m2 <= 0:
         return 1.0
-    return float((per_m2 / base) ** baseline.coating_solvent_exponent)
+    return float((per_m2 / spec.baseline) ** baseline.coating_solvent_exponent)
 
 
+@cites(NELSON_2012, BILLS_BATTERYCOST, KNEHR_2022, GINSTER_BATPY)
 def step_inputs(spec: dict, cell, rates: dict[str, float], here: str,
                 baseline: Baseline | None = None) -> tuple[float, float, float]:
-    """Capital [USD], direct labour [h/yr] and area [m^2] of a step made of BatPaC processes."""
+    """Capital [USD], direct labour [h/yr] and area [m^2] of a step made of BatPaC processes.
+
+    Each process: X = X0 (R'/R0)^p with R' = R x rate_factor x (Q/Q0)^q for the processes
+    BatPaC 5.0 scales with cell capacity Q (stacking q = 0.95, formation q = 0.3, Q0 = 68 Ah);
+    coating capital x (solvent per m^2 / baseline)^0.2; BatPaC 2012 stacking and formation
+    capital x 1.1 above 80 Ah; then the scenario's capital_factor and area_factor.
+    """
     baseline = baseline or load_baseline()
     names = spec.get("processes")
     if not names:
         raise PlantError(f"{here}.batpac: 'processes' must list BatPaC processes")
     unknown = [n for n in names if n not in baseline.processes]
     if unknown:
-        raise PlantError(f"{here}.batpac: unknown process(es) {unknown}; known: "
-                         f"{', '.join(baseline.processes)}")
+        raise PlantError(f"{here}.batpac: unknown process(es) {unknown} in BatPaC "
+                         f"{baseline.edition}; known: {', '.join(baseline.processes)}")
     capital_factor = float(spec.get("capital_factor", 1.0))
     area_factor = float(spec.get("area_factor", 1.0))
     rate_factor = float(spec.get("rate_factor", 1.0))
@@ -193,15 +288,59 @@ def step_inputs(spec: dict, cell, rates: dict[str, float], here: str,
             raise PlantError(f"{here}.batpac: process {name!r} scales with {p.rate_basis}, "
                              f"which a gigatwin plant does not provide")
         r, r0 = rates[p.rate_basis] * rate_factor, baseline.rates[p.rate_basis]
+        if name in baseline.capacity_exponents:
+            r *= (cell.capacity / baseline.baseline_capacity) ** baseline.capacity_exponents[name]
         c = float(rate_law(p.capital, r, r0, p.capital_exponent))
         c *= coating_solvent_factor(name, cell, baseline)
-        if name in ("cell_stacking", "formation_cycling") and (
-                cell.capacity > baseline.large_cell_capacity):
+        if name in baseline.large_cell_processes and cell.capacity > baseline.large_cell_capacity:
             c *= baseline.large_cell_capital_factor
         capital += c * capital_factor
         labour += float(rate_law(p.labour_hours, r, r0, p.labour_exponent))
         area += float(rate_law(p.area, r, r0, p.area_exponent)) * area_factor
     return capital, labour, area
+
+
+def with_edition(plant, edition: str):
+    """The plant evaluated on another BatPaC edition: each step's processes replaced by the
+    target edition's equivalents (its ``from_<edition>`` table), factors kept. A step whose
+    processes all fall inside other processes there (BatPaC 5.0 counts aging in formation)
+    keeps no BatPaC inputs; the assumptions say which."""
+    here = str(plant.path)
+    source = edition_of(plant.raw, here)
+    if edition not in EDITIONS:
+        raise PlantError(f"{here}: BatPaC edition {edition!r} unknown; allowed: "
+                         f"{', '.join(EDITIONS)}")
+    if edition == source:
+        return plant
+    table = load_baseline(edition).translations.get(source)
+    if table is None:
+        raise PlantError(f"{here}: no translation of BatPaC {source} processes to {edition}")
+    if not any(step.get("batpac") for step in plant.raw["steps"]):
+        return plant  # nothing is sized by BatPaC here
+    raw = copy.deepcopy(plant.raw)
+    raw["batpac"] = {**(raw.get("batpac") or {}), "edition": edition}
+    notes = []
+    for step in raw["steps"]:
+        spec = step.get("batpac")
+        if not spec:
+            continue
+        missing = [n for n in spec.get("processes", []) if n not in table]
+        if missing:
+            raise PlantError(f"{here}: step {step['name']!r}: BatPaC {source} process(es) "
+                             f"{missing} have no BatPaC {edition} equivalent")
+        new = [m for n in spec["processes"] for m in table[n]]
+        if new:
+            step["batpac"] = {**spec, "processes": list(dict.fromkeys(new))}
+        else:
+            del step["batpac"]
+            notes.append(step["name"])
+    raw["name"] = f"{plant.name} [BatPaC {edition}]"
+    raw["assumptions"] = [*raw.get("assumptions", []),
+                          f"Capital, labour and area from BatPaC {edition} (translated from "
+                          f"the plant's BatPaC {source} processes)."
+                          + (f" No BatPaC {edition} inputs of their own: {', '.join(notes)}"
+                             f" (counted in another process)." if notes else "")]
+    return plant_from_dict(raw, path=plant.path)
 
 
 def active_fractions(plant_raw: dict, where: str) -> tuple[float, float]:

@@ -183,8 +183,10 @@ def _sizes(step: Step, plant: Plant, m: float, cells_per_year: float) -> tuple[f
     spec = step.raw["batpac"]
     needs_active = any(p.endswith("material_preparation") for p in spec.get("processes", []))
     fractions = batpac.active_fractions(plant.raw, str(plant.path)) if needs_active else (1.0, 1.0)
-    rates = batpac.plant_rates(plant.cell, cells_per_year, plant.annual_energy, fractions)
-    capital, hours, area = batpac.step_inputs(spec, plant.cell, rates, here)
+    baseline = batpac.load_baseline(batpac.edition_of(plant.raw, str(plant.path)))
+    rates = batpac.plant_rates(plant.cell, cells_per_year, plant.annual_energy, fractions,
+                               baseline)
+    capital, hours, area = batpac.step_inputs(spec, plant.cell, rates, here, baseline)
     cal = plant.calendar
     operators = hours / (cal.shifts_per_day * cal.hours_per_shift * cal.days_per_year)
     return capital, operators, area

@@ -5,6 +5,7 @@ SI inside; converted here with gigatwin.units (kWh, kWh/kWh, USD/kWh, cells/h, h
 
 from __future__ import annotations
 
+from gigatwin.factory import batpac
 from gigatwin.factory.model import KWH, PlantResult, StepResult
 from gigatwin.factory.scenarios import Comparison, Scenario
 from gigatwin.units import from_si
@@ -66,9 +67,17 @@ def result_dict(result: PlantResult) -> dict:
         "lead_time": q(result.lead_time, "h"),
         "line_capacity": cells_per_hour(result.line_capacity),
         "bottleneck": result.bottleneck,
+        "batpac_edition": _batpac_edition(result.plant),
         "steps": [step_dict(s, result) for s in result.steps],
         "assumptions": result.plant.assumptions,
     }
+
+
+def _batpac_edition(plant) -> str | None:
+    """The BatPaC baseline behind the plant's capital, labour and area (None: not BatPaC)."""
+    if not any(step.get("batpac") for step in plant.raw["steps"]):
+        return None
+    return batpac.edition_of(plant.raw, str(plant.path))
 
 
 def comparison_dict(comp: Comparison, library: dict[str, Scenario]) -> dict:

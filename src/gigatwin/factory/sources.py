@@ -69,3 +69,21 @@ BILLS_BATTERYCOST = register(Citation(
     year=2020,
     url="https://github.com/BattModels/BatteryCost",
 ))
+KNEHR_2022 = register(Citation(
+    key="knehr2022",
+    authors="Knehr, Kubal, Nelson, Ahmed",
+    title="Battery performance and cost modeling for electric-drive vehicles (a manual for "
+          "BatPaC v5.0)",
+    venue="Argonne National Laboratory report ANL/CSE-22/1",
+    year=2022,
+    doi="10.2172/1877590",
+))
+GINSTER_BATPY = register(Citation(
+    key="ginster2023batpy",
+    authors="Ginster (TU Braunschweig)",
+    title="batpy 0.3.0: read, write and calculate batteries in the BatPaC tool; BatPaC 5.0 "
+          "(2022-07-22) Cost Input values in batpy/data/0.3.0/batpy_batpac_config.toml",
+    venue="Python package on PyPI (MIT licence)",
+    year=2023,
+    url="https://github.com/rginster/batpy",
+))
