@@ -46,6 +46,33 @@ def test_batpac5_table_is_the_published_cost_input_sheet():
     assert base.rates["cathode_area"] == pytest.approx(303e6)
     assert base.baseline_capacity / 3600 == pytest.approx(68.0)
     assert base.capacity_exponents == {"cell_stacking": 0.95, "formation": 0.3}
+    assert base.rates["anode_area"] == pytest.approx(315e6)
+    assert (base.rates["cathode_active"], base.rates["anode_active"]) == (
+        pytest.approx(72.5e6), pytest.approx(49.1e6))
+    assert base.rates["nmp_evaporated"] == pytest.approx(24.2e6)
+    coat = base.coating_solvent
+    assert (coat["cathode_coating"].baseline, coat["anode_coating"].baseline) == (
+        pytest.approx(0.11950458), pytest.approx(0.07930758))
+    # labour [h/yr] of every process, and the exponents that are not 0.9 / 0.95
+    labour = {"cathode_material_preparation": 200_000, "anode_material_preparation": 270_000,
+              "cathode_coating": 59_000, "anode_coating": 59_000, "cathode_calendering": 61_000,
+              "anode_calendering": 69_000, "cathode_notching": 250_000,
+              "anode_notching": 250_000, "cathode_vacuum_drying": 41_000,
+              "anode_vacuum_drying": 35_000, "electrode_slitting": 260_000,
+              "cell_stacking": 700_000, "current_collector_welding": 190_000,
+              "xray_inspection": 190_000, "cell_insertion_into_container": 49_000,
+              "electrolyte_filling_and_sealing": 132_000, "dry_room": 8_000,
+              "formation": 560_000, "nmp_recovery": 17_000,
+              "rejected_cell_scrap_recycle": 38_000, "control_laboratory": 46_000,
+              "warehouse": 31_000}
+    assert {n: p[n].labour_hours for n in p} == labour
+    assert (p["nmp_recovery"].labour_exponent, p["warehouse"].labour_exponent) == (0.5, 0.5)
+    # rate bases: our reading (data file header), guarded so a change is deliberate
+    bases = {n: p[n].rate_basis for n in p}
+    assert bases["cathode_material_preparation"] == "cathode_active"
+    assert bases["anode_coating"] == bases["anode_notching"] == "anode_area"
+    assert bases["nmp_recovery"] == "nmp_evaporated"
+    assert bases["formation"] == bases["dry_room"] == "cells"
 
 
 def test_every_2012_process_has_a_5_0_translation():
@@ -59,7 +86,7 @@ def test_industrial_formation_on_batpac5_by_hand(industrial_plant):
     """10 GWh/yr of 67 Ah x 3.65 V cells: 42.368e6 cells/yr into formation (see
     test_reference_plants). BatPaC 5.0 total formation process: rate x (67/68)^0.3 against
     211e6 cells/yr, so R/R0 = 42.368e6 x 0.995565 / 211e6 = 0.19991; capital 830 M$ x
-    0.19991^0.95 = 179.8 M$, labour 560,000 h x 0.19991^0.7 = 181,400 h, area 110,000 m^2 x
+    0.19991^0.95 = 179.8 M$, labour 560,000 h x 0.19991^0.7 = 181,450 h, area 110,000 m^2 x
     0.19991^0.95 = 23,830 m^2. The Aging step has no inputs of its own (counted in it)."""
     result = evaluate_plant(with_edition(industrial_plant, "5.0"))
     cells_in = 10e9 / (67 * 3.65) / (0.97 * 0.995)
@@ -148,3 +175,54 @@ def test_cli_batpac_edition_option(plants_dir, tmp_path):
                                    "--batpac-edition", "4.0"])
     assert res.exit_code != 0
     assert "allowed: 2012, 5.0" in res.output
+
+
+def test_json_names_the_edition_or_none(plants_dir, tmp_path):
+    """batpac_edition: "2012" for a plant written with 2012 processes, null for a plant with
+    no BatPaC-sized step (the Yuan pilot: energy only)."""
+    seen = {}
+    for stem in ("batpac_nmc622_100k_packs", "yuan2017_pilot_lmo"):
+        out = tmp_path / f"{stem}.json"
+        res = CliRunner().invoke(app, ["plant", str(plants_dir / f"{stem}.yaml"), "--json",
+                                       str(out)])
+        assert res.exit_code == 0, res.output
+        seen[stem] = json.loads(out.read_text())["batpac_edition"]
+    assert seen == {"batpac_nmc622_100k_packs": "2012", "yuan2017_pilot_lmo": None}
+
+
+def test_a_plant_file_may_declare_batpac5_itself(industrial_plant):
+    """A plant written with 5.0 process names and edition "5.0" gives what the translation
+    gives."""
+    from gigatwin.factory.plant import plant_from_dict
+    translated = with_edition(industrial_plant, "5.0")
+    native = plant_from_dict(translated.raw, path=industrial_plant.path)
+    assert with_edition(native, "5.0") is native
+    assert evaluate_plant(native).capital == evaluate_plant(translated).capital
+
+
+def test_batpac5_needs_the_anode_area(industrial_plant):
+    """BatPaC 5.0 sizes anode steps on the anode's coated area: a cell without one is an
+    error naming the field, not a division by zero or a silent zero capital."""
+    from gigatwin.factory.plant import plant_from_dict
+    raw = {**industrial_plant.raw, "cell": {**industrial_plant.raw["cell"]}}
+    del raw["cell"]["anode_area"]
+    plant = with_edition(plant_from_dict(raw, path=industrial_plant.path), "5.0")
+    with pytest.raises(PlantError, match=r"cell\.anode_area is 0 m\^2; allowed: > 0"):
+        evaluate_plant(plant)
+
+
+def test_translation_keeps_the_processes_rule_and_drops_ignored_unit_values(industrial_plant):
+    """A BatPaC step without processes is an error on every edition; a step whose processes
+    all fall inside others on 5.0 (Aging) keeps no per-unit capital either (those values were
+    ignored next to its BatPaC processes, and must not come back)."""
+    import copy
+
+    from gigatwin.factory.plant import plant_from_dict
+    raw = copy.deepcopy(industrial_plant.raw)
+    aging = next(s for s in raw["steps"] if s["name"] == "Aging")
+    aging["unit_capital_usd"] = 1e6
+    plant = plant_from_dict(raw, path=industrial_plant.path)
+    assert evaluate_plant(with_edition(plant, "5.0")).step("Aging").capital == 0.0
+    aging["batpac"] = {"capital_factor": 1.0}
+    with pytest.raises(PlantError, match="'processes' must list BatPaC processes"):
+        with_edition(plant_from_dict(raw, path=industrial_plant.path), "5.0")

@@ -54,6 +54,7 @@ EDITIONS = {"2012": DATA_DIR / "batpac_baseline.yaml", "5.0": DATA_DIR / "batpac
 DEFAULT_EDITION = "2012"
 RATE_BASES = ("energy", "cells", "electrode_area", "cathode_area", "anode_area",
               "cathode_active", "anode_active", "nmp_evaporated", "dry_room_area")
+AREA_BASES = ("electrode_area", "cathode_area", "anode_area")
 YEAR = 365.25 * 86400.0  # [s] pint's year, used to turn "x / yr" into per-year numbers
 
 
@@ -145,7 +146,8 @@ def load_baseline(edition: str = DEFAULT_EDITION, path: str | None = None) -> Ba
     if unknown:
         raise ValueError(f"{where}: special lists unknown process(es) {unknown}")
     return Baseline(
-        edition=str(raw.get("edition", edition)), processes=processes, rates=rates,
+        edition=str(raw.get("edition", edition if path is None else where.name)),
+        processes=processes, rates=rates,
         coating_solvent_exponent=float(solvent.get("exponent", 0.0)), coating_solvent=coating,
         large_cell_capacity=_si(large["capacity"]) if large else float("inf"),
         large_cell_capital_factor=float(large.get("capital_factor", 1.0)),
@@ -251,7 +253,8 @@ def coating_solvent_factor(process: str, cell, baseline: Baseline) -> float:
     spec = baseline.coating_solvent.get(process)
     if spec is None:
         return 1.0
-    per_m2 = cell.solvent_mass(spec.electrode) / _coated_area(cell, spec.area_basis)
+    area = _coated_area(cell, spec.area_basis)
+    per_m2 = cell.solvent_mass(spec.electrode) / area if area > 0 else 0.0
     if per_m2 <= 0:
         return 1.0
     return float((per_m2 / spec.baseline) ** baseline.coating_solvent_exponent)
@@ -287,6 +290,11 @@ def step_inputs(spec: dict, cell, rates: dict[str, float], here: str,
         if p.rate_basis not in rates:
             raise PlantError(f"{here}.batpac: process {name!r} scales with {p.rate_basis}, "
                              f"which a gigatwin plant does not provide")
+        if p.rate_basis in AREA_BASES and rates[p.rate_basis] <= 0 < rates.get("cells", 0.0):
+            field = "anode_area" if p.rate_basis == "anode_area" else "cathode_area"
+            raise PlantError(f"{here}.batpac: process {name!r} (BatPaC {baseline.edition}) "
+                             f"scales with the coated {p.rate_basis}, but cell.{field} is "
+                             f"0 m^2; allowed: > 0 m^2")
         r, r0 = rates[p.rate_basis] * rate_factor, baseline.rates[p.rate_basis]
         if name in baseline.capacity_exponents:
             r *= (cell.capacity / baseline.baseline_capacity) ** baseline.capacity_exponents[name]
@@ -324,15 +332,19 @@ def with_edition(plant, edition: str):
         spec = step.get("batpac")
         if not spec:
             continue
-        missing = [n for n in spec.get("processes", []) if n not in table]
+        where = f"{here}: step {step['name']!r}.batpac"
+        if not spec.get("processes"):
+            raise PlantError(f"{where}: 'processes' must list BatPaC processes")
+        missing = [n for n in spec["processes"] if n not in table]
         if missing:
-            raise PlantError(f"{here}: step {step['name']!r}: BatPaC {source} process(es) "
-                             f"{missing} have no BatPaC {edition} equivalent")
+            raise PlantError(f"{where}: BatPaC {source} process(es) {missing} have no "
+                             f"BatPaC {edition} equivalent")
         new = [m for n in spec["processes"] for m in table[n]]
         if new:
             step["batpac"] = {**spec, "processes": list(dict.fromkeys(new))}
-        else:
-            del step["batpac"]
+        else:  # no inputs at all: per-unit values, ignored next to batpac, must not return
+            for key in ("batpac", "unit_capital_usd", "operators_per_unit", "footprint"):
+                step.pop(key, None)
             notes.append(step["name"])
     raw["name"] = f"{plant.name} [BatPaC {edition}]"
     raw["assumptions"] = [*raw.get("assumptions", []),
