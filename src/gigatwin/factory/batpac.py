@@ -308,6 +308,11 @@ def step_inputs(spec: dict, cell, rates: dict[str, float], here: str,
     return capital, labour, area
 
 
+def sized_by_batpac(plant_raw: dict) -> bool:
+    """Whether any step of the plant takes its capital, labour and area from BatPaC."""
+    return any(step.get("batpac") for step in plant_raw["steps"])
+
+
 def with_edition(plant, edition: str):
     """The plant evaluated on another BatPaC edition: each step's processes replaced by the
     target edition's equivalents (its ``from_<edition>`` table), factors kept. A step whose
@@ -323,8 +328,8 @@ def with_edition(plant, edition: str):
     table = load_baseline(edition).translations.get(source)
     if table is None:
         raise PlantError(f"{here}: no translation of BatPaC {source} processes to {edition}")
-    if not any(step.get("batpac") for step in plant.raw["steps"]):
-        return plant  # nothing is sized by BatPaC here
+    if not sized_by_batpac(plant.raw):
+        return plant
     raw = copy.deepcopy(plant.raw)
     raw["batpac"] = {**(raw.get("batpac") or {}), "edition": edition}
     notes = []

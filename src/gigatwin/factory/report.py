@@ -75,7 +75,7 @@ def result_dict(result: PlantResult) -> dict:
 
 def _batpac_edition(plant) -> str | None:
     """The BatPaC baseline behind the plant's capital, labour and area (None: not BatPaC)."""
-    if not any(step.get("batpac") for step in plant.raw["steps"]):
+    if not batpac.sized_by_batpac(plant.raw):
         return None
     return batpac.edition_of(plant.raw, str(plant.path))
 
