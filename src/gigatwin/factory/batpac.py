@@ -54,7 +54,10 @@ EDITIONS = {"2012": DATA_DIR / "batpac_baseline.yaml", "5.0": DATA_DIR / "batpac
 DEFAULT_EDITION = "2012"
 RATE_BASES = ("energy", "cells", "electrode_area", "cathode_area", "anode_area",
               "cathode_active", "anode_active", "nmp_evaporated", "dry_room_area")
-AREA_BASES = ("electrode_area", "cathode_area", "anode_area")
+# area rate bases -> the cell field whose coated area they count (2012's electrode_area is
+# the cathode's, as in the port)
+AREA_FIELDS = {"electrode_area": "cathode_area", "cathode_area": "cathode_area",
+               "anode_area": "anode_area"}
 YEAR = 365.25 * 86400.0  # [s] pint's year, used to turn "x / yr" into per-year numbers
 
 
@@ -103,10 +106,21 @@ class Baseline:
 def edition_of(plant_raw: dict, where: str) -> str:
     """The BatPaC edition a plant asks for (``batpac.edition``, default 2012)."""
     edition = str((plant_raw.get("batpac") or {}).get("edition", DEFAULT_EDITION))
+    return _known_edition(edition, f"{where}: batpac.edition")
+
+
+def _known_edition(edition: str, what: str) -> str:
     if edition not in EDITIONS:
-        raise PlantError(f"{where}: batpac.edition is {edition!r}; allowed: "
-                         f"{', '.join(EDITIONS)}")
+        raise PlantError(f"{what} {edition!r} unknown; allowed: {', '.join(EDITIONS)}")
     return edition
+
+
+def _process_names(spec: dict, where: str) -> list[str]:
+    """The ``processes`` of a step's ``batpac`` entry; an error naming the step if none."""
+    names = spec.get("processes")
+    if not names:
+        raise PlantError(f"{where}: 'processes' must list BatPaC processes")
+    return names
 
 
 @lru_cache(maxsize=4)
@@ -223,7 +237,7 @@ def plant_rates(cell, cells_per_year: float, energy_per_year: float,
 
 def _coated_area(cell, basis: str) -> float:
     """Coated area per cell [m^2], both faces, on an area rate basis."""
-    return 2.0 * (cell.anode_area if basis == "anode_area" else cell.cathode_area)
+    return 2.0 * getattr(cell, AREA_FIELDS[basis])
 
 
 @cites(NELSON_2012, BILLS_BATTERYCOST)
@@ -271,9 +285,7 @@ def step_inputs(spec: dict, cell, rates: dict[str, float], here: str,
     capital x 1.1 above 80 Ah; then the scenario's capital_factor and area_factor.
     """
     baseline = baseline or load_baseline()
-    names = spec.get("processes")
-    if not names:
-        raise PlantError(f"{here}.batpac: 'processes' must list BatPaC processes")
+    names = _process_names(spec, f"{here}.batpac")
     unknown = [n for n in names if n not in baseline.processes]
     if unknown:
         raise PlantError(f"{here}.batpac: unknown process(es) {unknown} in BatPaC "
@@ -290,11 +302,10 @@ def step_inputs(spec: dict, cell, rates: dict[str, float], here: str,
         if p.rate_basis not in rates:
             raise PlantError(f"{here}.batpac: process {name!r} scales with {p.rate_basis}, "
                              f"which a gigatwin plant does not provide")
-        if p.rate_basis in AREA_BASES and rates[p.rate_basis] <= 0 < rates.get("cells", 0.0):
-            field = "anode_area" if p.rate_basis == "anode_area" else "cathode_area"
+        if p.rate_basis in AREA_FIELDS and rates[p.rate_basis] <= 0 < rates.get("cells", 0.0):
             raise PlantError(f"{here}.batpac: process {name!r} (BatPaC {baseline.edition}) "
-                             f"scales with the coated {p.rate_basis}, but cell.{field} is "
-                             f"0 m^2; allowed: > 0 m^2")
+                             f"scales with the coated {p.rate_basis}, but "
+                             f"cell.{AREA_FIELDS[p.rate_basis]} is 0 m^2; allowed: > 0 m^2")
         r, r0 = rates[p.rate_basis] * rate_factor, baseline.rates[p.rate_basis]
         if name in baseline.capacity_exponents:
             r *= (cell.capacity / baseline.baseline_capacity) ** baseline.capacity_exponents[name]
@@ -320,9 +331,7 @@ def with_edition(plant, edition: str):
     keeps no BatPaC inputs; the assumptions say which."""
     here = str(plant.path)
     source = edition_of(plant.raw, here)
-    if edition not in EDITIONS:
-        raise PlantError(f"{here}: BatPaC edition {edition!r} unknown; allowed: "
-                         f"{', '.join(EDITIONS)}")
+    _known_edition(edition, f"{here}: BatPaC edition")
     if edition == source:
         return plant
     table = load_baseline(edition).translations.get(source)
@@ -338,9 +347,7 @@ def with_edition(plant, edition: str):
         if not spec:
             continue
         where = f"{here}: step {step['name']!r}.batpac"
-        if not spec.get("processes"):
-            raise PlantError(f"{where}: 'processes' must list BatPaC processes")
-        missing = [n for n in spec["processes"] if n not in table]
+        missing = [n for n in _process_names(spec, where) if n not in table]
         if missing:
             raise PlantError(f"{where}: BatPaC {source} process(es) {missing} have no "
                              f"BatPaC {edition} equivalent")
