@@ -42,12 +42,15 @@ def examples_dir() -> Path:
     raise FileNotFoundError("examples/ not found next to the gigatwin sources; run the demo from a clone")
 
 
+# The ``gigatwin`` application, set by :func:`register` (importing ``cli.app`` here would
+# make the two modules import each other).
+_app: typer.Typer | None = None
+
+
 def _run(*args: str) -> None:
     """Run a gigatwin command exactly as the command line would, and stop the demo if it fails."""
-    from gigatwin.cli.app import app
-
     console.print(f"[dim]$ gigatwin {' '.join(args)}[/dim]")
-    code = app(list(args), standalone_mode=False)
+    code = _app(list(args), standalone_mode=False)
     if code not in (None, 0):
         raise typer.Exit(code)
 
@@ -173,4 +176,6 @@ def demo(out: Annotated[Path, typer.Option(help="folder for the demo's outputs")
 
 
 def register(app: typer.Typer) -> None:
+    global _app
+    _app = app
     app.command("demo")(demo)
