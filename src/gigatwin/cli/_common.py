@@ -62,10 +62,9 @@ def _fit_columns(table: Table, fold_words: bool = False) -> int:
         header_words = (_plain(column.header) or "").split()
         longest_header_word = max((len(w) for w in header_words), default=1)
         widest = max((len(line) for line in lines), default=1)
-        if all(_is_number(line) for line in lines):
-            column.no_wrap, column.overflow = True, "ignore"
-            column.min_width = max(widest, min(longest_header_word, widest + 6))
-        elif all(len(line.split()) <= 1 for line in lines) and not fold_words:
+        numbers = all(_is_number(line) for line in lines)
+        words = all(len(line.split()) <= 1 for line in lines)
+        if numbers or (words and not fold_words):   # kept whole: never broken, never cut
             column.no_wrap, column.overflow = True, "ignore"
             column.min_width = max(widest, min(longest_header_word, widest + 6))
         else:       # prose, or keys allowed to fold: no character is ever dropped
