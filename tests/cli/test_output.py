@@ -61,7 +61,7 @@ def test_a_table_too_wide_for_the_terminal_is_shown_vertically(width):
     for header in ("key", "nominal", "mean", "std"):
         table.add_column(header)
     table.add_row("cathode_solids_volume_fraction", "34.9371", "34.9390", "0.223451")
-    console = _common.FittingConsole(width=50, record=True, file=open("/dev/null", "w"))
+    console = _common.FittingConsole(width=40, record=True, file=open("/dev/null", "w"))
     console.print(table)
     text = console.export_text()
     # every value appears whole, on its own line with its header
