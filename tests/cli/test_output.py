@@ -3,6 +3,7 @@ stdout with ``--json -``."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -61,7 +62,7 @@ def test_a_table_too_wide_for_the_terminal_is_shown_vertically(width):
     for header in ("key", "nominal", "mean", "std"):
         table.add_column(header)
     table.add_row("cathode_solids_volume_fraction", "34.9371", "34.9390", "0.223451")
-    console = _common.FittingConsole(width=40, record=True, file=open("/dev/null", "w"))
+    console = _common.FittingConsole(width=40, record=True, file=io.StringIO())
     console.print(table)
     text = console.export_text()
     # every value appears whole, on its own line with its header
@@ -75,7 +76,7 @@ def test_numbers_are_never_folded_when_the_table_fits(width):
     table.add_column("parameter")
     table.add_column("value", justify="right")
     table.add_row("Calendered porosity of the cathode coating after the calender", "0.123456789")
-    console = _common.FittingConsole(width=40, record=True, file=open("/dev/null", "w"))
+    console = _common.FittingConsole(width=40, record=True, file=io.StringIO())
     console.print(table)
     assert "0.123456789" in console.export_text()
 
