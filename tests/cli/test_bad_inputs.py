@@ -164,3 +164,27 @@ def test_an_internal_error_is_one_line_and_debug_shows_the_traceback(monkeypatch
     monkeypatch.setenv("GIGATWIN_DEBUG", "1")
     with pytest.raises(RuntimeError, match="boom"):
         main(["simulate", str(RECIPE)])
+
+
+# Numeric options that must be finite and positive (or within a stated range).
+BAD_NUMBERS = ["0", "-1", "nan", "inf", "-inf", "1e300", "abc", ""]
+NUMERIC_OPTIONS = {
+    "simulate --samples": ["simulate", str(RECIPE), "--samples", "{v}"],
+    "sensitivity --samples": ["sensitivity", str(RECIPE), "--samples", "{v}"],
+    "linesim --days": ["linesim", str(PLANT), "--days", "{v}"],
+    "match --cells-per-module": ["match", str(CELLS), "--cells-per-module", "{v}"],
+    "spc capability --lsl": ["spc", "capability", str(PISTONS), "--column", "diameter",
+                             "--lsl", "{v}", "--usl", "74.05"],
+}
+
+
+@pytest.mark.timeout(10)
+@pytest.mark.parametrize("value", BAD_NUMBERS)
+@pytest.mark.parametrize("option", NUMERIC_OPTIONS)
+def test_a_numeric_option_out_of_range_is_refused(option, value, capsys):
+    if option.endswith("--lsl") and value in ("0", "-1"):
+        pytest.skip("a negative lower limit is a valid value for a limit")
+    argv = [a.format(v=value) for a in NUMERIC_OPTIONS[option]]
+    code, output = _run(argv, capsys)
+    flag = option.split()[-1]
+    _assert_clear_failure(code, output, flag, flag.lstrip("-").replace("-", "_"))
