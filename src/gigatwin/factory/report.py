@@ -75,9 +75,9 @@ def result_dict(result: PlantResult) -> dict:
 
 def _batpac_edition(plant) -> str | None:
     """The BatPaC baseline behind the plant's capital, labour and area (None: not BatPaC)."""
-    if not batpac.sized_by_batpac(plant.raw):
+    if not batpac.sized_by_batpac(plant):
         return None
-    return batpac.edition_of(plant.raw, str(plant.path))
+    return batpac.edition_of(plant)
 
 
 def comparison_dict(comp: Comparison, library: dict[str, Scenario]) -> dict:
@@ -87,7 +87,8 @@ def comparison_dict(comp: Comparison, library: dict[str, Scenario]) -> dict:
     for name, res in comp.scenarios.items():
         entry = result_dict(res)
         sc = library[name]
-        entry.update(name=name, title=sc.title, source=sc.source, changes=list(sc.changes))
+        entry.update(name=name, title=sc.title, source=sc.source,
+                     changes=list(res.plant.changes))
         entry["delta"] = {
             "cost_per_kwh": q((res.cost_per_energy - base.cost_per_energy) * KWH, "USD/kWh", si=False),
             "energy_per_kwh": q(res.energy_per_energy - base.energy_per_energy, "kWh/kWh", si=False),
