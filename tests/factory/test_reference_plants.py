@@ -105,10 +105,10 @@ def test_batpac_formation_inputs_by_hand(batpac_plant):
         0.167 * step.capital + 15 * step.operators_per_shift * 7200 + 150 * step.area, rel=1e-9)
 
 
-def test_batpac_plant_has_no_cost_input_fitted_to_table1(batpac_plant):
+def test_batpac_plant_has_no_cost_input_fitted_to_table1(batpac_plant, plant_raw):
     """Guard against a return of the circular fit: no step of the Table 1 plant carries its
     own capital, operators or footprint; all ten are sized by BatPaC processes."""
-    for step in batpac_plant.raw["steps"]:
+    for step in plant_raw(batpac_plant)["steps"]:
         assert "batpac" in step, step["name"]
         for key in ("unit_capital_usd", "operators_per_unit", "footprint"):
             assert key not in step, (step["name"], key)
@@ -151,11 +151,11 @@ def test_industrial_plant_is_at_least_8_gwh(industrial_plant):
     assert industrial_plant.annual_energy / 3.6e12 >= 8.0
 
 
-def test_industrial_plant_has_no_fitted_cost_input(industrial_plant):
+def test_industrial_plant_has_no_fitted_cost_input(industrial_plant, plant_raw):
     """Capital, labour and area of the 10 GWh plant come from BatPaC processes only (until
     2026-11-22 it carried unit capitals solved from Table 1, e.g. a 22 M$ calender). The
     building-services step has energy only (BatPaC has no such process)."""
-    for step in industrial_plant.raw["steps"]:
+    for step in plant_raw(industrial_plant)["steps"]:
         for key in ("unit_capital_usd", "operators_per_unit", "footprint"):
             assert key not in step, (step["name"], key)
         if step["name"] != "Building services":

@@ -1,9 +1,13 @@
 """Scaling behaviour of the static model, with the expected magnitudes worked out."""
 
+import dataclasses
+
 import pytest
 
 from gigatwin.factory import evaluate_plant, load_plant
+from gigatwin.factory.plant import AnnualOutput, rebuilt
 from gigatwin.factory.scenarios import apply_scenario, load_scenarios
+from gigatwin.units import to_si
 
 
 def test_doubling_output_lowers_cost_per_kwh(plants_dir):
@@ -20,7 +24,7 @@ def test_doubling_output_lowers_cost_per_kwh(plants_dir):
     little from the baseline's (less NMP per cell, coating solvent factor): within 0.005."""
     path = plants_dir / "batpac_nmc622_100k_packs.yaml"
     base = evaluate_plant(load_plant(path))
-    double = evaluate_plant(load_plant(path, {"annual_output": {"packs": 200000}}))
+    double = evaluate_plant(_with_output(load_plant(path), packs=200000, cells_per_pack=288))
     ratio = double.cost_per_energy / base.cost_per_energy
     assert ratio == pytest.approx(0.820, abs=0.005)
 
@@ -35,7 +39,7 @@ def test_doubling_output_scales_industrial_capital_by_batpac_exponents(plants_di
     2^(0.36-1) = 0.642 and 2^(0.8-1) = 0.871."""
     path = plants_dir / "industrial_nmc622_10gwh.yaml"
     base = evaluate_plant(load_plant(path))
-    double = evaluate_plant(load_plant(path, {"annual_output": {"energy": "20 GWh/yr"}}))
+    double = evaluate_plant(_with_output(load_plant(path), energy=to_si(20, "GWh/yr")))
     expected = {"Solvent recovery": 2 ** 0.6, "Slurry mixing": 2 ** 0.7, "Calendering": 2 ** 0.7,
                 "Slitting": 2 ** 0.7, "Vacuum drying": 2 ** 0.7, "Enclosing": 2 ** 0.7,
                 "Aging": 2 ** 0.7, "Coating/drying": 2 ** 0.8, "Stacking": 2 ** 0.8,
@@ -48,14 +52,20 @@ def test_doubling_output_scales_industrial_capital_by_batpac_exponents(plants_di
     assert 2 ** -0.64 <= per_gwh <= 2 ** -0.2
 
 
+def _with_output(plant, **output):
+    """The same plant with another annual output (a typed change, as scenarios make)."""
+    return rebuilt(plant, annual_output=AnnualOutput(**output))
+
+
 def _with_formation(plant, time_factor, rate_factor):
-    from gigatwin.factory.plant import plant_from_dict
-    steps = [dict(s) for s in plant.raw["steps"]]
-    for s in steps:
-        if s["name"] == "Formation":
-            s["process_time"] = f"{time_factor * float(str(s['process_time']).split()[0])} h"
-            s["batpac"] = {**s["batpac"], "rate_factor": rate_factor}
-    return plant_from_dict({**plant.raw, "steps": steps}, path=plant.path)
+    steps = []
+    for s in plant.steps:
+        if s.name == "Formation":
+            s = dataclasses.replace(s, process_time=time_factor * s.process_time,
+                                    batpac=dataclasses.replace(s.batpac,
+                                                               rate_factor=rate_factor))
+        steps.append(s)
+    return rebuilt(plant, steps=steps)
 
 
 def test_formation_twice_as_fast_lowers_formation_capital_and_floor_space(industrial_plant):

@@ -93,18 +93,21 @@ def nmp_recovery_power(nmp_rate, max_concentration, inlet_temperature, condenser
     require_positive("max_concentration", max_concentration, unit="kg/m^3")
     require_positive("cooling_cop", cooling_cop, unit="1")
     require_fraction("recovered_fraction", recovered_fraction)
-    nmp = float(nmp_rate)
-    if nmp <= 0:
-        return 0.0, 0.0
+    nmp = np.asarray(nmp_rate, dtype=float)
+    require_range("nmp_rate", nmp, unit="kg/s", ge=0)
+    running = nmp > 0  # the twin's balance needs a solvent load; none: no recovery power
     density = air_density(inlet_temperature)
     balance = drying.drying_energy(
-        nmp, inlet_temperature, exhaust_solvent_mass_ratio=max_concentration / density,
+        np.where(running, nmp, 1.0), inlet_temperature, exhaust_solvent_mass_ratio=max_concentration / density,
         solvent="NMP", condenser_temperature=condenser_temperature,
         recovery_loss_fraction=1.0 - recovered_fraction)
     air = nmp * density / max_concentration  # [kg/s]
-    electric = balance.condenser_duty / cooling_cop + fan_power(air / density, fan_pressure)
-    thermal = balance.solvent_recovered * distillation_heat
-    return float(electric), float(thermal)
+    electric = np.where(running, balance.condenser_duty / cooling_cop
+                        + fan_power(air / density, fan_pressure), 0.0)
+    thermal = np.where(running, balance.solvent_recovered * distillation_heat, 0.0)
+    if electric.ndim == 0:
+        return float(electric), float(thermal)
+    return electric, thermal
 
 
 def dry_room_power(volume, air_change_rate, makeup_fraction, room_dew_point,

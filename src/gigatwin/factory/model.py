@@ -194,8 +194,7 @@ def _sizes(step: Step, plant: Plant, m: float, cells_per_year: float) -> tuple[f
 def _step_energy(step: Step, plant: Plant, busy: float, cells_in: float,
                  first_yield: float) -> tuple[float, float]:
     """Electric and thermal energy of a step per year [J/yr]."""
-    per_cell = step.electric_energy_per_cell or 0.0
-    electric = step.electric_power * busy + per_cell * cells_in
+    electric = step.electric_power * busy + step.electric_energy_per_cell * cells_in
     thermal = step.thermal_power * busy + step.thermal_energy_per_cell * cells_in
     if step.dryer:
         heat, fan = _dryer(step, plant)

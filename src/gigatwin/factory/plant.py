@@ -15,7 +15,7 @@ after loading: the model, scenarios and BatPaC sizing work on these dataclasses.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -298,7 +298,7 @@ class Step:
     # energy
     electric_power: float = entry("kW", 0.0, ge=0, le=1e6)
     thermal_power: float = entry("kW", 0.0, ge=0, le=1e6)
-    electric_energy_per_cell: float | None = entry("kWh", None, ge=0, le=100)
+    electric_energy_per_cell: float = entry("kWh", 0.0, ge=0, le=100, source="0: none")
     thermal_energy_per_cell: float = entry("kWh", 0.0, ge=0, le=100)
     energy_recovery: float = entry("1", 0.0, ge=0, le=1,
                                    source="0: formation discharge not fed back")
@@ -313,6 +313,7 @@ class Step:
     lot_cells: float = computed(1.0)
     lot_time: float = computed(1.0)
     recipe_note: str = computed("")
+    given: frozenset = computed(frozenset())  # the keys the plant file gave
 
     @property
     def changeover_time(self) -> float:
@@ -453,6 +454,7 @@ def _steps(raw: Any, problems: Problems) -> list[Step]:
         if step is None:
             continue
         _check_kind(step, item, label, problems)
+        step.given = frozenset(item)
         steps.append(step)
     names = [s.name for s in steps]
     twice = sorted({n for n in names if names.count(n) > 1})
@@ -504,7 +506,7 @@ def _recipe_step(step: Step, cell: Cell, path: Path | None, problems: Problems) 
                          "or aging_eol)")
         return
     label = f"step {step.name!r}"
-    overridden = step.process_time is not None or step.electric_energy_per_cell is not None
+    overridden = bool({"process_time", "electric_energy_per_cell"} & step.given)
     if overridden and not step.source:
         problems.add(label, "overrides the recipe's process_time or electric_energy_per_cell "
                             "without a 'source'; give the source of the override")
@@ -521,7 +523,7 @@ def _recipe_step(step: Step, cell: Cell, path: Path | None, problems: Problems) 
         time, energy = plan.aging_time, None
     if step.process_time is None:
         step.process_time = time
-    if step.electric_energy_per_cell is None and energy is not None:
+    if "electric_energy_per_cell" not in step.given and energy is not None:
         step.electric_energy_per_cell = energy
     step.recipe_note = (f"{step.spec_step} from {Path(cell.recipe).name}: "
                         f"{step.process_time / 3600:.1f} h"
