@@ -356,6 +356,8 @@ class Plant:
     steps: list[Step] = entry("", kind="list", names="list of step mappings")
     source: str = entry("", "", kind="text")
     assumptions: list[str] = entry("", [], kind="list", names="list of sentences")
+    caveats: list[str] = entry("", [], kind="list",
+                               names="list of sentences printed with every result")
     path: Path | None = computed()
     annual_cells: float = computed(0.0)  # good cells per year [1/yr]
     changes: list[str] = computed(())  # what a scenario changed, one line each

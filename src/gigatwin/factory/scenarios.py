@@ -170,9 +170,13 @@ def _apply(step: Step, change: Change) -> tuple[Step, str]:
         new_value = old * change.factor
         if change.upper is not None:
             new_value = min(new_value, change.upper)
+        if new_value == old:  # e.g. a per-unit capital of 0 on a BatPaC-sized step
+            return step, ""
         note = f"{change.key} x{change.factor:g}"
     else:
         if not parents and not _uses(step, change.key):
+            return step, ""
+        if change.value == old:
             return step, ""
         new_value, note = change.value, f"{change.key} set"
     for node, name in zip(reversed(nodes), reversed(change.path), strict=False):
