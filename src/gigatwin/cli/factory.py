@@ -95,19 +95,22 @@ def _print_steps(result) -> None:
     for col in ("step", "machines", "capital M$", "cost M$/yr", "USD/kWh", "% of total"):
         cost.add_column(col, justify="left" if col == "step" else "right")
     total = result.total_cost
+
+    def share(value: float) -> str:
+        return f"{100 * value / total:.1f}" if total > 0 else "-"
     for s in result.steps:
         cost.add_row(s.name, "-" if s.kind == "service" else str(s.machines),
                      f"{s.capital / 1e6:.1f}", f"{s.cost_per_year / 1e6:.2f}",
-                     f"{s.cost_per_year * per_kwh:.2f}", f"{100 * s.cost_per_year / total:.1f}")
+                     f"{s.cost_per_year * per_kwh:.2f}", share(s.cost_per_year))
     cost.add_section()
     conv = result.conversion_cost
     cost.add_row("Conversion", "", f"{result.capital / 1e6:.1f}",
-                 f"{conv / 1e6:.2f}", f"{conv * per_kwh:.2f}", f"{100 * conv / total:.1f}")
+                 f"{conv / 1e6:.2f}", f"{conv * per_kwh:.2f}", share(conv))
     cost.add_row("Materials", "", "", f"{result.materials_cost / 1e6:.2f}",
                  f"{result.materials_cost * per_kwh:.2f}",
-                 f"{100 * result.materials_cost / total:.1f}")
+                 share(result.materials_cost))
     cost.add_row("[bold]Total[/bold]", "", "", f"{total / 1e6:.2f}",
-                 f"[bold]{total * per_kwh:.2f}[/bold]", "100.0")
+                 f"[bold]{total * per_kwh:.2f}[/bold]", share(total))
     console.print(cost)
     flow = Table(title="energy and throughput by step")
     for col in ("step", "kWh/cell", "energy %", "cells/h", "util %", "lot time h"):
