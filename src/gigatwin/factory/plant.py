@@ -402,7 +402,7 @@ def plant_from_dict(raw: dict, path: Path | None = None) -> Plant:
     for key, value in (("cell", cell_raw), ("steps", steps_raw)):
         if value is None:
             problems.add("plant", f"{key!r} is required")
-    top = parse(Plant, raw, "plant", problems, cell=Cell(capacity=1.0, nominal_voltage=1.0),
+    top = parse(Plant, raw, "", problems, cell=Cell(capacity=1.0, nominal_voltage=1.0),
                 steps=[]) or Plant()
     top.calendar = top.calendar or Calendar()
     top.economics = top.economics or Economics()

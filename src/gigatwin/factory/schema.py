@@ -43,7 +43,9 @@ class Problems:
         self.items: list[str] = []
 
     def add(self, entry: str, message: str) -> None:
-        self.items.append(f"{self.where}: {entry}: {message}")
+        """Record ``message`` about ``entry`` ("= value ..." reads as "entry = value ...")."""
+        sep = " " if message.startswith("= ") else ": "
+        self.items.append(f"{self.where}: {entry or 'plant'}{sep}{message}")
 
     def raise_if_any(self) -> None:
         if not self.items:
@@ -114,7 +116,7 @@ def parse(cls, raw: Any, entry_name: str, problems: Problems, **fixed) -> Any:
             if f.metadata["required"] and f.name not in fixed:
                 problems.add(entry_name, f"{key!r} is required ({describe(f)})")
             continue
-        value = _value(f, raw[key], f"{entry_name}.{key}", problems)
+        value = _value(f, raw[key], f"{entry_name}.{key}" if entry_name else key, problems)
         if value is not None:
             values[f.name] = value
     return cls(**values)
@@ -230,7 +232,8 @@ def defaults_markdown(classes: dict[str, type]) -> str:
     for prefix, cls in classes.items():
         for key, f in file_entries(cls).items():
             m = f.metadata
-            if m["required"] or m["kind"] == "section" or f.default is None:
+            if (m["required"] or m["kind"] == "section"
+                    or f.default is dataclasses.MISSING or f.default in (None, "")):
                 continue
             default = f.default
             if m["kind"] == "quantity" and m["unit"] != "1":
