@@ -508,7 +508,9 @@ def _recipe_step(step: Step, cell: Cell, path: Path | None, problems: Problems) 
                          "or aging_eol)")
         return
     label = f"step {step.name!r}"
-    overridden = bool({"process_time", "electric_energy_per_cell"} & step.given)
+    provided = {"formation": {"process_time", "electric_energy_per_cell"},
+                "aging_eol": {"process_time"}}[step.spec_step]
+    overridden = bool(provided & step.given)
     if overridden and not step.source:
         problems.add(label, "overrides the recipe's process_time or electric_energy_per_cell "
                             "without a 'source'; give the source of the override")
