@@ -132,8 +132,12 @@ def _scaled_output(plant, factor):
     return rebuilt(plant, annual_output=AnnualOutput(energy=to_si(10 * factor, "GWh/yr")))
 
 
-def test_same_edition_is_the_same_plant_and_unknown_edition_is_named(industrial_plant):
-    assert with_edition(industrial_plant, "2012") is industrial_plant
+def test_same_edition_is_the_same_plant_and_unknown_edition_is_named(industrial_plant,
+                                                                    batpac_plant):
+    assert with_edition(industrial_plant, "5.0") is industrial_plant
+    assert with_edition(batpac_plant, "2012") is batpac_plant
+    with pytest.raises(PlantError, match="no translation of BatPaC 5.0 processes to 2012"):
+        with_edition(industrial_plant, "2012")
     with pytest.raises(PlantError, match=r"'4\.0' unknown; allowed: 2012, 5\.0"):
         with_edition(industrial_plant, "4.0")
 
@@ -190,13 +194,13 @@ def test_json_names_the_edition_or_none(plants_dir, tmp_path):
     assert seen == {"batpac_nmc622_100k_packs": "2012", "yuan2017_pilot_lmo": None}
 
 
-def test_a_plant_file_may_declare_batpac5_itself(industrial_plant, plant_raw):
+def test_a_plant_file_may_declare_batpac5_itself(batpac_plant, plant_raw):
     """A plant written with 5.0 process names and edition "5.0" gives what the translation
-    gives."""
+    gives (the Table 1 plant, written for 2012)."""
     from gigatwin.factory.plant import plant_from_dict
-    translated = with_edition(industrial_plant, "5.0")
+    translated = with_edition(batpac_plant, "5.0")
     table = load_baseline("5.0").translations["2012"]
-    raw = plant_raw(industrial_plant)
+    raw = plant_raw(batpac_plant)
     raw["batpac"]["edition"] = "5.0"
     for step in raw["steps"]:
         if "batpac" in step:
@@ -205,7 +209,7 @@ def test_a_plant_file_may_declare_batpac5_itself(industrial_plant, plant_raw):
                 step["batpac"]["processes"] = new
             else:
                 del step["batpac"]
-    native = plant_from_dict(raw, path=industrial_plant.path)
+    native = plant_from_dict(raw, path=batpac_plant.path)
     assert with_edition(native, "5.0") is native
     assert evaluate_plant(native).capital == evaluate_plant(translated).capital
 
@@ -221,17 +225,19 @@ def test_batpac5_needs_the_anode_area(industrial_plant, plant_raw):
         evaluate_plant(plant)
 
 
-def test_translation_keeps_the_processes_rule_and_drops_ignored_unit_values(industrial_plant,
+def test_translation_keeps_the_processes_rule_and_drops_ignored_unit_values(plants_dir,
                                                                            plant_raw):
     """A BatPaC step without processes is an error on every edition; a step whose processes
     all fall inside others on 5.0 (Aging) keeps no per-unit capital either (those values were
     ignored next to its BatPaC processes, and must not come back)."""
+    from gigatwin.factory import load_plant
     from gigatwin.factory.plant import plant_from_dict
-    raw = plant_raw(industrial_plant)
+    twin_plant = load_plant(plants_dir / "twin_recipe_plant.yaml")  # written for 2012
+    raw = plant_raw(twin_plant)
     aging = next(s for s in raw["steps"] if s["name"] == "Aging")
     aging["unit_capital_usd"] = 1e6
-    plant = plant_from_dict(raw, path=industrial_plant.path)
+    plant = plant_from_dict(raw, path=twin_plant.path)
     assert evaluate_plant(with_edition(plant, "5.0")).step("Aging").capital == 0.0
     aging["batpac"] = {"capital_factor": 1.0}
     with pytest.raises(PlantError, match=r"step 'Aging'\.batpac: 'processes' is required"):
-        plant_from_dict(raw, path=industrial_plant.path)
+        plant_from_dict(raw, path=twin_plant.path)
