@@ -185,17 +185,3 @@ def test_industrial_formation_and_aging_about_a_third_of_equipment_capital(indus
     result = evaluate_plant(industrial_plant)
     share = (result.step("Formation").capital + result.step("Aging").capital) / result.capital
     assert 100 * share == pytest.approx(100 / 3, abs=5.0)
-
-
-@pytest.mark.xfail(strict=True, reason="BatPaC 2012 inputs give 14.8 M$/GWh of equipment and "
-                   "20.4 M$/GWh with the building, below the published 30-50 M$/GWh; see "
-                   "docs/factory.md")
-def test_industrial_capital_per_gwh_in_published_range(industrial_plant):
-    """Published whole-plant investment per GWh/yr of cell capacity: 30-50 M$ (GlobalData
-    2021, newsbreak.com 'D&C in conversation 2022 prospects'); Tesla's Nevada expansion 3.6 B$
-    for 100 GWh = 36 M$/GWh (C&EN 101(4), 2023); equipment alone ~36 M$/GWh
-    (batterydesign.net/costs). Model: equipment capital + building (area x $3,000/m^2)."""
-    result = evaluate_plant(industrial_plant)
-    gwh = result.annual_energy_output / 3.6e12
-    investment = result.capital + result.floor_area * 3000.0
-    assert 30e6 <= investment / gwh <= 50e6

@@ -44,7 +44,7 @@ def test_formation_and_aging_follow_the_recipe_protocol(plants_dir):
     plant = load_plant(plants_dir / "twin_recipe_plant.yaml")
     formation, aging = plant.step("Formation"), plant.step("Aging")
     assert formation.process_time == pytest.approx(PROTOCOL_HOURS * 3600, rel=1e-9)
-    assert PROTOCOL_HOURS == pytest.approx(11.307171, rel=1e-6)
+    assert pytest.approx(11.307171, rel=1e-6) == PROTOCOL_HOURS
     assert aging.process_time == pytest.approx(336 * 3600, rel=1e-9)
     # grid energy per cell: Q (5.357 / 0.9 - 0.8 x 3.738) V with the twin's capacity Q
     q = plant.cell.capacity

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from gigatwin.factory import batpac
 from gigatwin.factory.model import KWH, PlantResult, StepResult
+from gigatwin.factory.published import compare_published
 from gigatwin.factory.scenarios import Comparison, Scenario
 from gigatwin.units import from_si
 
@@ -72,6 +73,10 @@ def result_dict(result: PlantResult) -> dict:
         "materials_cost_per_kwh": q(result.materials_cost / out * KWH, "USD/kWh", si=False),
         "steps": [step_dict(s, result) for s in result.steps],
         "basis": basis(result),
+        "published": [{"figure": c.figure.name, "value": c.value, "unit": c.figure.unit,
+                       "published_low": c.figure.low, "published_high": c.figure.high,
+                       "inside": c.inside, "sources": list(c.figure.sources)}
+                      for c in compare_published(result)],
         "caveats": result.plant.caveats,
         "assumptions": result.plant.assumptions,
     }
