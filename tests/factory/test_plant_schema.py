@@ -22,7 +22,7 @@ def _problems(path) -> list[str]:
     return info.value.problems
 
 
-def test_nmp_and_NMP_give_the_same_plant(tmp_path, industrial_plant, plant_raw):
+def test_solvent_spelling_nmp_or_uppercase_gives_the_same_plant(tmp_path, industrial_plant, plant_raw):
     """The solvent is resolved through the materials registry, case-insensitively: before,
     'NMP' silently zeroed the NMP load (energy 21.73 -> 20.59 kWh/kWh)."""
     results = {}

@@ -185,3 +185,20 @@ def test_industrial_formation_and_aging_about_a_third_of_equipment_capital(indus
     result = evaluate_plant(industrial_plant)
     share = (result.step("Formation").capital + result.step("Aging").capital) / result.capital
     assert 100 * share == pytest.approx(100 / 3, abs=5.0)
+
+
+def test_table1_plant_caveat_states_its_own_numbers(batpac_plant, plants_dir):
+    """The caveat printed with the Table 1 plant quotes the model's own absolute level and
+    Table 1's: if the model moves, the caveat must be rewritten (no stale numbers)."""
+    from typer.testing import CliRunner
+
+    from gigatwin.cli.app import app
+    result = evaluate_plant(batpac_plant)
+    (caveat,) = batpac_plant.caveats
+    assert f"{result.conversion_cost / 1e6:.1f} M$/yr" in caveat
+    assert f"{result.cost_per_energy * 3.6e6:.2f} USD/kWh" in caveat
+    assert f"{sum(TABLE1_COST_USD_PER_YEAR.values()) / 1e6:.1f} M$/yr" in caveat
+    assert "does not reproduce seed 001 Table 1" in caveat and "BatPaC 4.0" in caveat
+    out = CliRunner().invoke(app, ["plant", str(plants_dir / "batpac_nmc622_100k_packs.yaml")])
+    assert out.exit_code == 0, out.output
+    assert "Caveat:" in out.output.split("cost by step")[0]  # printed before the tables

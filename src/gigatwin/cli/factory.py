@@ -71,6 +71,7 @@ def plant(
         comp = compare(base, names, library)
     except PlantError as exc:
         raise fail(str(exc)) from exc
+    _print_caveats(comp.baseline)
     _print_steps(comp.baseline)
     _print_basis(comp.baseline, report.basis(comp.baseline))
     if names:
@@ -133,13 +134,19 @@ def _print_steps(result) -> None:
         f"{from_si(result.lead_time, 'h'):.0f} h | bottleneck [bold]{result.bottleneck}[/bold]")
 
 
+def _print_caveats(result) -> None:
+    from rich.markup import escape
+    for caveat in result.plant.caveats:
+        console.print(f"[bold yellow]Caveat:[/bold yellow] {escape(caveat)}")
+
+
 def _print_basis(result, lines) -> None:
     from rich.markup import escape
     console.print("[bold]Basis of these figures:[/bold]")
     for line in lines:
         console.print(f"  - {escape(line)}")
-    for caveat in result.plant.caveats:
-        console.print(f"[bold yellow]Caveat:[/bold yellow] {escape(caveat)}")
+    if result.plant.caveats:
+        console.print("[bold yellow]See the caveat above the tables.[/bold yellow]")
 
 
 def _print_scenarios(comp, library) -> None:
