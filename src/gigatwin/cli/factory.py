@@ -36,10 +36,12 @@ def register(app: typer.Typer) -> None:
 def validate(
     plant_file: Annotated[Path, typer.Argument(help="plant YAML (see examples/plants/)")],
 ) -> None:
-    """Check a plant file: every problem at once (file, entry, key, value, unit, range)."""
-    from gigatwin.factory import PlantError, load_plant
+    """Check a plant file: every problem at once (file, entry, key, value, unit, range),
+    then size it once (BatPaC process names, cell areas the steps need)."""
+    from gigatwin.factory import PlantError, evaluate_plant, load_plant
     try:
         p = load_plant(plant_file)
+        evaluate_plant(p)
     except PlantError as exc:
         raise fail(str(exc)) from exc
     edition = p.batpac.edition if any(s.batpac for s in p.steps) else "none"

@@ -151,8 +151,10 @@ def _value(f: dataclasses.Field, value: Any, here: str, problems: Problems) -> A
     if kind == "section":
         return parse(m["section"], value, here, problems)
     if kind == "list":
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            problems.add(here, f"= {value!r}: expected a non-empty list of names")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value) \
+                or (m["required"] and not value):
+            problems.add(here, f"= {value!r}: expected a {'non-empty ' if m['required'] else ''}"
+                               f"list of {m['names'] or 'names'}")
             return None
         return tuple(value)
     if kind == "text":
