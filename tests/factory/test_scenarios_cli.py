@@ -103,3 +103,35 @@ def test_cli_bad_file_fails_cleanly(tmp_path):
     bad.write_text("name: x\n")
     res = CliRunner().invoke(app, ["plant", str(bad)])
     assert res.exit_code == 2
+
+
+def test_scenario_library_is_checked_against_the_schema(tmp_path):
+    """A scenario is a list of typed changes: a misspelt field, a set value in the wrong
+    unit and a scaled temperature are all reported when the library is loaded."""
+    bad = tmp_path / "scenarios.yaml"
+    bad.write_text(
+        "scenarios:\n"
+        "  s:\n"
+        "    title: t\n"
+        "    source: s\n"
+        "    changes:\n"
+        "      - {scale: yeild, factor: 0.9, source: x}\n"
+        "      - {set: speed, value: 30 kg, source: x}\n"
+        "      - {scale: dryer.air_temperature, factor: 2, source: x}\n", encoding="utf-8")
+    with pytest.raises(PlantError) as info:
+        load_scenarios(bad)
+    text = str(info.value)
+    assert "3 problems" in text
+    assert "no step field 'yeild'" in text
+    assert "'30 kg' has the wrong dimension" in text
+    assert "cannot scale 'dryer.air_temperature'" in text
+
+
+def test_applied_scenario_lists_what_it_changed(industrial_plant):
+    """The typed change keeps the plant typed and records each change with its source."""
+    plant = apply_scenario(industrial_plant, load_scenarios()["water_based_cathode"])
+    assert plant.cell.cathode_solvent == "water" and plant.cell.nmp_mass() == 0.0
+    assert plant.step("Coating/drying").dryer.air_temperature == pytest.approx(373.15)
+    assert "Solvent recovery" not in [s.name for s in plant.steps]
+    assert any(c.startswith("Coating/drying: dryer.air_temperature set") for c in plant.changes)
+    assert industrial_plant.cell.cathode_solvent == "NMP"  # the baseline is untouched
