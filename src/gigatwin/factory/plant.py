@@ -38,6 +38,8 @@ RATE_KEYS = {"web": ("speed", "width", "coil_length"),
              "batch": ("batch_time", "batch_cells", "batch_mass", "batch_area"),
              "discrete": ("cycle_time", "lot_cells", "parallel"),
              "channels": ("channels", "process_time"), "service": ()}
+REQUIRED_RATE_KEYS = {"web": ("speed", "width"), "batch": ("batch_time",),
+                      "discrete": ("cycle_time",), "channels": ("channels",), "service": ()}
 # spec steps whose time and energy a twin recipe provides (formation protocol; aging)
 RECIPE_STEPS = ("formation", "aging_eol")
 
@@ -473,10 +475,7 @@ def _check_kind(step: Step, raw: dict, label: str, problems: Problems) -> None:
         if key in raw:
             problems.add(label, f"{key!r} does not apply to a {step.kind} step "
                                 f"(its rate entries: {', '.join(used) or 'none'})")
-    required = {"web": ("speed", "width"), "batch": ("batch_time",),
-                "discrete": ("cycle_time",), "channels": ("channels",)}[step.kind] \
-        if step.kind != "service" else ()
-    for key in required:
+    for key in REQUIRED_RATE_KEYS[step.kind]:
         if key not in raw:
             problems.add(label, f"{key!r} is required for a {step.kind} step")
     if step.kind == "batch":
