@@ -69,3 +69,14 @@ def test_figures_by_hand(industrial_result):
         operators * 340 * 3 * 8 / 1800 / 10, rel=1e-12)
     assert got["investment_per_gwh"] == pytest.approx(
         (r.capital + 3000 * r.floor_area) / 1e7, rel=1e-12)
+
+
+def test_cli_prints_the_comparison(plants_dir):
+    from typer.testing import CliRunner
+
+    from gigatwin.cli.app import app
+    out = CliRunner().invoke(app, ["plant", str(plants_dir / "industrial_nmc622_10gwh.yaml"),
+                                   "--published"])
+    assert out.exit_code == 0, out.output
+    assert "Absolute figures against published plants" in out.output
+    assert "13,600-15,400" in out.output

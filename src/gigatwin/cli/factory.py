@@ -58,6 +58,9 @@ def plant(
     batpac_edition: Annotated[str | None, typer.Option(
         "--batpac-edition", help="size BatPaC steps with this BatPaC baseline: 2012 or 5.0 "
                                  "(default: the plant's own)")] = None,
+    published: Annotated[bool, typer.Option(
+        "--published", help="compare the plant's absolute figures with published "
+                            "gigafactory ranges")] = False,
 ) -> None:
     """Cost, energy and throughput of a cell plant by step, and innovation scenarios."""
     from gigatwin.factory import PlantError, load_plant, plots, report
@@ -76,6 +79,8 @@ def plant(
     _print_caveats(comp.baseline)
     _print_steps(comp.baseline)
     _print_basis(comp.baseline, report.basis(comp.baseline))
+    if published:
+        _print_published(comp.baseline)
     if names:
         _print_scenarios(comp, library)
     if plot is not None:
@@ -149,6 +154,17 @@ def _print_basis(result, lines) -> None:
         console.print(f"  - {escape(line)}")
     if result.plant.caveats:
         console.print("[bold yellow]See the caveat above the tables.[/bold yellow]")
+
+
+def _print_published(result) -> None:
+    from gigatwin.factory.published import compare_published
+    t = Table(title="Absolute figures against published plants (docs/factory.md)")
+    for col in ("figure", "plant", "published", "unit", "inside"):
+        t.add_column(col, justify="left" if col in ("figure", "unit") else "right")
+    for c in compare_published(result):
+        t.add_row(c.figure.title, f"{c.value:,.1f}", f"{c.figure.low:,.6g}-{c.figure.high:,.6g}",
+                  c.figure.unit, "yes" if c.inside else "[bold red]no[/bold red]")
+    console.print(t)
 
 
 def _print_scenarios(comp, library) -> None:
