@@ -225,19 +225,21 @@ def test_batpac5_needs_the_anode_area(industrial_plant, plant_raw):
         evaluate_plant(plant)
 
 
-def test_translation_keeps_the_processes_rule_and_drops_ignored_unit_values(plants_dir,
+def test_translation_keeps_the_processes_rule_and_drops_ignored_unit_values(batpac_plant,
                                                                            plant_raw):
     """A BatPaC step without processes is an error on every edition; a step whose processes
-    all fall inside others on 5.0 (Aging) keeps no per-unit capital either (those values were
-    ignored next to its BatPaC processes, and must not come back)."""
-    from gigatwin.factory import load_plant
+    all fall inside others on 5.0 (an Aging step of final sealing and charge retention, added
+    to the 2012 Table 1 plant) keeps no per-unit capital either (those values were ignored
+    next to its BatPaC processes, and must not come back)."""
     from gigatwin.factory.plant import plant_from_dict
-    twin_plant = load_plant(plants_dir / "twin_recipe_plant.yaml")  # written for 2012
-    raw = plant_raw(twin_plant)
-    aging = next(s for s in raw["steps"] if s["name"] == "Aging")
-    aging["unit_capital_usd"] = 1e6
-    plant = plant_from_dict(raw, path=twin_plant.path)
+    raw = plant_raw(batpac_plant)
+    aging = {"name": "Aging", "kind": "channels", "channels": 256, "process_time": "240 h",
+             "unit_capital_usd": 1e6,
+             "batpac": {"processes": ["final_cell_sealing", "charge_retention_testing"]}}
+    raw["steps"].append(aging)
+    plant = plant_from_dict(raw, path=batpac_plant.path)
+    assert evaluate_plant(plant).step("Aging").capital > 0  # 2012: its own processes
     assert evaluate_plant(with_edition(plant, "5.0")).step("Aging").capital == 0.0
     aging["batpac"] = {"capital_factor": 1.0}
     with pytest.raises(PlantError, match=r"step 'Aging'\.batpac: 'processes' is required"):
-        plant_from_dict(raw, path=twin_plant.path)
+        plant_from_dict(raw, path=batpac_plant.path)
