@@ -77,21 +77,22 @@ class Cell:
 
     capacity: float = entry("Ah", gt=0, le=2000)
     nominal_voltage: float = entry("V", gt=0, le=6)
-    mass: float = entry("kg", 0.0, ge=0)
+    mass: float = entry("kg", 0.0, ge=0, source="0: not used by cost or energy")
     cathode_area: float = entry("m^2", 0.0, ge=0, source="0: no electrode steps")
     anode_area: float = entry("m^2", 0.0, ge=0, source="0: no electrode steps")
     cathode_coating_mass: float = entry("kg", 0.0, ge=0, source="0: no drying load")
     anode_coating_mass: float = entry("kg", 0.0, ge=0, source="0: no drying load")
     cathode_solids_fraction: float = entry(
-        "1", 0.65, gt=0, le=1, source="NMP cathode slurries 60-70 % solids (Liu 2021)")
+        "1", 0.65, gt=0, le=1, source="typical NMP cathode slurry (Liu 2021: conventional 55 %, "
+                                         "extrusion 75 %)")
     anode_solids_fraction: float = entry(
-        "1", 0.50, gt=0, le=1, source="aqueous anode slurries 45-55 % solids (Liu 2021)")
+        "1", 0.50, gt=0, le=1, source="typical aqueous anode slurry")
     cathode_solvent: str = entry("", "NMP", kind="text", resolve=solvent_name,
                                  names="a solvent of the materials registry",
                                  source="PVDF/NMP cathode slurry (Liu 2021)")
     anode_solvent: str = entry("", "water", kind="text", resolve=solvent_name,
                                names="a solvent of the materials registry",
-                               source="CMC/SBR aqueous anode slurry (Liu 2021)")
+                               source="CMC/SBR aqueous anode slurry (typical)")
     recipe: str | None = entry("", None, kind="text", names="path of a twin recipe")
     source: str = entry("", "", kind="text")
 
