@@ -230,7 +230,7 @@ class DryRoom:
     air_changes: float = entry("1/h", gt=0, le=200)
     makeup_fraction: float = entry("1", 0.1, ge=0, le=1, source="typical 5-20 %")
     room_dew_point: float = entry("degC", "-40 degC", ge=-80, le=0,
-                                  source="Li-ion dry rooms -30 to -60 C (Zanotto 2022)")
+                                  source="typical; Zanotto 2022: stacking at about -60 C")
     outdoor_dew_point: float = entry("degC", "10 degC", ge=-80, le=35,
                                      source="temperate climate (typical)")
     outdoor_temperature: float = entry("degC", "20 degC", ge=-30, le=50, source="typical")
@@ -272,7 +272,7 @@ class Step:
     speed: float | None = entry("m/min", None, gt=0, le=500)
     width: float | None = entry("m", None, gt=0, le=5)
     coil_length: float = entry("m", "1000 m", gt=0, le=2e4,
-                               source="electrode coil length (Heimes 2019: 1-2 km, typical)")
+                               source="electrode coil length (typical)")
     batch_time: float | None = entry("h", None, gt=0, le=1000)
     batch_cells: float | None = entry("1", None, gt=0)
     batch_mass: float | None = entry("kg", None, gt=0, le=1e5)
