@@ -25,3 +25,13 @@ def yuan_plant():
 @pytest.fixture
 def industrial_plant():
     return load_plant(PLANTS / "industrial_nmc622_10gwh.yaml")
+
+
+@pytest.fixture
+def plant_raw():
+    """The plant file's mapping (a fresh copy), for tests that edit a plant file."""
+    import yaml
+
+    def read(plant) -> dict:
+        return yaml.safe_load(plant.path.read_text(encoding="utf-8"))
+    return read

@@ -127,13 +127,17 @@ def test_batpac5_dry_room_labour_does_not_grow_with_the_plant(industrial_plant):
 
 
 def _scaled_output(plant, factor):
-    from gigatwin.factory.plant import plant_from_dict
-    raw = {**plant.raw, "annual_output": {"energy": f"{10 * factor} GWh/yr"}}
-    return plant_from_dict(raw, path=plant.path)
+    from gigatwin.factory.plant import AnnualOutput, rebuilt
+    from gigatwin.units import to_si
+    return rebuilt(plant, annual_output=AnnualOutput(energy=to_si(10 * factor, "GWh/yr")))
 
 
-def test_same_edition_is_the_same_plant_and_unknown_edition_is_named(industrial_plant):
-    assert with_edition(industrial_plant, "2012") is industrial_plant
+def test_same_edition_is_the_same_plant_and_unknown_edition_is_named(industrial_plant,
+                                                                    batpac_plant):
+    assert with_edition(industrial_plant, "5.0") is industrial_plant
+    assert with_edition(batpac_plant, "2012") is batpac_plant
+    with pytest.raises(PlantError, match="no translation of BatPaC 5.0 processes to 2012"):
+        with_edition(industrial_plant, "2012")
     with pytest.raises(PlantError, match=r"'4\.0' unknown; allowed: 2012, 5\.0"):
         with_edition(industrial_plant, "4.0")
 
@@ -190,39 +194,52 @@ def test_json_names_the_edition_or_none(plants_dir, tmp_path):
     assert seen == {"batpac_nmc622_100k_packs": "2012", "yuan2017_pilot_lmo": None}
 
 
-def test_a_plant_file_may_declare_batpac5_itself(industrial_plant):
+def test_a_plant_file_may_declare_batpac5_itself(batpac_plant, plant_raw):
     """A plant written with 5.0 process names and edition "5.0" gives what the translation
-    gives."""
+    gives (the Table 1 plant, written for 2012)."""
     from gigatwin.factory.plant import plant_from_dict
-    translated = with_edition(industrial_plant, "5.0")
-    native = plant_from_dict(translated.raw, path=industrial_plant.path)
+    translated = with_edition(batpac_plant, "5.0")
+    table = load_baseline("5.0").translations["2012"]
+    raw = plant_raw(batpac_plant)
+    raw["batpac"]["edition"] = "5.0"
+    for step in raw["steps"]:
+        if "batpac" in step:
+            new = list(dict.fromkeys(m for n in step["batpac"]["processes"] for m in table[n]))
+            if new:
+                step["batpac"]["processes"] = new
+            else:
+                del step["batpac"]
+    native = plant_from_dict(raw, path=batpac_plant.path)
     assert with_edition(native, "5.0") is native
     assert evaluate_plant(native).capital == evaluate_plant(translated).capital
 
 
-def test_batpac5_needs_the_anode_area(industrial_plant):
+def test_batpac5_needs_the_anode_area(industrial_plant, plant_raw):
     """BatPaC 5.0 sizes anode steps on the anode's coated area: a cell without one is an
     error naming the field, not a division by zero or a silent zero capital."""
     from gigatwin.factory.plant import plant_from_dict
-    raw = {**industrial_plant.raw, "cell": {**industrial_plant.raw["cell"]}}
+    raw = plant_raw(industrial_plant)
     del raw["cell"]["anode_area"]
     plant = with_edition(plant_from_dict(raw, path=industrial_plant.path), "5.0")
     with pytest.raises(PlantError, match=r"cell\.anode_area is 0 m\^2; allowed: > 0"):
         evaluate_plant(plant)
 
 
-def test_translation_keeps_the_processes_rule_and_drops_ignored_unit_values(industrial_plant):
+def test_translation_keeps_the_processes_rule_and_drops_ignored_unit_values(batpac_plant,
+                                                                           plant_raw):
     """A BatPaC step without processes is an error on every edition; a step whose processes
-    all fall inside others on 5.0 (Aging) keeps no per-unit capital either (those values were
-    ignored next to its BatPaC processes, and must not come back)."""
-    import copy
-
+    all fall inside others on 5.0 (an Aging step of final sealing and charge retention, added
+    to the 2012 Table 1 plant) keeps no per-unit capital either (those values were ignored
+    next to its BatPaC processes, and must not come back)."""
     from gigatwin.factory.plant import plant_from_dict
-    raw = copy.deepcopy(industrial_plant.raw)
-    aging = next(s for s in raw["steps"] if s["name"] == "Aging")
-    aging["unit_capital_usd"] = 1e6
-    plant = plant_from_dict(raw, path=industrial_plant.path)
+    raw = plant_raw(batpac_plant)
+    aging = {"name": "Aging", "kind": "channels", "channels": 256, "process_time": "240 h",
+             "unit_capital_usd": 1e6,
+             "batpac": {"processes": ["final_cell_sealing", "charge_retention_testing"]}}
+    raw["steps"].append(aging)
+    plant = plant_from_dict(raw, path=batpac_plant.path)
+    assert evaluate_plant(plant).step("Aging").capital > 0  # 2012: its own processes
     assert evaluate_plant(with_edition(plant, "5.0")).step("Aging").capital == 0.0
     aging["batpac"] = {"capital_factor": 1.0}
-    with pytest.raises(PlantError, match="'processes' must list BatPaC processes"):
-        with_edition(plant_from_dict(raw, path=industrial_plant.path), "5.0")
+    with pytest.raises(PlantError, match=r"step 'Aging'\.batpac: 'processes' is required"):
+        plant_from_dict(raw, path=batpac_plant.path)

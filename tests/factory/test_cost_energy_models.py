@@ -25,31 +25,31 @@ def test_scaled_quantity_below_one_unit_buys_one_unit():
     assert cost.scaled_quantity(5e6, 4.0, 0.5) == pytest.approx(10e6)
 
 
-def test_saturation_vapour_pressure_published_values():
-    # Alduchov & Eskridge 1996 coefficients: 611.21 Pa at 0 C over ice is the coefficient;
-    # over water at 0 C 610.94 Pa; over ice at -40 C 12.84 Pa (WMO tables give 12.84 Pa).
-    assert energy.saturation_vapour_pressure(273.15) == pytest.approx(610.94)
-    assert energy.saturation_vapour_pressure(233.15) == pytest.approx(12.84, rel=0.01)
-
-
 def test_humidity_ratio_at_minus_40_dew_point():
-    # x = 0.622 e / (p - e) = 0.622 x 12.84 / (101325 - 12.84) = 7.88e-5 kg/kg
+    # Magnus over ice at -40 C (Alduchov & Eskridge 1996, the twin's post_drying): 12.84
+    # Pa (WMO tables 12.84 Pa); x = (18.015/28.9647) e / (p - e) = 0.62196 x 12.84 /
+    # (101325 - 12.84) = 7.88e-5 kg/kg
     assert energy.humidity_ratio(233.15) == pytest.approx(7.88e-5, rel=0.01)
 
 
 def test_dryer_power_by_hand():
-    # 1 m3/s, 100 K above ambient, no recovery: 1.2 x 1 x 1006 x 100 = 120.7 kW;
-    # plus 1 g/s of NMP x 530 kJ/kg = 0.53 kW; fan 1 m3/s x 2000 Pa / 0.6 = 3.33 kW
+    # 1 m3/s at the 20 C intake: rho = 101325 x 0.0289647 / (8.314462618 x 293.15) =
+    # 1.20410 kg/m3 (ideal gas, steps.drying.air_properties); 100 K above ambient, no
+    # recovery: 1.20410 x 1007 x 100 = 121,252.6 W; plus 1 g/s of solvent x 530 kJ/kg =
+    # 530 W; fan 1 m3/s x 2000 Pa / 0.6 = 3.33 kW
     heat, fan = energy.dryer_power(1.0, 393.15, 293.15, 1e-3, 5.3e5)
-    assert heat == pytest.approx(120_720 + 530)
+    assert heat == pytest.approx(121_252.59 + 530, rel=1e-6)
     assert fan == pytest.approx(3333.3, rel=1e-4)
 
 
 def test_nmp_recovery_is_zero_without_solvent_and_vectorised():
     e, t = energy.nmp_recovery_power(np.array([0.0, 0.1]), 0.01, 393.15, 283.15)
     assert e[0] == 0.0 and t[0] == 0.0
-    # 0.1 kg/s at 10 g/m3 -> 10 m3/s; cooling 1.2 x 10 x 1006 x 110 + 0.1 x 5.3e5 = 1.381 MW
-    assert e[1] == pytest.approx(1.381e6 / 3.0 + 10 * 3000 / 0.6, rel=1e-3)
+    # 0.1 kg/s at 10 g/m3 -> 10 m3/s of exhaust at 120 C, rho = 0.897828 kg/m3, so
+    # 8.97828 kg/s of air; condenser (steps.drying.drying_energy): 8.97828 x 1007 x 110
+    # + 0.75 x 0.1 x 528 kJ/kg (NMP, materials data) = 1,034,124 W; /COP 3 plus the fan
+    # 10 m3/s x 3000 Pa / 0.6 = 50 kW
+    assert e[1] == pytest.approx(1_034_124.16 / 3.0 + 50_000, rel=1e-6)
     assert t[1] == pytest.approx(0.75 * 0.1 * 1e6)
 
 
@@ -99,7 +99,7 @@ def test_batpac_rate_law_by_hand():
 def test_batpac_baseline_table_matches_references_capitals():
     """The data file's capitals are BatPaC's 2012 baseline as listed in REFERENCES.md."""
     from gigatwin.factory.batpac import load_baseline
-    p = load_baseline().processes
+    p = load_baseline("2012").processes
     expected = {"cathode_material_preparation": 2, "anode_material_preparation": 2,
                 "cathode_coating": 8, "anode_coating": 8, "nmp_recovery": 3,
                 "cathode_calendering": 1, "anode_calendering": 1, "electrode_slitting": 2,
@@ -113,7 +113,8 @@ def test_batpac_baseline_table_matches_references_capitals():
 
 def test_batpac_unknown_process_is_named(batpac_plant):
     from gigatwin.factory import PlantError, evaluate_plant
-    batpac_plant.raw["steps"][0]["batpac"] = {"processes": ["mixing_magic"]}
+    from gigatwin.factory.plant import StepBatpac
+    batpac_plant.steps[0].batpac = StepBatpac(processes=("mixing_magic",))
     with pytest.raises(PlantError, match="mixing_magic"):
         evaluate_plant(batpac_plant)
 
@@ -124,11 +125,12 @@ def test_batpac_dry_room_area_at_baseline_rates_by_hand():
     baseline rates (the port's baseline dry-room area is 6,100 m^2), so dry-room control
     capital there is 20 M$ x (3000/6100)^0.6 = 13.06 M$ and labour 14,400 h x (3000/6100)^0.4."""
     from gigatwin.factory.batpac import dry_room_area, load_baseline, step_inputs
-    base = load_baseline()
+    from gigatwin.factory.plant import StepBatpac
+    base = load_baseline("2012")
     area = dry_room_area(base.rates, base)
     assert area == pytest.approx(3000.0, rel=1e-12)
-    capital, hours, floor = step_inputs({"processes": ["dry_room_control"]}, None,
-                                        {**base.rates, "dry_room_area": area}, "test")
+    capital, hours, floor = step_inputs(StepBatpac(processes=("dry_room_control",)), None,
+                                        {**base.rates, "dry_room_area": area}, "test", base)
     assert capital == pytest.approx(20e6 * (3000 / 6100) ** 0.6, rel=1e-12)
     assert capital == pytest.approx(13.06e6, rel=1e-3)
     assert hours == pytest.approx(14_400 * (3000 / 6100) ** 0.4, rel=1e-12)

@@ -1,9 +1,13 @@
 """Scaling behaviour of the static model, with the expected magnitudes worked out."""
 
+import dataclasses
+
 import pytest
 
 from gigatwin.factory import evaluate_plant, load_plant
+from gigatwin.factory.plant import AnnualOutput, rebuilt
 from gigatwin.factory.scenarios import apply_scenario, load_scenarios
+from gigatwin.units import to_si
 
 
 def test_doubling_output_lowers_cost_per_kwh(plants_dir):
@@ -20,59 +24,67 @@ def test_doubling_output_lowers_cost_per_kwh(plants_dir):
     little from the baseline's (less NMP per cell, coating solvent factor): within 0.005."""
     path = plants_dir / "batpac_nmc622_100k_packs.yaml"
     base = evaluate_plant(load_plant(path))
-    double = evaluate_plant(load_plant(path, {"annual_output": {"packs": 200000}}))
+    double = evaluate_plant(_with_output(load_plant(path), packs=200000, cells_per_pack=288))
     ratio = double.cost_per_energy / base.cost_per_energy
     assert ratio == pytest.approx(0.820, abs=0.005)
 
 
 def test_doubling_output_scales_industrial_capital_by_batpac_exponents(plants_dir):
-    """Industrial plant, 10 -> 20 GWh/yr: every rate doubles, so a step's capital grows by
-    2^p_capital of its BatPaC processes (published exponents): 0.6 -> 1.516 (NMP recovery),
-    0.7 -> 1.625 (materials preparation, calendering, slitting, vacuum drying, insertion +
-    filling, final sealing + charge retention), 0.8 -> 1.741 (coating, stacking, welding,
-    formation). Dry-room control (p 0.6) scales with the dry-room area, itself 2^0.6..2^0.8,
-    so 2^0.36 = 1.283 .. 2^0.48 = 1.395. Capital per GWh therefore falls to between
-    2^(0.36-1) = 0.642 and 2^(0.8-1) = 0.871."""
+    """Industrial plant (BatPaC 5.0), 10 -> 20 GWh/yr: every rate doubles, so a step's
+    capital grows by 2^p_capital of its BatPaC 5.0 processes (published exponents): 0.9 ->
+    1.866 (materials preparation, coating, calendering, slitting + notching, vacuum drying,
+    stacking, welding + X-ray, insertion + filling, dry room), 0.95 -> 1.932 (NMP recovery,
+    formation). Plant support mixes 0.9 (scrap recycle) and 0.95 (laboratory, warehouse).
+    Capital per GWh therefore falls only to between 2^-0.1 = 0.933 and 2^-0.05 = 0.966:
+    BatPaC 5.0 sees little economy of scale."""
     path = plants_dir / "industrial_nmc622_10gwh.yaml"
     base = evaluate_plant(load_plant(path))
-    double = evaluate_plant(load_plant(path, {"annual_output": {"energy": "20 GWh/yr"}}))
-    expected = {"Solvent recovery": 2 ** 0.6, "Slurry mixing": 2 ** 0.7, "Calendering": 2 ** 0.7,
-                "Slitting": 2 ** 0.7, "Vacuum drying": 2 ** 0.7, "Enclosing": 2 ** 0.7,
-                "Aging": 2 ** 0.7, "Coating/drying": 2 ** 0.8, "Stacking": 2 ** 0.8,
-                "Welding": 2 ** 0.8, "Formation": 2 ** 0.8}
+    double = evaluate_plant(_with_output(load_plant(path), energy=to_si(20, "GWh/yr")))
+    p09 = ("Slurry mixing", "Coating/drying", "Calendering", "Slitting", "Vacuum drying",
+           "Stacking", "Welding", "Enclosing", "Dry room")
+    expected = {**dict.fromkeys(p09, 2 ** 0.9), "Solvent recovery": 2 ** 0.95,
+                "Formation": 2 ** 0.95}
     for name, factor in expected.items():
-        assert double.step(name).capital / base.step(name).capital == pytest.approx(factor, rel=1e-9), name
-    dry = double.step("Dry room").capital / base.step("Dry room").capital
-    assert 2 ** 0.36 <= dry <= 2 ** 0.48
+        ratio = double.step(name).capital / base.step(name).capital
+        assert ratio == pytest.approx(factor, rel=1e-9), name
+    support = double.step("Plant support").capital / base.step("Plant support").capital
+    assert 2 ** 0.9 < support < 2 ** 0.95
     per_gwh = double.capital / base.capital / 2
-    assert 2 ** -0.64 <= per_gwh <= 2 ** -0.2
+    assert 2 ** -0.1 <= per_gwh <= 2 ** -0.05
+
+
+def _with_output(plant, **output):
+    """The same plant with another annual output (a typed change, as scenarios make)."""
+    return rebuilt(plant, annual_output=AnnualOutput(**output))
 
 
 def _with_formation(plant, time_factor, rate_factor):
-    from gigatwin.factory.plant import plant_from_dict
-    steps = [dict(s) for s in plant.raw["steps"]]
-    for s in steps:
-        if s["name"] == "Formation":
-            s["process_time"] = f"{time_factor * float(str(s['process_time']).split()[0])} h"
-            s["batpac"] = {**s["batpac"], "rate_factor": rate_factor}
-    return plant_from_dict({**plant.raw, "steps": steps}, path=plant.path)
+    steps = []
+    for s in plant.steps:
+        if s.name == "Formation":
+            s = dataclasses.replace(s, process_time=time_factor * s.process_time,
+                                    batpac=dataclasses.replace(s.batpac,
+                                                               rate_factor=rate_factor))
+        steps.append(s)
+    return rebuilt(plant, steps=steps)
 
 
 def test_formation_twice_as_fast_lowers_formation_capital_and_floor_space(industrial_plant):
-    """Industrial plant, formation sized by BatPaC's formation cycling (30 M$, 57,600 h/yr,
-    2,200 m^2; exponents 0.8 / 0.7 / 0.8). Half the process time halves the rack equivalents
-    (throughput, DES). BatPaC's rate law sees rates, not times, so the faster process enters
-    the cost as half the equipment demand (batpac.rate_factor 0.5, as the fast-formation
-    scenario does): capital x 0.5^0.8 = 0.574, floor area x 0.5^0.8 = 0.574, direct labour
-    x 0.5^0.7 = 0.616. The time change alone leaves the BatPaC cost unchanged."""
+    """Industrial plant, formation sized by BatPaC 5.0's total formation process (830 M$,
+    560,000 h/yr, 110,000 m^2 at 211 M cells; exponents 0.95 / 0.7 / 0.95). Half the
+    process time halves the rack equivalents (throughput, DES). BatPaC's rate law sees rates,
+    not times, so the faster process enters the cost as half the equipment demand
+    (batpac.rate_factor 0.5, as the fast-formation scenario does): capital x 0.5^0.95 =
+    0.518, floor area x 0.5^0.95, direct labour x 0.5^0.7 = 0.616. The time change alone
+    leaves the BatPaC cost unchanged."""
     base = evaluate_plant(industrial_plant).step("Formation")
     time_only = evaluate_plant(_with_formation(industrial_plant, 0.5, 1.0)).step("Formation")
     fast = evaluate_plant(_with_formation(industrial_plant, 0.5, 0.5)).step("Formation")
     assert fast.machine_equivalents == pytest.approx(base.machine_equivalents / 2, rel=1e-9)
     assert fast.machines == pytest.approx(base.machines / 2, abs=1)
     assert time_only.capital == pytest.approx(base.capital, rel=1e-12)
-    assert fast.capital / base.capital == pytest.approx(0.5 ** 0.8, rel=1e-9)
-    assert fast.area / base.area == pytest.approx(0.5 ** 0.8, rel=1e-9)
+    assert fast.capital / base.capital == pytest.approx(0.5 ** 0.95, rel=1e-9)
+    assert fast.area / base.area == pytest.approx(0.5 ** 0.95, rel=1e-9)
     assert fast.labour / base.labour == pytest.approx(0.5 ** 0.7, rel=1e-9)
 
 

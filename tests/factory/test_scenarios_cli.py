@@ -18,7 +18,7 @@ def test_library_has_every_required_scenario_with_sources():
     library = load_scenarios()
     assert set(library) >= REQUIRED
     for sc in library.values():
-        assert sc.source and all(c["source"] for c in sc.changes)
+        assert sc.source and all(c.source for c in sc.changes)
 
 
 @pytest.mark.parametrize("plant", ["batpac_nmc622_100k_packs", "yuan2017_pilot_lmo",
@@ -37,10 +37,12 @@ def test_argon_purge_shortens_lead_time_by_the_oven_time(industrial_plant):
 
 def test_three_stage_drying_cuts_air_heating_per_cell_by_40_percent(industrial_plant):
     """Same dryer air, 1/0.6 the line speed (Jaiser 2017: drying time -40 %) -> 0.6 of the
-    air-heating energy per cell; the evaporation heat per cell (NMP 0.213 kg x 0.53 MJ/kg +
-    water 0.230 kg x 2.26 MJ/kg per cell) does not change."""
+    air-heating energy per cell; the evaporation heat per cell (NMP 0.213 kg x 0.528 MJ/kg +
+    water 0.230 kg x 2.406 MJ/kg per cell, latent heats of the materials data) does not
+    change."""
     cell = industrial_plant.cell
-    evaporation_per_cell = cell.solvent_mass("cathode") * 5.3e5 + cell.solvent_mass("anode") * 2.26e6
+    evaporation_per_cell = (cell.solvent_mass("cathode") * 5.28e5
+                            + cell.solvent_mass("anode") * 2.406e6)
     base = evaluate_plant(industrial_plant).step("Coating/drying")
     new = evaluate_plant(apply_scenario(industrial_plant,
                                         load_scenarios()["three_stage_drying"])).step("Coating/drying")
@@ -101,3 +103,35 @@ def test_cli_bad_file_fails_cleanly(tmp_path):
     bad.write_text("name: x\n")
     res = CliRunner().invoke(app, ["plant", str(bad)])
     assert res.exit_code == 2
+
+
+def test_scenario_library_is_checked_against_the_schema(tmp_path):
+    """A scenario is a list of typed changes: a misspelt field, a set value in the wrong
+    unit and a scaled temperature are all reported when the library is loaded."""
+    bad = tmp_path / "scenarios.yaml"
+    bad.write_text(
+        "scenarios:\n"
+        "  s:\n"
+        "    title: t\n"
+        "    source: s\n"
+        "    changes:\n"
+        "      - {scale: yeild, factor: 0.9, source: x}\n"
+        "      - {set: speed, value: 30 kg, source: x}\n"
+        "      - {scale: dryer.air_temperature, factor: 2, source: x}\n", encoding="utf-8")
+    with pytest.raises(PlantError) as info:
+        load_scenarios(bad)
+    text = str(info.value)
+    assert "3 problems" in text
+    assert "no step field 'yeild'" in text
+    assert "'30 kg' has the wrong dimension" in text
+    assert "cannot scale 'dryer.air_temperature'" in text
+
+
+def test_applied_scenario_lists_what_it_changed(industrial_plant):
+    """The typed change keeps the plant typed and records each change with its source."""
+    plant = apply_scenario(industrial_plant, load_scenarios()["water_based_cathode"])
+    assert plant.cell.cathode_solvent == "water" and plant.cell.nmp_mass() == 0.0
+    assert plant.step("Coating/drying").dryer.air_temperature == pytest.approx(373.15)
+    assert "Solvent recovery" not in [s.name for s in plant.steps]
+    assert any(c.startswith("Coating/drying: dryer.air_temperature set") for c in plant.changes)
+    assert industrial_plant.cell.cathode_solvent == "NMP"  # the baseline is untouched

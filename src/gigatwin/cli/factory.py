@@ -7,13 +7,46 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from typer.core import TyperGroup
 
 from gigatwin.cli._common import console, fail, write_json
 
 
+class _PlantGroup(TyperGroup):
+    """``gigatwin plant PLANT.yaml [options]`` runs the model (the ``run`` command);
+    ``gigatwin plant validate PLANT.yaml`` only checks the file."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["run", *args]
+        return super().parse_args(ctx, args)
+
+
+plant_app = typer.Typer(cls=_PlantGroup, no_args_is_help=True,
+                        help="Cell plant cost, energy and throughput by step (run, validate).")
+
+
 def register(app: typer.Typer) -> None:
-    app.command("plant")(plant)
+    plant_app.command("run")(plant)
+    plant_app.command("validate")(validate)
+    app.add_typer(plant_app, name="plant")
     app.command("linesim")(linesim)
+
+
+def validate(
+    plant_file: Annotated[Path, typer.Argument(help="plant YAML (see examples/plants/)")],
+) -> None:
+    """Check a plant file: every problem at once (file, entry, key, value, unit, range),
+    then size it once (BatPaC process names, cell areas the steps need)."""
+    from gigatwin.factory import PlantError, evaluate_plant, load_plant
+    try:
+        p = load_plant(plant_file)
+        evaluate_plant(p)
+    except PlantError as exc:
+        raise fail(str(exc)) from exc
+    edition = p.batpac.edition if any(s.batpac for s in p.steps) else "none"
+    console.print(f"{plant_file}: valid plant {p.name!r}, {len(p.steps)} steps, "
+                  f"{p.annual_cells:,.0f} cells/yr, BatPaC edition {edition}")
 
 
 def plant(
@@ -25,6 +58,9 @@ def plant(
     batpac_edition: Annotated[str | None, typer.Option(
         "--batpac-edition", help="size BatPaC steps with this BatPaC baseline: 2012 or 5.0 "
                                  "(default: the plant's own)")] = None,
+    published: Annotated[bool, typer.Option(
+        "--published", help="compare the plant's absolute figures with published "
+                            "gigafactory ranges")] = False,
 ) -> None:
     """Cost, energy and throughput of a cell plant by step, and innovation scenarios."""
     from gigatwin.factory import PlantError, load_plant, plots, report
@@ -40,9 +76,13 @@ def plant(
         comp = compare(base, names, library)
     except PlantError as exc:
         raise fail(str(exc)) from exc
+    _print_caveats(comp.baseline)
     _print_steps(comp.baseline)
+    _print_basis(comp.baseline, report.basis(comp.baseline))
+    if published:
+        _print_published(comp.baseline)
     if names:
-        _print_scenarios(comp)
+        _print_scenarios(comp, library)
     if plot is not None:
         stem = plant_file.stem
         paths = [plots.breakdown(comp.baseline, plot / f"factory_{stem}_breakdown.png")]
@@ -57,42 +97,110 @@ def plant(
 def _print_steps(result) -> None:
     from gigatwin.factory.model import KWH
     from gigatwin.units import from_si
-    t = Table(title=f"{result.plant.name}", show_lines=False)
-    for col in ("step", "machines", "capital M$", "cost M$/yr", "cost %", "$/kWh",
-                "kWh/cell", "energy %", "cells/h", "util %", "lot time h"):
-        t.add_column(col, justify="left" if col == "step" else "right")
     out = result.annual_energy_output
+    per_kwh = KWH / out
+    cost = Table(title=f"{result.plant.name}: cost by step")
+    for col in ("step", "machines", "capital M$", "cost M$/yr", "USD/kWh", "% of total"):
+        cost.add_column(col, justify="left" if col == "step" else "right")
+    total = result.total_cost
+
+    def share(value: float) -> str:
+        return f"{100 * value / total:.1f}" if total > 0 else "-"
+    for s in result.steps:
+        cost.add_row(s.name, "-" if s.kind == "service" else str(s.machines),
+                     f"{s.capital / 1e6:.1f}", f"{s.cost_per_year / 1e6:.2f}",
+                     f"{s.cost_per_year * per_kwh:.2f}", share(s.cost_per_year))
+    cost.add_section()
+    conv = result.conversion_cost
+    cost.add_row("Conversion", "", f"{result.capital / 1e6:.1f}",
+                 f"{conv / 1e6:.2f}", f"{conv * per_kwh:.2f}", share(conv))
+    cost.add_row("Materials", "", "", f"{result.materials_cost / 1e6:.2f}",
+                 f"{result.materials_cost * per_kwh:.2f}",
+                 share(result.materials_cost))
+    cost.add_row("[bold]Total[/bold]", "", "", f"{total / 1e6:.2f}",
+                 f"[bold]{total * per_kwh:.2f}[/bold]", share(total))
+    console.print(cost)
+    flow = Table(title="energy and throughput by step")
+    for col in ("step", "kWh/cell", "energy %", "cells/h", "util %", "lot time h"):
+        flow.add_column(col, justify="left" if col == "step" else "right")
     for s in result.steps:
         service = s.kind == "service"
-        t.add_row(s.name, "-" if service else str(s.machines), f"{s.capital / 1e6:.1f}",
-                  f"{s.cost_per_year / 1e6:.2f}", f"{100 * s.cost_share:.1f}",
-                  f"{s.cost_per_year / out * KWH:.2f}", f"{from_si(s.energy_per_cell, 'kWh'):.3f}",
-                  f"{100 * s.energy_share:.1f}", "-" if service else f"{from_si(s.capacity, '1/h'):.0f}",
-                  "-" if service else f"{100 * s.utilisation:.0f}",
-                  "-" if service else f"{from_si(s.lot_time, 'h'):.2f}")
-    console.print(t)
+        flow.add_row(s.name, f"{from_si(s.energy_per_cell, 'kWh'):.3f}",
+                     f"{100 * s.energy_share:.1f}",
+                     "-" if service else f"{from_si(s.capacity, '1/h'):.0f}",
+                     "-" if service else f"{100 * s.utilisation:.0f}",
+                     "-" if service else f"{from_si(s.lot_time, 'h'):.2f}")
+    console.print(flow)
     console.print(
-        f"output {from_si(out / (365.25 * 86400), 'GWh/yr'):.2f} GWh/yr ({result.annual_cells:,.0f} cells)"
-        f" | cost {result.cost_per_energy * KWH:.2f} USD/kWh (conversion "
-        f"{result.conversion_cost / out * KWH:.2f}) | {result.cost_per_cell:.2f} USD/cell"
-        f" | energy {result.energy_per_energy:.1f} kWh/kWh | capital {result.capital / 1e6:.0f} M$"
-        f" | lead time {from_si(result.lead_time, 'h'):.0f} h | bottleneck [bold]{result.bottleneck}[/bold]")
+        f"output {from_si(out / (365.25 * 86400), 'GWh/yr'):.2f} GWh/yr "
+        f"({result.annual_cells:,.0f} cells) | cost {result.cost_per_energy * KWH:.2f} "
+        f"USD/kWh (conversion {conv * per_kwh:.2f}, materials "
+        f"{result.materials_cost * per_kwh:.2f}) | {result.cost_per_cell:.2f} USD/cell | "
+        f"energy {result.energy_per_energy:.1f} kWh/kWh | capital "
+        f"{result.capital / 1e6:.0f} M$ | floor {result.floor_area:,.0f} m^2 | lead time "
+        f"{from_si(result.lead_time, 'h'):.0f} h | bottleneck [bold]{result.bottleneck}[/bold]")
 
 
-def _print_scenarios(comp) -> None:
+def _print_caveats(result) -> None:
+    from rich.markup import escape
+    for caveat in result.plant.caveats:
+        console.print(f"[bold yellow]Caveat:[/bold yellow] {escape(caveat)}")
+
+
+def _print_basis(result, lines) -> None:
+    from rich.markup import escape
+    console.print("[bold]Basis of these figures:[/bold]")
+    for line in lines:
+        console.print(f"  - {escape(line)}")
+    if result.plant.caveats:
+        console.print("[bold yellow]See the caveat above the tables.[/bold yellow]")
+
+
+def _print_published(result) -> None:
+    from gigatwin.factory.published import compare_published
+    t = Table(title="Absolute figures against published plants (docs/factory.md)")
+    for col in ("figure", "plant", "published", "unit", "inside"):
+        t.add_column(col, justify="left" if col in ("figure", "unit") else "right")
+    for c in compare_published(result):
+        t.add_row(c.figure.title, f"{c.value:,.1f}", f"{c.figure.low:,.6g}-{c.figure.high:,.6g}",
+                  c.figure.unit, "yes" if c.inside else "[bold red]no[/bold red]")
+    console.print(t)
+
+
+def _print_scenarios(comp, library) -> None:
+    from rich.markup import escape
+
     from gigatwin.factory.model import KWH
     from gigatwin.units import from_si
     base = comp.baseline
     t = Table(title="Scenarios against the baseline")
-    for col in ("scenario", "USD/kWh", "d USD/kWh", "kWh/kWh", "d kWh/kWh", "d capital M$", "d lead time h"):
-        t.add_column(col, justify="left" if col == "scenario" else "right")
+    for col in ("scenario", "d USD/kWh", "d kWh/kWh", "d capital M$", "d lead h"):
+        t.add_column(col, justify="left" if col == "scenario" else "right",
+                     no_wrap=col == "scenario")
     for name, r in comp.scenarios.items():
-        t.add_row(name, f"{r.cost_per_energy * KWH:.2f}",
-                  f"{(r.cost_per_energy - base.cost_per_energy) * KWH:+.2f}",
-                  f"{r.energy_per_energy:.1f}", f"{r.energy_per_energy - base.energy_per_energy:+.1f}",
+        t.add_row(name, f"{(r.cost_per_energy - base.cost_per_energy) * KWH:+.2f}",
+                  f"{r.energy_per_energy - base.energy_per_energy:+.1f}",
                   f"{(r.capital - base.capital) / 1e6:+.1f}",
                   f"{from_si(r.lead_time - base.lead_time, 'h'):+.1f}")
     console.print(t)
+    for name, r in comp.scenarios.items():
+        console.print(f"[bold]{name}[/bold]: {escape(library[name].title)}")
+        deltas = _step_deltas(base, r)
+        console.print("  cost by step [USD/kWh]: " + (", ".join(
+            f"{step} {d:+.2f}" for step, d in deltas) or "no step changes by 0.005 or more"))
+        for change in r.plant.changes:
+            console.print(f"  - {escape(change)}")
+
+
+def _step_deltas(base, res) -> list[tuple[str, float]]:
+    """(step, change of its cost per kWh of cells) for steps that change by >= 0.005."""
+    from gigatwin.factory.model import KWH
+
+    def per_kwh(r):
+        return {s.name: s.cost_per_year / r.annual_energy_output * KWH for s in r.steps}
+    b, s = per_kwh(base), per_kwh(res)
+    out = [(n, s.get(n, 0.0) - b.get(n, 0.0)) for n in dict.fromkeys([*b, *s])]
+    return [(n, d) for n, d in out if abs(d) >= 0.005]
 
 
 def linesim(

@@ -12,12 +12,12 @@ evaporated or energy per year; BatPaC 2012's dry-room control: the dry-room floo
 
 Two editions are shipped as data, each with its source and our reading of it:
 
-- "2012" (``data/batpac_baseline.yaml``, the default): BatPaC 2012's 6 GWh/yr baseline as
+- "2012" (``data/batpac_baseline.yaml``, kept by the reference plants): BatPaC 2012's 6 GWh/yr baseline as
   ported in BattModels/BatteryCost. Coating capital also x (solvent evaporated per m^2 /
   baseline)^0.2, stacking and formation capital x 1.1 for cells above 80 Ah, and the
   dry-room area is the sum of the areas of the processes run in the dry room (stacking,
   welding, insertion, filling and sealing, a third of materials handling).
-- "5.0" (``data/batpac5_baseline.yaml``): BatPaC 5.0's (2022) 50 GWh/yr baseline, as
+- "5.0" (``data/batpac5_baseline.yaml``, the default for new plants): BatPaC 5.0's (2022) 50 GWh/yr baseline, as
   transcribed in batpy 0.3.0. Coating capital x (solvent per m^2 / baseline)^0.2 per
   electrode; stacking and formation rates x (Q / 68 Ah)^p; the dry room is a process of its
   own; notching, X-ray inspection and a total formation process (aging included) are new.
@@ -35,7 +35,7 @@ law does not see process times.
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -45,13 +45,16 @@ import yaml
 
 from gigatwin.checks import require_range
 from gigatwin.citations import cites
-from gigatwin.factory.plant import PlantError, plant_from_dict
+from gigatwin.factory.plant import BATPAC_EDITIONS, DEFAULT_BATPAC_EDITION, rebuilt
+from gigatwin.factory.schema import PlantError
 from gigatwin.factory.sources import BILLS_BATTERYCOST, GINSTER_BATPY, KNEHR_2022, NELSON_2012
 from gigatwin.units import parse_quantity, to_si
 
 DATA_DIR = Path(__file__).parent / "data"
-EDITIONS = {"2012": DATA_DIR / "batpac_baseline.yaml", "5.0": DATA_DIR / "batpac5_baseline.yaml"}
-DEFAULT_EDITION = "2012"
+# the plant schema's choices ("2012", "5.0"), each with its data file
+EDITIONS = dict(zip(BATPAC_EDITIONS, (DATA_DIR / "batpac_baseline.yaml",
+                                      DATA_DIR / "batpac5_baseline.yaml"), strict=True))
+DEFAULT_EDITION = DEFAULT_BATPAC_EDITION
 RATE_BASES = ("energy", "cells", "electrode_area", "cathode_area", "anode_area",
               "cathode_active", "anode_active", "nmp_evaporated", "dry_room_area")
 # area rate bases -> the cell field whose coated area they count (2012's electrode_area is
@@ -103,24 +106,15 @@ class Baseline:
     translations: dict[str, dict[str, tuple[str, ...]]]  # {from edition: {process: processes}}
 
 
-def edition_of(plant_raw: dict, where: str) -> str:
-    """The BatPaC edition a plant asks for (``batpac.edition``, default 2012)."""
-    edition = str((plant_raw.get("batpac") or {}).get("edition", DEFAULT_EDITION))
-    return _known_edition(edition, f"{where}: batpac.edition")
+def edition_of(plant) -> str:
+    """The BatPaC edition a plant asks for (``batpac.edition``, default 5.0)."""
+    return plant.batpac.edition
 
 
 def _known_edition(edition: str, what: str) -> str:
     if edition not in EDITIONS:
         raise PlantError(f"{what} {edition!r} unknown; allowed: {', '.join(EDITIONS)}")
     return edition
-
-
-def _process_names(spec: dict, where: str) -> list[str]:
-    """The ``processes`` of a step's ``batpac`` entry; an error naming the step if none."""
-    names = spec.get("processes")
-    if not names:
-        raise PlantError(f"{where}: 'processes' must list BatPaC processes")
-    return names
 
 
 @lru_cache(maxsize=4)
@@ -275,7 +269,7 @@ def coating_solvent_factor(process: str, cell, baseline: Baseline) -> float:
 
 
 @cites(NELSON_2012, BILLS_BATTERYCOST, KNEHR_2022, GINSTER_BATPY)
-def step_inputs(spec: dict, cell, rates: dict[str, float], here: str,
+def step_inputs(spec, cell, rates: dict[str, float], here: str,
                 baseline: Baseline | None = None) -> tuple[float, float, float]:
     """Capital [USD], direct labour [h/yr] and area [m^2] of a step made of BatPaC processes.
 
@@ -285,17 +279,13 @@ def step_inputs(spec: dict, cell, rates: dict[str, float], here: str,
     capital x 1.1 above 80 Ah; then the scenario's capital_factor and area_factor.
     """
     baseline = baseline or load_baseline()
-    names = _process_names(spec, f"{here}.batpac")
+    names = spec.processes
     unknown = [n for n in names if n not in baseline.processes]
     if unknown:
         raise PlantError(f"{here}.batpac: unknown process(es) {unknown} in BatPaC "
                          f"{baseline.edition}; known: {', '.join(baseline.processes)}")
-    capital_factor = float(spec.get("capital_factor", 1.0))
-    area_factor = float(spec.get("area_factor", 1.0))
-    rate_factor = float(spec.get("rate_factor", 1.0))
-    for field, value in (("capital_factor", capital_factor), ("area_factor", area_factor),
-                         ("rate_factor", rate_factor)):
-        require_range(f"{here}.batpac.{field}", value, unit="1", gt=0, le=10)
+    capital_factor, area_factor = spec.capital_factor, spec.area_factor
+    rate_factor = spec.rate_factor
     capital = labour = area = 0.0
     for name in names:
         p = baseline.processes[name]
@@ -319,9 +309,9 @@ def step_inputs(spec: dict, cell, rates: dict[str, float], here: str,
     return capital, labour, area
 
 
-def sized_by_batpac(plant_raw: dict) -> bool:
+def sized_by_batpac(plant) -> bool:
     """Whether any step of the plant takes its capital, labour and area from BatPaC."""
-    return any(step.get("batpac") for step in plant_raw["steps"])
+    return any(step.batpac for step in plant.steps)
 
 
 def with_edition(plant, edition: str):
@@ -330,50 +320,51 @@ def with_edition(plant, edition: str):
     processes all fall inside other processes there (BatPaC 5.0 counts aging in formation)
     keeps no BatPaC inputs; the assumptions say which."""
     here = str(plant.path)
-    source = edition_of(plant.raw, here)
+    source = edition_of(plant)
     _known_edition(edition, f"{here}: BatPaC edition")
     if edition == source:
         return plant
     table = load_baseline(edition).translations.get(source)
     if table is None:
         raise PlantError(f"{here}: no translation of BatPaC {source} processes to {edition}")
-    if not sized_by_batpac(plant.raw):
+    if not sized_by_batpac(plant):
         return plant
-    raw = copy.deepcopy(plant.raw)
-    raw["batpac"] = {**(raw.get("batpac") or {}), "edition": edition}
-    notes = []
-    for step in raw["steps"]:
-        spec = step.get("batpac")
+    notes, steps = [], []
+    for step in plant.steps:
+        spec = step.batpac
         if not spec:
+            steps.append(step)
             continue
-        where = f"{here}: step {step['name']!r}.batpac"
-        missing = [n for n in _process_names(spec, where) if n not in table]
+        where = f"{here}: step {step.name!r}.batpac"
+        missing = [n for n in spec.processes if n not in table]
         if missing:
             raise PlantError(f"{where}: BatPaC {source} process(es) {missing} have no "
                              f"BatPaC {edition} equivalent")
-        new = [m for n in spec["processes"] for m in table[n]]
+        new = [m for n in spec.processes for m in table[n]]
         if new:
-            step["batpac"] = {**spec, "processes": list(dict.fromkeys(new))}
+            steps.append(dataclasses.replace(
+                step, batpac=dataclasses.replace(spec, processes=tuple(dict.fromkeys(new)))))
         else:  # no inputs at all: per-unit values, ignored next to batpac, must not return
-            for key in ("batpac", "unit_capital_usd", "operators_per_unit", "footprint"):
-                step.pop(key, None)
-            notes.append(step["name"])
-    raw["name"] = f"{plant.name} [BatPaC {edition}]"
-    raw["assumptions"] = [*raw.get("assumptions", []),
-                          f"Capital, labour and area from BatPaC {edition} (translated from "
-                          f"the plant's BatPaC {source} processes)."
-                          + (f" No BatPaC {edition} inputs of their own: {', '.join(notes)}"
-                             f" (counted in another process)." if notes else "")]
-    return plant_from_dict(raw, path=plant.path)
+            steps.append(dataclasses.replace(step, batpac=None, unit_capital_usd=0.0,
+                                             operators_per_unit=0.0, footprint=0.0))
+            notes.append(step.name)
+    assumptions = [*plant.assumptions,
+                   f"Capital, labour and area from BatPaC {edition} (translated from "
+                   f"the plant's BatPaC {source} processes)."
+                   + (f" No BatPaC {edition} inputs of their own: {', '.join(notes)}"
+                      f" (counted in another process)." if notes else "")]
+    return rebuilt(plant, name=f"{plant.name} [BatPaC {edition}]", steps=steps,
+                   batpac=dataclasses.replace(plant.batpac, edition=edition),
+                   assumptions=assumptions)
 
 
-def active_fractions(plant_raw: dict, where: str) -> tuple[float, float]:
+def active_fractions(plant) -> tuple[float, float]:
     """Cathode and anode active-material fractions from the plant's ``batpac`` entry."""
-    spec = plant_raw.get("batpac") or {}
+    spec = plant.batpac
     out = []
     for key in ("cathode_active_fraction", "anode_active_fraction"):
-        if key not in spec:
-            raise PlantError(f"{where}: batpac.{key} is required when steps use BatPaC "
-                             f"processes that scale with active material")
-        out.append(require_range(f"batpac.{key}", float(spec[key]), unit="1", gt=0, le=1))
+        if getattr(spec, key) is None:
+            raise PlantError(f"{plant.path}: batpac.{key} is required when steps use BatPaC "
+                             f"processes that scale with active material ([1] in (0, 1])")
+        out.append(getattr(spec, key))
     return out[0], out[1]

@@ -53,8 +53,3 @@ def variable_overhead(labour_usd, depreciation_usd, on_labour=0.4, on_depreciati
     """BatPaC variable overhead V = 0.4 L + 0.2 D [USD/yr] (set both to 0 to leave it out)."""
     return on_labour * labour_usd + on_depreciation * depreciation_usd
 
-
-def cost_shares(costs):
-    """Shares of a cost vector, c_i / sum c [1]."""
-    c = np.asarray(costs, dtype=float)
-    return c / c.sum()

@@ -1,49 +1,46 @@
 """Energy models of the plant services: convective dryer, NMP recovery and dry room.
 
 Pure functions of SI floats or numpy arrays returning power in W while the equipment
-runs. The forms follow Ahmed et al. (2016) for cathode drying with solvent recovery
-(air heating + evaporation, condensation cooling, distillation of the recovered NMP)
-and a standard desiccant dry-room balance (moisture removed from make-up air and
-internal loads, regeneration heat, cooling, fans); humidity ratios from dew points with
-the Magnus form of Alduchov and Eskridge (1996).
+runs. The physics is the twin's: air properties, the air heat capacity and the
+drying/solvent-recovery heat balance come from :mod:`gigatwin.steps.drying` (Ahmed et
+al. 2016 form), dew points from :mod:`gigatwin.steps.post_drying` (Magnus form of
+Alduchov and Eskridge 1996), latent heats and molar masses from :mod:`gigatwin.materials`.
+This module only turns them into the powers of plant equipment sized by air flow, solvent
+load or room volume; it defines no physical constant of its own.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from gigatwin import materials
 from gigatwin.checks import require_fraction, require_positive, require_range
 from gigatwin.citations import cites
 from gigatwin.factory.sources import AHMED_2016, ALDUCHOV_1996
+from gigatwin.materials.records import AIR_MOLAR_MASS
+from gigatwin.steps import drying, post_drying
 
-AIR_DENSITY = 1.2  # [kg/m^3] at 20 C, 1 atm
-AIR_HEAT_CAPACITY = 1006.0  # [J/(kg K)]
-WATER_LATENT_HEAT = 2.45e6  # [J/kg] at ~20 C
-ADSORPTION_HEAT = 2.8e6  # [J/kg] water on silica gel / zeolite wheels (typical)
-LATENT_HEAT = {"nmp": 5.3e5, "water": 2.26e6}  # [J/kg] at the normal boiling point
-ATMOSPHERE = 101325.0  # [Pa]
+
+def air_density(temperature):
+    """Dry air density at 1 atm [kg/m^3]; temperature [K] (steps.drying.air_properties)."""
+    return drying.air_properties(temperature)[0]
+
+
+def latent_heat(solvent: str) -> float:
+    """Enthalpy of vaporisation of a registry solvent [J/kg] (materials data)."""
+    return materials.solvent(solvent).enthalpy_of_vaporisation
 
 
 @cites(ALDUCHOV_1996)
-def saturation_vapour_pressure(temperature):
-    """Saturation vapour pressure over water (T >= 0 C) or ice (T < 0 C) [Pa].
+def humidity_ratio(dew_point, pressure=drying.ATMOSPHERE):
+    """Water per dry air x = (M_w / M_air) e / (p - e) [kg/kg] from the dew point [K].
 
-    e_s = 610.94 exp(17.625 t / (t + 243.04)) over water,
-    e_s = 611.21 exp(22.587 t / (t + 273.86)) over ice, with t in degC.
-    temperature [K]; valid -80 C to +50 C (Alduchov & Eskridge 1996).
+    e from the Magnus form (steps.post_drying.water_partial_pressure_from_dew_point);
+    M_w / M_air = 0.622 from the materials data. dew_point [K] 193-323; pressure [Pa].
     """
-    require_range("temperature", temperature, unit="K", ge=193.0, le=333.0)
-    t = np.asarray(temperature, dtype=float) - 273.15
-    water = 610.94 * np.exp(17.625 * t / (t + 243.04))
-    ice = 611.21 * np.exp(22.587 * t / (t + 273.86))
-    out = np.where(t >= 0.0, water, ice)
-    return float(out) if out.ndim == 0 else out
-
-
-def humidity_ratio(dew_point, pressure=ATMOSPHERE):
-    """Water per dry air x = 0.622 e / (p - e) [kg/kg] from the dew (frost) point [K]."""
-    e = saturation_vapour_pressure(dew_point)
-    return 0.622 * e / (pressure - e)
+    e = post_drying.water_partial_pressure_from_dew_point(dew_point)
+    ratio = materials.solvent("water").molar_mass / AIR_MOLAR_MASS
+    return ratio * e / (pressure - e)
 
 
 def fan_power(air_flow, pressure_rise, efficiency=0.6):
@@ -60,7 +57,7 @@ def dryer_power(air_flow, air_temperature, ambient_temperature, solvent_rate, la
     Q_heat = [rho V c_p (T_air - T_amb)(1 - eta_hr) + m_s h_fg] / eta_h,
     P_fan = V dp / eta_fan.
 
-    air_flow [m^3/s] V; air_temperature, ambient_temperature [K]; solvent_rate [kg/s]
+    air_flow [m^3/s] V at the intake (density rho at ambient); air_temperature, ambient_temperature [K]; solvent_rate [kg/s]
     evaporated m_s; latent_heat [J/kg]; heat_recovery [1] of the exhaust heat returned;
     heater_efficiency [1]; fan_pressure [Pa]. Returns (heat [W], fan [W]).
     Ahmed et al. 2016 show that heating the large air flow, not evaporation, dominates.
@@ -68,7 +65,8 @@ def dryer_power(air_flow, air_temperature, ambient_temperature, solvent_rate, la
     require_positive("air_flow", air_flow, unit="m^3/s")
     require_fraction("heat_recovery", heat_recovery)
     require_range("heater_efficiency", heater_efficiency, unit="1", gt=0, le=1)
-    sensible = AIR_DENSITY * air_flow * AIR_HEAT_CAPACITY * (air_temperature - ambient_temperature)
+    air = air_density(ambient_temperature) * np.asarray(air_flow)  # [kg/s] at the intake
+    sensible = air * drying.AIR_HEAT_CAPACITY * (air_temperature - ambient_temperature)
     heat = (np.maximum(sensible, 0.0) * (1.0 - heat_recovery)
             + np.asarray(solvent_rate) * latent_heat) / heater_efficiency
     return heat, fan_power(air_flow, fan_pressure)
@@ -80,32 +78,42 @@ def nmp_recovery_power(nmp_rate, max_concentration, inlet_temperature, condenser
                        fan_pressure=3000.0):
     """Power of NMP recovery by condensation plus distillation (Ahmed et al. 2016 form).
 
-    The exhaust flow carrying the solvent is V = m_nmp / c_max (kept below the allowed
-    concentration), so every term scales with the solvent load:
-    Q_cool = rho V c_p (T_in - T_cond) + m_nmp h_fg,   P_chiller = Q_cool / COP,
-    Q_distil = f_rec m_nmp q_dist,   P_fan = V dp / eta.
+    The exhaust carrying the solvent is kept below the allowed concentration c_max, so its
+    air is m_a = m_nmp rho_in / c_max, i.e. X = c_max / rho_in kg of NMP per kg of air; the
+    condenser duty is the twin's (steps.drying.drying_energy, linear in the solvent, here
+    per second): Q_cool = m_a c_p (T_in - T_cond) + f_rec m_nmp dh_v, P_chiller = Q_cool /
+    COP; Q_distil = f_rec m_nmp q_dist; P_fan = (m_a / rho_in) dp / eta.
 
-    nmp_rate [kg/s]; max_concentration [kg/m^3] c_max (a fraction of the lower explosive
-    limit); inlet_temperature, condenser_temperature [K]; cooling_cop [1]; distillation_heat
-    [J/kg]; recovered_fraction [1] (20-30 % losses, Ahmed 2016 via Liu 2021); fan_pressure [Pa].
-    Returns (electric [W], thermal [W]); zero without solvent.
+    nmp_rate [kg/s]; max_concentration [kg/m^3] c_max at the condenser inlet (a fraction
+    of the lower explosive limit); inlet_temperature, condenser_temperature [K];
+    cooling_cop [1]; distillation_heat [J/kg]; recovered_fraction [1] f_rec (20-30 %
+    losses, Ahmed 2016 via Liu 2021); fan_pressure [Pa]. Returns (electric [W],
+    thermal [W]); zero without solvent.
     """
     require_positive("max_concentration", max_concentration, unit="kg/m^3")
     require_positive("cooling_cop", cooling_cop, unit="1")
     require_fraction("recovered_fraction", recovered_fraction)
     nmp = np.asarray(nmp_rate, dtype=float)
-    flow = nmp / max_concentration
-    cooling = (AIR_DENSITY * flow * AIR_HEAT_CAPACITY * (inlet_temperature - condenser_temperature)
-               + nmp * LATENT_HEAT["nmp"])
-    electric = cooling / cooling_cop + fan_power(flow, fan_pressure)
-    thermal = recovered_fraction * nmp * distillation_heat
+    require_range("nmp_rate", nmp, unit="kg/s", ge=0)
+    running = nmp > 0  # the twin's balance needs a solvent load; none: no recovery power
+    density = air_density(inlet_temperature)
+    balance = drying.drying_energy(
+        np.where(running, nmp, 1.0), inlet_temperature, exhaust_solvent_mass_ratio=max_concentration / density,
+        solvent="NMP", condenser_temperature=condenser_temperature,
+        recovery_loss_fraction=1.0 - recovered_fraction)
+    air = nmp * density / max_concentration  # [kg/s]
+    electric = np.where(running, balance.condenser_duty / cooling_cop
+                        + fan_power(air / density, fan_pressure), 0.0)
+    thermal = np.where(running, balance.solvent_recovered * distillation_heat, 0.0)
+    if electric.ndim == 0:
+        return float(electric), float(thermal)
     return electric, thermal
 
 
 def dry_room_power(volume, air_change_rate, makeup_fraction, room_dew_point,
                    outdoor_dew_point, outdoor_temperature, room_temperature,
                    internal_moisture=0.0, regeneration_heat=4.5e6, cooling_cop=3.0,
-                   fan_pressure=1500.0):
+                   fan_pressure=1500.0, adsorption_heat=2.8e6):
     """Power of a desiccant dry room while it runs.
 
     m_air = rho V n;  W = f m_air (x_out - x_room) + m_int  (moisture removed),
@@ -117,18 +125,20 @@ def dry_room_power(volume, air_change_rate, makeup_fraction, room_dew_point,
     room_dew_point, outdoor_dew_point, outdoor_temperature, room_temperature [K];
     internal_moisture [kg/s] from people and ingress; regeneration_heat [J/kg] of water
     removed (typical 4-6 MJ/kg, well above the latent heat); cooling_cop [1]; fan_pressure
-    [Pa]. Returns (electric [W], regeneration heat [W]). Valid for dew points -70 to +30 C.
+    [Pa]; adsorption_heat [J/kg] released on the desiccant (silica gel / zeolite ~2.8
+    MJ/kg, typical). Air density at the room temperature (steps.drying.air_properties). Returns (electric [W], regeneration heat [W]). Valid for dew points -70 to +30 C.
     """
     require_positive("volume", volume, unit="m^3")
     require_positive("air_change_rate", air_change_rate, unit="1/s")
     require_fraction("makeup_fraction", makeup_fraction)
-    air = AIR_DENSITY * np.asarray(volume) * air_change_rate
+    density = air_density(room_temperature)
+    air = density * np.asarray(volume) * air_change_rate
     moisture = (makeup_fraction * air
                 * np.maximum(humidity_ratio(outdoor_dew_point) - humidity_ratio(room_dew_point), 0.0)
                 + internal_moisture)
     regeneration = moisture * regeneration_heat
-    cooling = (moisture * ADSORPTION_HEAT
-               + makeup_fraction * air * AIR_HEAT_CAPACITY
+    cooling = (moisture * adsorption_heat
+               + makeup_fraction * air * drying.AIR_HEAT_CAPACITY
                * np.maximum(outdoor_temperature - room_temperature, 0.0))
-    electric = cooling / cooling_cop + fan_power(air / AIR_DENSITY, fan_pressure)
+    electric = cooling / cooling_cop + fan_power(air / density, fan_pressure)
     return electric, regeneration

@@ -13,7 +13,8 @@ import numpy as np
 
 from gigatwin.factory import batpac, cost, energy
 from gigatwin.factory import throughput as tp
-from gigatwin.factory.plant import Plant, PlantError, Step, quantity, resolve_lots
+from gigatwin.factory.plant import Plant, Step
+from gigatwin.factory.schema import PlantError
 
 KWH = 3.6e6  # [J] only used to express J per kWh of cells as a ratio (J/J is dimensionless)
 
@@ -115,7 +116,6 @@ class PlantResult:
 
 def evaluate_plant(plant: Plant) -> PlantResult:
     """Size every step for the plant's output and compute its cost, energy and throughput."""
-    resolve_lots(plant)
     flow = [s for s in plant.steps if s.kind != "service"]
     if not flow:
         raise PlantError(f"{plant.path}: the plant has no production steps")
@@ -175,18 +175,17 @@ def _evaluate_step(step: Step, plant: Plant, rate_in: float, first_yield: float)
 def _sizes(step: Step, plant: Plant, m: float, cells_per_year: float) -> tuple[float, float, float]:
     """Capital [USD], operators per shift and area [m^2]: BatPaC's per-process rate law when
     the step lists ``batpac`` processes, else the per-unit values scaled with machines."""
-    if not step.raw.get("batpac"):
+    if not step.batpac:
         return (float(cost.scaled_quantity(step.unit_capital_usd, m, step.capital_exponent)),
                 float(cost.scaled_quantity(step.operators_per_unit, m, step.labour_exponent)),
                 float(cost.scaled_quantity(step.footprint, m, step.area_exponent)))
     here = f"{plant.path}: step {step.name!r}"
-    spec = step.raw["batpac"]
-    needs_active = any(p.endswith("material_preparation") for p in spec.get("processes", []))
-    fractions = batpac.active_fractions(plant.raw, str(plant.path)) if needs_active else (1.0, 1.0)
-    baseline = batpac.load_baseline(batpac.edition_of(plant.raw, str(plant.path)))
+    needs_active = any(p.endswith("material_preparation") for p in step.batpac.processes)
+    fractions = batpac.active_fractions(plant) if needs_active else (1.0, 1.0)
+    baseline = batpac.load_baseline(batpac.edition_of(plant))
     rates = batpac.plant_rates(plant.cell, cells_per_year, plant.annual_energy, fractions,
                                baseline)
-    capital, hours, area = batpac.step_inputs(spec, plant.cell, rates, here, baseline)
+    capital, hours, area = batpac.step_inputs(step.batpac, plant.cell, rates, here, baseline)
     cal = plant.calendar
     operators = hours / (cal.shifts_per_day * cal.hours_per_shift * cal.days_per_year)
     return capital, operators, area
@@ -195,84 +194,61 @@ def _sizes(step: Step, plant: Plant, m: float, cells_per_year: float) -> tuple[f
 def _step_energy(step: Step, plant: Plant, busy: float, cells_in: float,
                  first_yield: float) -> tuple[float, float]:
     """Electric and thermal energy of a step per year [J/yr]."""
-    here = f"{plant.path}: step {step.name!r}"
     electric = step.electric_power * busy + step.electric_energy_per_cell * cells_in
     thermal = step.thermal_power * busy + step.thermal_energy_per_cell * cells_in
     if step.dryer:
-        heat, fan = _dryer(step, plant, here)
-        if step.dryer.get("heating", "thermal") == "electric":
+        heat, fan = _dryer(step, plant)
+        if step.dryer.heating == "electric":
             electric += heat * busy
         else:
             thermal += heat * busy
         electric += fan * busy
     if step.nmp_recovery:
         nmp_rate = plant.cell.nmp_mass() * plant.output_rate / first_yield
-        e, t = _nmp_recovery(step.nmp_recovery, nmp_rate, here)
+        e, t = _nmp_recovery(step.nmp_recovery, nmp_rate)
         electric += e * plant.calendar.operating_seconds
         thermal += t * plant.calendar.operating_seconds
     if step.dry_room:
-        e, t, seconds = _dry_room(step.dry_room, plant, here)
+        room = step.dry_room
+        e, t = _dry_room(room)
+        seconds = room.hours_per_year or plant.calendar.operating_seconds
         electric += e * seconds
-        if step.dry_room.get("regeneration", "thermal") == "electric":
+        if room.regeneration == "electric":
             electric += t * seconds
         else:
             thermal += t * seconds
     return float(electric), float(thermal)
 
 
-def _q(d: dict, key: str, unit: str, here: str, default=None) -> float:
-    if key not in d:
-        if default is None:
-            raise PlantError(f"{here}: {key!r} is required")
-        return quantity(default, unit, f"{here}.{key}") if isinstance(default, str) else default
-    return quantity(d[key], unit, f"{here}.{key}")
-
-
-def _dryer(step: Step, plant: Plant, here: str) -> tuple[float, float]:
-    d, h = step.dryer, f"{here}.dryer"
+def _dryer(step: Step, plant: Plant) -> tuple[float, float]:
+    d = step.dryer
     electrodes = ("cathode", "anode") if step.electrode == "both" else (step.electrode,)
     masses = [plant.cell.solvent_mass(e) for e in electrodes]
-    heats = [energy.LATENT_HEAT.get(getattr(plant.cell, f"{e}_solvent"), energy.LATENT_HEAT["water"])
-             for e in electrodes]
+    heats = [energy.latent_heat(plant.cell.solvent(e)) for e in electrodes]
     solvent = sum(masses) * step.unit_rate  # [kg/s] evaporated while the unit runs
     latent = (sum(m * q for m, q in zip(masses, heats, strict=True)) / sum(masses)
               if sum(masses) > 0 else 0.0)  # mass-weighted latent heat [J/kg]
     heat, fan = energy.dryer_power(
-        _q(d, "air_flow", "m^3/s", h), _q(d, "air_temperature", "K", h),
-        _q(d, "ambient_temperature", "K", h, "20 degC"), solvent, latent,
-        heat_recovery=float(d.get("heat_recovery", 0.0)),
-        heater_efficiency=float(d.get("heater_efficiency", 1.0)),
-        fan_pressure=_q(d, "fan_pressure", "Pa", h, "2000 Pa"))
+        d.air_flow, d.air_temperature, d.ambient_temperature, solvent, latent,
+        heat_recovery=d.heat_recovery, heater_efficiency=d.heater_efficiency,
+        fan_pressure=d.fan_pressure)
     return float(heat), float(fan)
 
 
-def _nmp_recovery(d: dict, nmp_rate: float, here: str) -> tuple[float, float]:
-    h = f"{here}.nmp_recovery"
-    e, t = energy.nmp_recovery_power(
-        nmp_rate, _q(d, "max_concentration", "kg/m^3", h),
-        _q(d, "inlet_temperature", "K", h, "120 degC"),
-        _q(d, "condenser_temperature", "K", h, "10 degC"),
-        cooling_cop=float(d.get("cooling_cop", 3.0)),
-        distillation_heat=_q(d, "distillation_heat", "J/kg", h, "1 MJ/kg"),
-        recovered_fraction=float(d.get("recovered_fraction", 0.75)),
-        fan_pressure=_q(d, "fan_pressure", "Pa", h, "3000 Pa"))
-    return float(e), float(t)
+def _nmp_recovery(d, nmp_rate: float) -> tuple[float, float]:
+    return energy.nmp_recovery_power(
+        nmp_rate, d.max_concentration, d.inlet_temperature, d.condenser_temperature,
+        cooling_cop=d.cooling_cop, distillation_heat=d.distillation_heat,
+        recovered_fraction=d.recovered_fraction, fan_pressure=d.fan_pressure)
 
 
-def _dry_room(d: dict, plant: Plant, here: str) -> tuple[float, float, float]:
-    h = f"{here}.dry_room"
+def _dry_room(d) -> tuple[float, float]:
     e, t = energy.dry_room_power(
-        _q(d, "volume", "m^3", h), _q(d, "air_changes", "1/h", h),
-        float(d.get("makeup_fraction", 0.1)), _q(d, "room_dew_point", "K", h, "-40 degC"),
-        _q(d, "outdoor_dew_point", "K", h, "10 degC"),
-        _q(d, "outdoor_temperature", "K", h, "20 degC"),
-        _q(d, "room_temperature", "K", h, "20 degC"),
-        internal_moisture=_q(d, "internal_moisture", "kg/s", h, "0 kg/h"),
-        regeneration_heat=_q(d, "regeneration_heat", "J/kg", h, "4.5 MJ/kg"),
-        cooling_cop=float(d.get("cooling_cop", 3.0)),
-        fan_pressure=_q(d, "fan_pressure", "Pa", h, "1500 Pa"))
-    seconds = _q(d, "hours_per_year", "s", h, plant.calendar.operating_seconds)
-    return float(e), float(t), seconds
+        d.volume, d.air_changes, d.makeup_fraction, d.room_dew_point, d.outdoor_dew_point,
+        d.outdoor_temperature, d.room_temperature, internal_moisture=d.internal_moisture,
+        regeneration_heat=d.regeneration_heat, cooling_cop=d.cooling_cop,
+        fan_pressure=d.fan_pressure, adsorption_heat=d.adsorption_heat)
+    return float(e), float(t)
 
 
 def _shares(results: list[StepResult], annual_cells: float) -> None:

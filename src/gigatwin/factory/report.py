@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from gigatwin.factory import batpac
 from gigatwin.factory.model import KWH, PlantResult, StepResult
+from gigatwin.factory.published import compare_published
 from gigatwin.factory.scenarios import Comparison, Scenario
 from gigatwin.units import from_si
 
@@ -46,6 +47,7 @@ def step_dict(s: StepResult, result: PlantResult) -> dict:
         "required_rate": cells_per_hour(s.required_rate),
         "utilisation": s.utilisation,
         "process_time": q(s.lot_time if s.kind != "service" else 0.0, "h"),
+        "channels": q(s.machines * s.lot_cells if s.kind == "channels" else 0.0, "1"),
         "lot_cells": s.lot_cells,
     }
 
@@ -68,16 +70,44 @@ def result_dict(result: PlantResult) -> dict:
         "line_capacity": cells_per_hour(result.line_capacity),
         "bottleneck": result.bottleneck,
         "batpac_edition": _batpac_edition(result.plant),
+        "materials_cost_per_kwh": q(result.materials_cost / out * KWH, "USD/kWh", si=False),
         "steps": [step_dict(s, result) for s in result.steps],
+        "basis": basis(result),
+        "published": [{"figure": c.figure.name, "value": c.value, "unit": c.figure.unit,
+                       "published_low": c.figure.low, "published_high": c.figure.high,
+                       "inside": c.inside, "sources": list(c.figure.sources)}
+                      for c in compare_published(result)],
+        "caveats": result.plant.caveats,
         "assumptions": result.plant.assumptions,
     }
 
 
+def basis(result: PlantResult) -> list[str]:
+    """What the printed figures rest on: BatPaC edition and the economic assumptions."""
+    plant, eco = result.plant, result.plant.economics
+    edition = _batpac_edition(plant)
+    sizing = (f"capital, labour and area: BatPaC {edition} baseline plant scaled to this "
+              f"plant's rates (X = X0 (R/R0)^p)" if edition else
+              "capital, labour and area: the plant file's per-unit values")
+    lines = [sizing,
+             f"equipment depreciated {100 * eco.equipment_depreciation_rate:.1f} %/yr, "
+             f"building {eco.building_cost_usd_per_m2:,.0f} USD/m^2 at "
+             f"{100 * eco.building_depreciation_rate:.0f} %/yr, labour "
+             f"{eco.labour_rate_usd_per_hour:g} USD/h, overheads {eco.overhead_on_labour:g} x "
+             f"labour + {eco.overhead_on_depreciation:g} x depreciation",
+             f"electricity {eco.electricity_usd_per_kwh:g} USD/kWh, heat "
+             f"{eco.heat_usd_per_kwh:g} USD/kWh, materials {eco.materials_usd_per_cell:g} "
+             f"USD per cell before scrap; calendar {plant.calendar.days_per_year:g} d x "
+             f"{plant.calendar.shifts_per_day:g} shifts x {plant.calendar.hours_per_shift:g} h"]
+    lines += [s.recipe_note for s in plant.steps if s.recipe_note]
+    return lines
+
+
 def _batpac_edition(plant) -> str | None:
     """The BatPaC baseline behind the plant's capital, labour and area (None: not BatPaC)."""
-    if not batpac.sized_by_batpac(plant.raw):
+    if not batpac.sized_by_batpac(plant):
         return None
-    return batpac.edition_of(plant.raw, str(plant.path))
+    return batpac.edition_of(plant)
 
 
 def comparison_dict(comp: Comparison, library: dict[str, Scenario]) -> dict:
@@ -87,7 +117,8 @@ def comparison_dict(comp: Comparison, library: dict[str, Scenario]) -> dict:
     for name, res in comp.scenarios.items():
         entry = result_dict(res)
         sc = library[name]
-        entry.update(name=name, title=sc.title, source=sc.source, changes=list(sc.changes))
+        entry.update(name=name, title=sc.title, source=sc.source,
+                     changes=list(res.plant.changes))
         entry["delta"] = {
             "cost_per_kwh": q((res.cost_per_energy - base.cost_per_energy) * KWH, "USD/kWh", si=False),
             "energy_per_kwh": q(res.energy_per_energy - base.energy_per_energy, "kWh/kWh", si=False),

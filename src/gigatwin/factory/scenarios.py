@@ -1,25 +1,50 @@
-"""Innovation scenarios (seed 001 Table 2) as data: parameter changes applied to a plant.
+"""Innovation scenarios (seed 001 Table 2) as data: typed changes to the plant model.
 
-The library lives in ``data/scenarios.yaml``; every change carries its source.
-:func:`apply_scenario` returns a changed copy of the plant's raw data;
-:func:`compare` evaluates baseline and scenarios and reports the differences.
+The library lives in ``data/scenarios.yaml``; every change carries its source. On load
+each change is checked against the plant schema (the field it names must exist, a set
+value is parsed in that field's unit and range), so a scenario is a list of typed
+:class:`Change` objects. :func:`apply_scenario` returns a changed copy of the typed plant
+(``dataclasses.replace``, no YAML involved) and lists what it changed;
+:func:`compare` evaluates baseline and scenarios.
 """
 
 from __future__ import annotations
 
-import copy
+import dataclasses
 import re
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from gigatwin.factory.model import PlantResult, evaluate_plant
-from gigatwin.factory.plant import Plant, PlantError, plant_from_dict
-from gigatwin.units import parse_quantity
+from gigatwin.factory.plant import RATE_KEYS, Cell, Plant, Step, rebuilt
+from gigatwin.factory.schema import PlantError, Problems, _value, file_entries
 
 LIBRARY = "scenarios.yaml"
+OPERATIONS = ("scale", "set", "remove", "remove_step", "cell")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One typed change: ``op`` on the steps whose names match ``steps``.
+
+    op: "scale" (multiply a number by ``factor``, capped at ``upper``), "set" (replace by
+    ``value``, SI), "remove" (drop a section: dryer, nmp_recovery ...), "remove_step" or
+    "cell" (``value``: {field: SI value} of the cell). ``path``: attribute names, e.g.
+    ("dryer", "air_flow"); ``key``: the dotted file key, for messages.
+    """
+
+    op: str
+    steps: str
+    path: tuple[str, ...] = ()
+    key: str = ""
+    factor: float = 1.0
+    upper: float | None = None
+    value: Any = None
+    source: str = ""
 
 
 @dataclass(frozen=True)
@@ -27,92 +52,146 @@ class Scenario:
     name: str
     title: str
     source: str
-    changes: tuple[dict, ...]
+    changes: tuple[Change, ...]
 
 
 def load_scenarios(path: str | Path | None = None) -> dict[str, Scenario]:
     """The scenario library (the packaged one unless ``path`` is given), validated."""
     text = (Path(path).read_text(encoding="utf-8") if path else
             resources.files("gigatwin.factory.data").joinpath(LIBRARY).read_text(encoding="utf-8"))
-    raw = yaml.safe_load(text)["scenarios"]
+    problems = Problems(str(path) if path else f"gigatwin.factory.data/{LIBRARY}")
     out = {}
-    for name, entry in raw.items():
-        for key in ("title", "source", "changes"):
-            if key not in entry:
-                raise PlantError(f"scenario {name!r}: missing {key!r}")
-        for change in entry["changes"]:
-            if "source" not in change:
-                raise PlantError(f"scenario {name!r}: change {change} has no source")
-        out[name] = Scenario(name, entry["title"], entry["source"], tuple(entry["changes"]))
+    for name, entry in yaml.safe_load(text)["scenarios"].items():
+        missing = [k for k in ("title", "source", "changes") if k not in entry]
+        if missing:
+            problems.add(f"scenario {name!r}", f"missing {', '.join(missing)}")
+            continue
+        changes = [_change(c, f"scenario {name!r} change {i + 1}", problems)
+                   for i, c in enumerate(entry["changes"])]
+        out[name] = Scenario(name, entry["title"], entry["source"],
+                             tuple(c for c in changes if c is not None))
+    problems.raise_if_any()
     return out
 
 
+def _change(raw: dict, here: str, problems: Problems) -> Change | None:
+    if "source" not in raw:
+        problems.add(here, f"{raw} has no source")
+        return None
+    ops = [op for op in OPERATIONS if op in raw]
+    if len(ops) != 1:
+        problems.add(here, f"needs exactly one of {', '.join(OPERATIONS)}; got {ops}")
+        return None
+    op, source = ops[0], str(raw["source"])
+    if op == "cell":
+        fields = file_entries(Cell)
+        values = {}
+        for key, value in raw["cell"].items():
+            if key not in fields:
+                problems.add(here, f"unknown cell key {key!r}")
+                continue
+            values[fields[key].name] = _value(fields[key], value, f"{here}.cell.{key}",
+                                              problems)
+        return Change("cell", ".", key="cell", value=values, source=source)
+    if op == "remove_step":
+        return Change(op, str(raw[op]), source=source)
+    key = str(raw[op])
+    path, target = _field_path(key, here, problems)
+    if target is None:
+        return None
+    steps = str(raw.get("steps", "."))
+    if op == "remove":
+        return Change(op, steps, path, key, source=source)
+    if op == "scale":
+        if target.metadata.get("unit", "").startswith("deg"):
+            problems.add(here, f"cannot scale {key!r}: a temperature has no zero to scale")
+            return None
+        return Change(op, steps, path, key, factor=float(raw["factor"]),
+                      upper=raw.get("max"), source=source)
+    value = _value(target, raw.get("value"), f"{here}.value", problems)
+    return Change(op, steps, path, key, value=value, source=source) if value is not None else None
+
+
+def _field_path(key: str, here: str, problems: Problems):
+    """Attribute path and field of a dotted step key (``dryer.air_flow``)."""
+    cls, path, target = Step, [], None
+    for part in key.split("."):
+        fields = file_entries(cls) if cls else {}
+        if part not in fields:
+            problems.add(here, f"no step field {key!r}")
+            return (), None
+        target = fields[part]
+        path.append(target.name)
+        cls = target.metadata.get("section")
+    return tuple(path), target
+
+
 def apply_scenario(plant: Plant, scenario: Scenario) -> Plant:
-    """A new plant with the scenario's changes applied to a copy of the raw plant data."""
-    raw = copy.deepcopy(plant.raw)
+    """A new plant with the scenario's typed changes; ``changes`` lists what changed."""
+    cell, steps, done = plant.cell, list(plant.steps), []
     for change in scenario.changes:
-        _apply(raw, change, scenario.name)
-    raw["name"] = f"{plant.name} + {scenario.name}"
-    return plant_from_dict(raw, path=plant.path)
-
-
-def _apply(raw: dict, change: dict, scenario: str) -> None:
-    if "cell" in change:
-        raw["cell"].update(change["cell"])
-        return
-    if "remove_step" in change:
-        pattern = re.compile(change["remove_step"], re.IGNORECASE)
-        raw["steps"] = [s for s in raw["steps"] if not pattern.search(s["name"])]
-        return
-    pattern = re.compile(change.get("steps", "."), re.IGNORECASE)
-    for step in raw["steps"]:
-        if not pattern.search(step["name"]):
+        if change.op == "cell":
+            cell = dataclasses.replace(cell, **change.value)
+            done.append(f"cell: {', '.join(change.value)} changed ({change.source})")
             continue
-        if "remove" in change:
-            step.pop(change["remove"], None)
-        elif "set" in change:
-            _set(step, change["set"], change["value"], only_if_present=False)
-        elif "scale" in change:
-            _scale(step, change["scale"], float(change["factor"]), change.get("max"))
-        else:
-            raise PlantError(f"scenario {scenario!r}: unknown change {change}")
+        pattern = re.compile(change.steps, re.IGNORECASE)
+        if change.op == "remove_step":
+            gone = [s.name for s in steps if pattern.search(s.name)]
+            steps = [s for s in steps if not pattern.search(s.name)]
+            done += [f"{name}: step removed ({change.source})" for name in gone]
+            continue
+        for i, step in enumerate(steps):
+            if pattern.search(step.name):
+                new, note = _apply(step, change)
+                if note:
+                    steps[i] = new
+                    done.append(f"{step.name}: {note} ({change.source})")
+    new = rebuilt(plant, name=f"{plant.name} + {scenario.name}", cell=cell, steps=steps)
+    new.changes = done
+    return new
 
 
-def _locate(step: dict, dotted: str):
-    parts = dotted.split(".")
-    node = step
-    for part in parts[:-1]:
-        node = node.get(part)
-        if not isinstance(node, dict):
-            return None, parts[-1]
-    return node, parts[-1]
-
-
-def _set(step: dict, dotted: str, value, only_if_present: bool) -> None:
-    node, key = _locate(step, dotted)
-    present = node is not None and key in node
-    if node is not None and (present or not only_if_present) and (
-            "." in dotted or present or _applies(step, key)):
-        node[key] = value
-
-
-def _applies(step: dict, key: str) -> bool:
-    """A field may be set on a step of the kind that uses it."""
-    kinds = {"batch_time": "batch", "speed": "web", "process_time": "channels"}
-    return kinds.get(key, step.get("kind")) == step.get("kind")
-
-
-def _scale(step: dict, dotted: str, factor: float, upper=None) -> None:
-    node, key = _locate(step, dotted)
-    if node is None or key not in node:
-        return
-    value = node[key]
-    if isinstance(value, int | float):
-        new = value * factor
-        node[key] = min(new, upper) if upper is not None else new
+def _apply(step: Step, change: Change) -> tuple[Step, str]:
+    """The step with one change applied and a note of it ("" when it does not apply)."""
+    *parents, last = change.path
+    nodes = [step]
+    for name in parents:
+        nodes.append(getattr(nodes[-1], name))
+        if nodes[-1] is None:
+            return step, ""
+    old = getattr(nodes[-1], last)
+    if change.op == "remove":
+        if old is None:
+            return step, ""
+        new_value, note = None, f"{change.key} removed"
+    elif change.op == "scale":
+        if old is None or not parents and last in _rate_attrs() and not _uses(step, change.key):
+            return step, ""
+        new_value = old * change.factor
+        if change.upper is not None:
+            new_value = min(new_value, change.upper)
+        if new_value == old:  # e.g. a per-unit capital of 0 on a BatPaC-sized step
+            return step, ""
+        note = f"{change.key} x{change.factor:g}"
     else:
-        magnitude, unit = parse_quantity(str(value))
-        node[key] = f"{magnitude * factor:.6g} {unit}"
+        if not parents and not _uses(step, change.key):
+            return step, ""
+        if change.value == old:
+            return step, ""
+        new_value, note = change.value, f"{change.key} set"
+    for node, name in zip(reversed(nodes), reversed(change.path), strict=False):
+        new_value = dataclasses.replace(node, **{name: new_value})
+    return new_value, note
+
+
+def _rate_attrs() -> set[str]:
+    return {file_entries(Step)[k].name for keys in RATE_KEYS.values() for k in keys}
+
+
+def _uses(step: Step, key: str) -> bool:
+    """Whether a top-level step key applies to this step's kind (rate keys by kind)."""
+    rate_keys = {k for keys in RATE_KEYS.values() for k in keys}
+    return key not in rate_keys or key in RATE_KEYS[step.kind]
 
 
 @dataclass
