@@ -15,6 +15,7 @@ import io
 import json
 import os
 import re
+import warnings
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -216,9 +217,13 @@ def read_csv(path: Path, options: CsvOptions | None = None) -> CsvTable:
         raise fail(f"{path}, line {content[0]}: column name(s) {repeated} appear more than "
                    "once in the header; every column needs its own name", INVALID)
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=options.delimiter, dtype=str,
-                            keep_default_na=False, comment="#", skip_blank_lines=True)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, csv.Error, ValueError) as exc:
+        with warnings.catch_warnings():  # pandas only warns when it drops extra fields
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            frame = pd.read_csv(io.StringIO(text), sep=options.delimiter, dtype=str,
+                                keep_default_na=False, comment="#", skip_blank_lines=True,
+                                index_col=False)
+    except (pd.errors.ParserError, pd.errors.ParserWarning, pd.errors.EmptyDataError,
+            csv.Error, ValueError) as exc:
         raise fail(f"{path}: not a CSV table with delimiter {options.delimiter!r} "
                    f"({str(exc).strip()})", INVALID) from None
     frame.columns = [str(c).strip() for c in frame.columns]
@@ -230,7 +235,14 @@ def read_csv(path: Path, options: CsvOptions | None = None) -> CsvTable:
             warn(f"{path}: one column only; the header contains {other!r}: "
                  f"is it the --delimiter?")
     rows = content[1:] if len(content) == len(frame) + 1 else None
-    return CsvTable(path, frame.fillna(""), rows, options.decimal)
+    table = CsvTable(path, frame.fillna(""), rows, options.decimal)
+    short = np.flatnonzero(frame.isna().any(axis=1).to_numpy())  # "" is an empty field
+    if short.size:
+        raise fail(f"{path}, {table.where(short[0])}: fewer fields than the "
+                   f"{len(frame.columns)} columns of the header ({short.size} such row(s): "
+                   f"{table.rows(short)}); an empty value still needs its delimiter",
+                   INVALID)
+    return table
 
 
 # ----------------------------------------------------------------------- other inputs
@@ -538,8 +550,8 @@ def capability_command(
                       f"({'normal' if norm['normal'] else 'NOT normal: see percentile indices'})")
     stable = result.stability
     if stable.get("in_control"):
-        console.print(f"stability: in statistical control ({stable['chart']} chart, "
-                      f"{stable['rules']} rules; {label_name}s)")
+        console.print(f"stability: in statistical control ({stable['chart']} chart by "
+                      f"{label_name}, limits and {stable['rules']} rules)")
     for note in result.notes:
         warn(note)
     save_json(result.as_dict(), json_path)

@@ -41,8 +41,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import stats
 
-from gigatwin.citations import Citation, cites
 from gigatwin.checks import require_range
+from gigatwin.citations import Citation, cites
 from gigatwin.quality.chart_model import require_measurements
 from gigatwin.quality.charts import _estimate_imr, _estimate_xbar, imr, xbar_r
 

@@ -24,8 +24,8 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal as scipy_signal
 
-from gigatwin.citations import Citation, cites
 from gigatwin.checks import require_range
+from gigatwin.citations import Citation, cites
 from gigatwin.quality.chart_model import (
     ChartAnalysis,
     check_options,
