@@ -271,9 +271,9 @@ def require_unique_ids(ids: pd.Series, column: str) -> None:
     repeated = ids[ids.duplicated(keep=False)]
     if len(repeated):
         first = repeated.iloc[0]
-        rows = [i + 1 for i in np.flatnonzero((ids == first).to_numpy())]
+        rows = [int(i) + 1 for i in np.flatnonzero((ids == first).to_numpy())]
         raise ValueError(f"column {column!r}: cell id {first!r} appears {len(rows)} times "
-                         f"(rows {rows}); {repeated.nunique()} id(s) repeat")
+                         f"(data rows {rows}); {repeated.nunique()} id(s) repeat")
 
 
 def physical_problems(values: dict[str, np.ndarray], units: dict[str, str]) -> list[list[str]]:
