@@ -73,6 +73,9 @@ FILE_CASES = {
     "semicolons": (lambda t: t.replace(",", ";").encode(), 2, "has no column"),
     "value_date": (lambda t: _mutate_value(t, "2024-01-01").encode(), 1, "'2024-01-01'"),
 }
+EOL_ONLY = {  # grade and match: every cell id once
+    "duplicate_cell_id": (lambda t: t.replace("C00002,", "C00001,").encode(), 1, "C00001"),
+}
 FINITE_ONLY = {  # infinite measurements: an error for the charts, a reject reason per cell
     "value_inf": (lambda t: _mutate_value(t, "inf").encode(), 1, "infinite"),
     "value_minus_inf": (lambda t: _mutate_value(t, "-Infinity").encode(), 1, "infinite"),
@@ -83,6 +86,9 @@ def _file_cases():
     for command in COMMANDS:
         for name in FILE_CASES:
             yield pytest.param(command, name, FILE_CASES[name], id=f"{command}-{name}")
+        if command in ("grade", "match"):
+            for name in EOL_ONLY:
+                yield pytest.param(command, name, EOL_ONLY[name], id=f"{command}-{name}")
         if command in ("chart", "capability"):
             for name in FINITE_ONLY:
                 yield pytest.param(command, name, FINITE_ONLY[name], id=f"{command}-{name}")

@@ -436,10 +436,10 @@ def _unit(unit: str | None) -> str | None:
     from gigatwin.units import UnitError, parse_unit
 
     try:
-        parse_unit(unit)
+        parsed = parse_unit(unit)
     except UnitError as exc:
         raise fail(f"--unit {unit!r}: {exc}", USAGE) from None
-    return unit
+    return f"{parsed:~P}" or unit  # conventional symbols: mg/cm², mΩ
 
 
 @spc_app.command("chart")
@@ -659,14 +659,14 @@ def match(
 ) -> None:
     """Match cells into modules minimising the within-module capacity and resistance spread."""
     from gigatwin.quality import match_cells
-    from gigatwin.quality.end_of_line import _check_unit, require_unique_ids
+    from gigatwin.quality.end_of_line import check_unit, require_unique_ids, unit_symbol
     from gigatwin.units import from_si, to_si
 
     units = {}
     for option, quantity, unit in (("--capacity-unit", "capacity", capacity_unit),
                                    ("--resistance-unit", "dcir", resistance_unit)):
         try:
-            units[quantity] = _check_unit(quantity, unit, f"{option} {unit!r}")
+            units[quantity] = check_unit(quantity, unit, f"{option} {unit!r}")
         except ValueError as exc:
             raise fail(str(exc), USAGE) from None
     options = csv_options(delimiter, decimal, encoding)
@@ -689,12 +689,13 @@ def match(
               if not r.startswith(("missing", "left over"))}
     _report_unreal(table, unreal, id_column, "not matched")
     cap_u, res_u = units["capacity"], units["dcir"]
+    cap_s, res_s = unit_symbol(cap_u), unit_symbol(res_u)
     console.print(
         f"{int(result.module.max()) + 1} modules of {cells_per_module}; mean within-module "
-        f"capacity range {from_si(result.capacity_spread, cap_u):.4g} {cap_u} (sequential "
+        f"capacity range {from_si(result.capacity_spread, cap_u):.4g} {cap_s} (sequential "
         f"{from_si(result.sequential_capacity_spread, cap_u):.4g}, "
         f"x{result.capacity_improvement:.1f} smaller); resistance range "
-        f"{from_si(result.resistance_spread, res_u):.4g} {res_u} (sequential "
+        f"{from_si(result.resistance_spread, res_u):.4g} {res_s} (sequential "
         f"{from_si(result.sequential_resistance_spread, res_u):.4g}); "
         f"{len(result.unassigned)} unassigned", soft_wrap=True)
     out = result.as_dict()

@@ -32,7 +32,14 @@ import pandas as pd
 import yaml
 
 from gigatwin.citations import Citation, cites
-from gigatwin.units import UnitError, dimensionality, from_si, same_dimension, to_si
+from gigatwin.units import (
+    UnitError,
+    dimensionality,
+    from_si,
+    parse_unit,
+    same_dimension,
+    to_si,
+)
 
 IGLEWICZ_HOAGLIN_1993 = Citation(
     key="iglewicz1993",
@@ -57,7 +64,12 @@ def spec_parameter(quantity: str):
     return load_registry().parameters[SPEC_KEYS[quantity]]
 
 
-def _check_unit(quantity: str, unit, where: str) -> str:
+def unit_symbol(unit: str) -> str:
+    """The conventional symbol of a unit for messages: ``milliohm`` -> ``mΩ``."""
+    return f"{parse_unit(unit):~P}" or unit
+
+
+def check_unit(quantity: str, unit, where: str) -> str:
     """``unit`` if it measures ``quantity`` (same dimension as its spec unit)."""
     parameter = spec_parameter(quantity)
     if not isinstance(unit, str) or not unit.strip():
@@ -120,11 +132,11 @@ class GradeConfig:
                 raise ValueError(f"{where}: 'column' must name a CSV column, got "
                                  f"{entry.get('column')!r}")
             unit = entry.get("unit", spec_parameter(quantity).display_unit)
-            columns[quantity] = (entry["column"], _check_unit(quantity, unit, f"{where}.unit"))
+            columns[quantity] = (entry["column"], check_unit(quantity, unit, f"{where}.unit"))
         units = {}
         for quantity, unit in _mapping(raw.get("units") or {}, f"{source}: units",
                                        SPEC_KEYS).items():
-            units[quantity] = _check_unit(quantity, unit, f"{source}: units.{quantity}")
+            units[quantity] = check_unit(quantity, unit, f"{source}: units.{quantity}")
         for quantity, (_, unit) in columns.items():
             units.setdefault(quantity, unit)
         reject = raw.get("reject", "reject")
@@ -193,7 +205,7 @@ def _grades(raw, source: str, columns: dict, units: dict, reject: str) -> list[d
             values = {side: _number(v, f"{at}.{side}") for side, v in bounds.items()}
             if "min" in values and "max" in values and not values["min"] < values["max"]:
                 raise ValueError(f"{at}: min = {values['min']:g} must be below "
-                                 f"max = {values['max']:g} [{units[quantity]}]")
+                                 f"max = {values['max']:g} [{unit_symbol(units[quantity])}]")
             limits[quantity] = {side: to_si(v, units[quantity]) for side, v in values.items()}
         grades.append({"name": name, "limits": limits})
     return grades
@@ -291,7 +303,7 @@ def physical_problems(values: dict[str, np.ndarray], units: dict[str, str]) -> l
             continue
         for i in np.flatnonzero(np.isfinite(v) & ~_inside(v, physical)):
             problems[i].append(
-                f"{quantity} = {from_si(v[i], unit):.6g} {unit} is outside the physical "
+                f"{quantity} = {from_si(v[i], unit):.6g} {unit_symbol(unit)} is outside the physical "
                 f"range {physical.interval()} {parameter.unit} ({physical.source})")
     return problems
 
@@ -359,7 +371,7 @@ def _reasons(values, config, assigned) -> list[str]:
             if side in bounds:
                 limit = from_si(bounds[side], unit)
                 for i in np.flatnonzero(~assigned & np.isfinite(v) & fails(v, bounds[side])):
-                    reasons[i].append(f"{quantity} {word} {limit:.6g} {unit}")
+                    reasons[i].append(f"{quantity} {word} {limit:.6g} {unit_symbol(unit)}")
     return ["; ".join(r) for r in reasons]
 
 
