@@ -167,10 +167,17 @@ class CsvTable:
             raise fail(f"{self.path}, {self.where(missing[0])}, column {name!r}: a row "
                        f"without a label ({missing.size} such row(s): {self.rows(missing)})",
                        INVALID)
-        values = raw.tolist()
-        if all(re.fullmatch(r"[-+]?\d{1,18}", v) for v in values):
-            return [int(v) for v in values]
-        return values
+        if raw.str.fullmatch(r"[-+]?\d{1,18}").all():
+            return raw.astype(np.int64).tolist()
+        return raw.tolist()
+
+    def groups(self, name: str, option: str) -> tuple[np.ndarray, list]:
+        """Subgroup number of each row (0, 1, ... in order of first appearance) and the
+        label of each subgroup."""
+        import pandas as pd
+
+        codes, uniques = pd.factorize(np.asarray(self.labels(name, option), dtype=object))
+        return codes, list(uniques)
 
 
 def _decode(path: Path, data: bytes, encoding: str) -> str:
@@ -355,10 +362,8 @@ def _points(table: CsvTable, kind, column, subgroup, subgroup_column, label_colu
                        "value per point); name the points with --label-column COL", USAGE)
         return (values,), row_labels, label_name
     if subgroup_column:
-        ids = table.labels(subgroup_column, "--subgroup-column")
-        first = dict.fromkeys(ids)  # labels in order of first appearance
-        return ((subgroup_matrix(values, subgroup_ids=np.asarray(ids, dtype=object)
-                                 .astype(str)),), list(first), subgroup_column)
+        codes, labels = table.groups(subgroup_column, "--subgroup-column")
+        return ((subgroup_matrix(values, subgroup_ids=codes),), labels, subgroup_column)
     if subgroup:
         labels = row_labels[::subgroup] if row_labels else None
         return (subgroup_matrix(values, subgroup_size=subgroup),), labels, (
@@ -527,9 +532,9 @@ def capability_command(
     values = table.numbers(column, "--column")
     labels, label_name = None, "observation"
     if subgroup_column:
-        ids = table.labels(subgroup_column, "--subgroup-column")
-        labels, label_name = list(dict.fromkeys(ids)), subgroup_column
-        values = subgroup_matrix(values, subgroup_ids=np.asarray(ids, dtype=object).astype(str))
+        codes, labels = table.groups(subgroup_column, "--subgroup-column")
+        label_name = subgroup_column
+        values = subgroup_matrix(values, subgroup_ids=codes)
     elif subgroup:
         values, label_name = subgroup_matrix(values, subgroup_size=subgroup), "subgroup"
     try:
