@@ -84,14 +84,17 @@ def test_capability_warns_on_unstable_data_and_names_the_test():
 def test_stability_of_a_shifted_process_by_hand():
     # 20 values alternating 9, 11, then 10 values at 30: center 500/30 = 16.667,
     # MR-bar = (19 * 2 + 19) / 29 = 1.966, sigma = MR-bar / 1.128 = 1.743, limits
-    # 16.667 +- 5.228 = [11.44, 21.89]: every point is beyond them; the moving range
-    # 19 at point 21 is beyond D4 MR-bar = 3.267 * 1.966 = 6.42.
+    # 16.667 +- 5.228 = [11.44, 21.89]: every point is beyond them. (The moving range
+    # chart is not part of the check.)
     x = np.r_[np.tile([9.0, 11.0], 10), np.full(10, 30.0)]
     s = stability(x)
     assert s["chart"] == "imr" and s["in_control"] is False
-    by_test = {(t["chart"], t["rule"]): t["at"] for t in s["tests"]}
-    assert by_test[("I", "limits")] == list(range(1, 31))
-    assert by_test[("MR", "limits")] == [21]
+    assert [(t["chart"], t["rule"], t["at"]) for t in s["tests"]] == [
+        ("I", "limits", list(range(1, 31)))]
+    # eight points in a row above the center: WE4 only when asked for
+    y = np.r_[np.tile([-1.0, 1.0], 8), np.full(8, 0.5)]
+    assert stability(y)["in_control"] is True
+    assert [t["rule"] for t in stability(y, rules="western-electric")["tests"]] == ["WE4"]
     result = capability(x, lsl=0, usl=40)
     assert any("not in statistical control" in n for n in result.notes)
     quiet = capability(np.tile([9.0, 11.0], 10), lsl=0, usl=40)

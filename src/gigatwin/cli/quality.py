@@ -512,6 +512,7 @@ def capability_command(
     subgroup_column: str | None = typer.Option(None, "--subgroup-column", help="Column of subgroup labels."),
     unit: str | None = typer.Option(None, "--unit", help="Unit of the measurement (axis titles), e.g. mm."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals, in (0, 1)."),
+    rules: RuleSet = typer.Option(RuleSet.none, "--rules", help="Run rules of the stability check, added to the limit test (default: limits only)."),
     delimiter: str = DELIMITER,
     decimal: str = DECIMAL,
     encoding: str = ENCODING,
@@ -539,6 +540,7 @@ def capability_command(
         values, label_name = subgroup_matrix(values, subgroup_size=subgroup), "subgroup"
     try:
         result = capability(values, lsl=lsl, usl=usl, target=target, confidence=confidence,
+                            stability_rules=None if rules.value == "none" else rules.value,
                             labels=labels)
     except ValueError as exc:
         raise domain_error(exc, str(data)) from None
@@ -556,7 +558,7 @@ def capability_command(
     stable = result.stability
     if stable.get("in_control"):
         console.print(f"stability: in statistical control ({stable['chart']} chart by "
-                      f"{label_name}, limits and {stable['rules']} rules)")
+                      f"{label_name}, limits and {stable['rules'] or 'no'} run rules)")
     for note in result.notes:
         warn(note)
     save_json(result.as_dict(), json_path)

@@ -21,10 +21,14 @@ Confidence intervals at level ``1 - alpha`` (the formulas of qcc ``processCapabi
 * Cpm (Boyles 1991): chi-square with ``nu = n (1 + d^2) / (1 + 2 d^2)``, ``d = (mu - T)/sigma_w``.
 
 Stability: capability indices describe a process in statistical control; on an
-unstable process they predict nothing (Montgomery 7th ed. 8.2; Minitab and JMP warn, as
-qcc's ``processCapability`` notes). Every run therefore charts the data first (X-bar/R
-for subgroups, I-MR for individual values, limits and the Western Electric run rules)
-and reports each test that fired in ``stability`` and as a warning in ``notes``.
+unstable process they predict nothing (Montgomery 7th ed. 8.2). Every run therefore
+charts the data first and reports each test that fired in ``stability`` and as a
+warning in ``notes``: the X-bar and R charts of subgroups, the individuals chart of
+individual values, with the limit test alone by default (Minitab's default, "Test 1";
+run rules on request). The moving-range chart is left out: its 3-sigma limit is passed
+by about 0.9 % of in-control moving ranges (``P(|Z| > 3.267 d2(2) / sqrt(2))``), which
+alarms on most long in-control series while adding little detection (Rigdon, Cruthis
+and Champ 1994).
 
 Normality: Shapiro-Wilk for n <= 5000, D'Agostino-Pearson above. For data that fail it,
 the percentile method (Clements 1989; ISO 22514-2) replaces ``mu +- 3 sigma`` by the
@@ -53,6 +57,13 @@ BISSELL_1990 = Citation(
     venue="Journal of the Royal Statistical Society C (Applied Statistics) 39(3) (1990) 331-340",
     year=1990,
     doi="10.2307/2347383",
+)
+RIGDON_1994 = Citation(
+    key="rigdon1994",
+    authors="Rigdon, S.E., Cruthis, E.N., Champ, C.W.",
+    title="Design strategies for individuals and moving range control charts",
+    venue="Journal of Quality Technology 26(4) (1994) 274-287",
+    year=1994,
 )
 CLEMENTS_1989 = Citation(
     key="clements1989",
@@ -160,9 +171,10 @@ def _sigma_within(data: np.ndarray) -> float:
     return _estimate_xbar(data, mask, "R", None, None)["sigma"]
 
 
-def stability(data, *, rules="western-electric", labels=None) -> dict:
+@cites(RIGDON_1994)
+def stability(data, *, rules=None, labels=None) -> dict:
     """Is the process in statistical control? The control chart of the data (X-bar/R of
-    2-D subgroups, I-MR of 1-D individual values) with its limits and ``rules``:
+    2-D subgroups, the individuals chart of 1-D values) with its limits and ``rules``:
     ``{"chart", "in_control", "tests": [{"chart", "rule", "description", "at", ...}]}``
     with the points named by ``labels`` (default 1, 2, ...)."""
     arr = np.asarray(data, dtype=float)
@@ -174,7 +186,7 @@ def stability(data, *, rules="western-electric", labels=None) -> dict:
         arr if arr.ndim == 2 and arr.shape[1] > 1 else arr.ravel(), rules=rules)
     analysis.with_labels(labels)
     tests = [{"chart": c.name, **t.as_dict(analysis.point_labels())}
-             for c in analysis.charts for t in c.tests()]
+             for c in analysis.charts if c.name != "MR" for t in c.tests()]
     return {"chart": analysis.chart_type, "rules": rules, "in_control": not tests,
             "tests": tests}
 
@@ -193,13 +205,15 @@ def _stability_note(result: dict) -> str | None:
 def capability(data, *, lsl: float | None = None, usl: float | None = None,
                target: float | None = None, sigma_within: float | None = None,
                confidence: float = 0.95, percentile: bool | None = None,
-               check_stability: bool = True, labels=None) -> CapabilityResult:
+               check_stability: bool = True, stability_rules=None,
+               labels=None) -> CapabilityResult:
     """Capability indices of ``data`` (1-D individual values or 2-D subgroups) [unit of data].
 
     ``lsl``/``usl`` specification limits (either may be None for a one-sided spec),
     ``target`` [unit of data]; ``percentile`` adds the percentile method (default: when
     the normality test rejects). ``check_stability`` charts the data first and warns
-    (``notes``, ``stability``) when a control-chart test fires; ``labels`` name the
+    (``notes``, ``stability``) when a control-chart test fires (the limits and
+    ``stability_rules``: a rule-set name, default None: the limits alone); ``labels`` name the
     subgroups (or values) in that warning. Infinite values are an error; NaN values are
     missing, left out and counted in ``notes``.
     """
@@ -232,7 +246,7 @@ def capability(data, *, lsl: float | None = None, usl: float | None = None,
     if percentile or (percentile is None and normality.get("normal") is False):
         result.percentile = percentile_indices(x, lsl, usl)
     if check_stability:
-        result.stability = stability(arr, labels=labels)
+        result.stability = stability(arr, rules=stability_rules, labels=labels)
         warning = _stability_note(result.stability)
         if warning:
             notes.append(warning)
