@@ -410,7 +410,12 @@ def name_points(indices, labels, limit: int = 25) -> str:
     return ", ".join(parts[:limit]) + more
 
 
-def _print_analysis(analysis, label_name: str) -> None:
+def screen(json_path: Path | None):
+    """Where tables go: stdout, or stderr when the JSON itself goes to stdout."""
+    return err_console if json_path is not None and str(json_path) == "-" else console
+
+
+def _print_analysis(analysis, label_name: str, out) -> None:
     table = Table(title=f"{analysis.chart_type} chart, phase {analysis.phase}")
     for col in ("chart", "points", "center", "LCL", "UCL", "tests failed"):
         table.add_column(col)
@@ -419,19 +424,19 @@ def _print_analysis(analysis, label_name: str) -> None:
         fmt = lambda v: f"{v:.6g}" if isinstance(v, float) else "varies"  # noqa: E731
         table.add_row(c.name, str(c.statistic.size), fmt(d["center"]), fmt(d["lcl"]),
                       fmt(d["ucl"]), str(len(c.tests())))
-    console.print(table)
+    out.print(table)
     labels = analysis.point_labels()
     tests = [(c.name, t) for c in analysis.charts for t in c.tests()]
     if tests:
-        console.print(f"tests failed (points named by {label_name}):", soft_wrap=True)
+        out.print(f"tests failed (points named by {label_name}):", soft_wrap=True)
     for chart_name, t in tests:
         involved = "" if t.points == t.indices else \
             f" (points involved: {name_points(t.points, labels)})"
-        console.print(f"  [red]{escape(chart_name)} {t.rule}[/red] {escape(t.description)}: "
+        out.print(f"  [red]{escape(chart_name)} {t.rule}[/red] {escape(t.description)}: "
                       f"at {escape(name_points(t.indices, labels))}{escape(involved)}",
                       soft_wrap=True)
     for e in analysis.excluded:
-        console.print(f"  [yellow]excluded[/yellow] {label_name} "
+        out.print(f"  [yellow]excluded[/yellow] {label_name} "
                       f"{escape(str(labels[e['index']]))}: {e['reason']}", soft_wrap=True)
 
 
@@ -489,7 +494,7 @@ def chart(
         analysis = CHART_FUNCTIONS[kind](*args, **chart_options).with_labels(labels)
     except ValueError as exc:
         raise domain_error(exc, str(data), limits) from None
-    _print_analysis(analysis, label_name)
+    _print_analysis(analysis, label_name, screen(json_path))
     save_json(analysis.as_dict(), json_path)
     if plot is not None:
         from gigatwin.quality.plots import chart_figure
@@ -544,20 +549,21 @@ def capability_command(
                             labels=labels)
     except ValueError as exc:
         raise domain_error(exc, str(data)) from None
+    out = screen(json_path)
     t = Table(title=f"Capability of {column} (n = {result.n}, mean = {result.mean:.6g}, "
                     f"sigma within = {result.sigma_within:.4g}, overall = {result.sigma_overall:.4g})")
     for col in ("index", "value", f"{confidence:.0%} low", "high"):
         t.add_column(col)
     for name, idx in result.indices.items():
         t.add_row(name, f"{idx.value:.4g}", f"{idx.ci_low:.4g}", f"{idx.ci_high:.4g}")
-    console.print(t)
+    out.print(t)
     norm = result.normality
     if norm.get("test"):
-        console.print(f"normality: {norm['test']} p = {norm['p_value']:.3g} "
+        out.print(f"normality: {norm['test']} p = {norm['p_value']:.3g} "
                       f"({'normal' if norm['normal'] else 'NOT normal: see percentile indices'})")
     stable = result.stability
     if stable.get("in_control"):
-        console.print(f"stability: in statistical control ({stable['chart']} chart by "
+        out.print(f"stability: in statistical control ({stable['chart']} chart by "
                       f"{label_name}, limits and {stable['rules'] or 'no'} run rules)")
     for note in result.notes:
         warn(note)
@@ -631,18 +637,19 @@ def grade(
               if p}
     _report_unreal(table, unreal, cfg.id_column, f"graded {cfg.reject}")
     counts = graded["grade"].value_counts().to_dict()
+    out = screen(json_path)
     t = Table(title=f"Grades of {len(graded)} cells ({data.name})")
     t.add_column("grade")
     t.add_column("cells")
     t.add_column("share")
     for g in [x["name"] for x in cfg.grades] + [cfg.reject]:
         t.add_row(g, str(counts.get(g, 0)), f"{counts.get(g, 0) / len(graded):.1%}")
-    console.print(t)
+    out.print(t)
     summary = {"cells": len(graded), "grades": {str(k): int(v) for k, v in counts.items()},
                "unreal_measurements": len(unreal)}
     if "self_discharge_outlier" in graded:
         summary["self_discharge_outliers"] = int(graded["self_discharge_outlier"].sum())
-        console.print(f"self-discharge outliers: {summary['self_discharge_outliers']}")
+        out.print(f"self-discharge outliers: {summary['self_discharge_outliers']}")
     if "dcir" in measured:
         real = np.array([i not in unreal for i in range(len(graded))], dtype=bool)
         summary["resistance_spread_ohm"] = resistance_spread(measured["dcir"][real])
@@ -697,7 +704,8 @@ def match(
     _report_unreal(table, unreal, id_column, "not matched")
     cap_u, res_u = units["capacity"], units["dcir"]
     cap_s, res_s = unit_symbol(cap_u), unit_symbol(res_u)
-    console.print(
+    out = screen(json_path)
+    out.print(
         f"{int(result.module.max()) + 1} modules of {cells_per_module}; mean within-module "
         f"capacity range {from_si(result.capacity_spread, cap_u):.4g} {cap_s} (sequential "
         f"{from_si(result.sequential_capacity_spread, cap_u):.4g}, "
