@@ -173,6 +173,9 @@ OPTION_CASES = {
         (["--json", "{dir}/out.txt"], 2, "--json"),
         (["--plot", "{dir}"], 2, "--plot"), (["--plot", "{file}/p.html"], 2, "--plot"),
         (["--plot", "{dir}/p.png"], 2, "--plot"),
+        (["--json", "/proc/gigatwin-no-such/out.json"], 2, "--json"),
+        (["--plot", "/proc/gigatwin-no-such/p.html"], 2, "--plot"),
+        (["--json", "/proc/version.json"], 2, "--json"),
         (["--limits", "{dir}/missing.json"], 2, "--limits"),
         (["--limits", "{dir}"], 2, "--limits"),
         (["--limits", "{dir}/list.json"], 1, "--limits"),
@@ -302,6 +305,6 @@ def test_a_real_process_prints_no_traceback(tmp_path):
     bad.write_bytes("diameter,sample\n74,0é\n".encode("latin-1"))
     run = subprocess.run([sys.executable, "-m", "gigatwin.cli.app", "spc", "chart", str(bad),
                           "--column", "diameter", "--type", "imr"],
-                         capture_output=True, text=True, timeout=60)
+                         capture_output=True, text=True, timeout=180)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "latin1.csv" in run.stderr and "position 20" in run.stderr
