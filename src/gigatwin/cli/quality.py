@@ -307,10 +307,10 @@ def read_limits(path: Path, kind: str) -> dict:
     except OSError as exc:
         raise fail(f"--limits {path}: cannot read ({exc.strerror or exc})", USAGE) from None
     if not isinstance(previous, dict) or not isinstance(previous.get("parameters"), dict):
+        got = "an object without parameters" if isinstance(previous, dict) else \
+            f"a {type(previous).__name__}"
         raise fail(f"--limits {path}: expected the JSON object written by 'gigatwin spc chart "
-                   "--json', with 'type' and 'parameters'; got "
-                   f"{type(previous).__name__}{'' if not isinstance(previous, dict) else ' without parameters'}",
-                   INVALID)
+                   f"--json', with 'type' and 'parameters'; got {got}", INVALID)
     if previous.get("type") != kind:
         raise fail(f"--limits {path} holds a {previous.get('type')!r} chart, not {kind!r}",
                    USAGE)

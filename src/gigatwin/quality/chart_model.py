@@ -25,6 +25,7 @@ from gigatwin.quality.rules import (
     RuleSummary,
     Signal,
     evaluate_rules,
+    plain_label,
     resolve_rules,
     signals_from_hits,
     summarise_signals,
@@ -57,8 +58,8 @@ class ControlChart:
         signals = []
         for s in self.signals:
             d = s.as_dict()
-            d["label"] = _plain(labels[s.index])
-            d["point_labels"] = [_plain(labels[i]) for i in s.points]
+            d["label"] = plain_label(labels[s.index])
+            d["point_labels"] = [plain_label(labels[i]) for i in s.points]
             signals.append(d)
         return {
             "name": self.name,
@@ -76,8 +77,6 @@ def default_labels(n: int) -> list[int]:
     return list(range(1, n + 1))
 
 
-def _plain(label):
-    return label.item() if isinstance(label, np.generic) else label
 
 
 @dataclass
@@ -97,7 +96,7 @@ class ChartAnalysis:
             n = self.charts[0].statistic.size
             if len(labels) != n:
                 raise ValueError(f"{len(labels)} labels for {n} points")
-            self.labels = [_plain(x) for x in labels]
+            self.labels = [plain_label(x) for x in labels]
         return self
 
     def point_labels(self) -> list:

@@ -303,8 +303,8 @@ def physical_problems(values: dict[str, np.ndarray], units: dict[str, str]) -> l
             continue
         for i in np.flatnonzero(np.isfinite(v) & ~_inside(v, physical)):
             problems[i].append(
-                f"{quantity} = {from_si(v[i], unit):.6g} {unit_symbol(unit)} is outside the physical "
-                f"range {physical.interval()} {parameter.unit} ({physical.source})")
+                f"{quantity} = {from_si(v[i], unit):.6g} {unit_symbol(unit)} is outside "
+                f"the physical range {physical.interval()} {parameter.unit} ({physical.source})")
     return problems
 
 

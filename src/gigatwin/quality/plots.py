@@ -16,7 +16,6 @@ import numpy as np
 
 from gigatwin.quality.capability import CapabilityResult
 from gigatwin.quality.chart_model import ChartAnalysis, ControlChart
-from gigatwin.quality.rules import RULES
 
 # One marker per test: the limit test a filled cross, the run rules open symbols of
 # increasing size so that a point failing several tests shows every one.
@@ -75,7 +74,7 @@ def _chart_traces(chart: ControlChart, x: list):
         idx = list(test.indices)
         traces.append(go.Scatter(
             x=[x[i] for i in idx], y=chart.statistic[idx], mode="markers",
-            name=f"{test.rule}: {RULES[test.rule].description if test.rule in RULES else test.description}",
+            name=f"{test.rule}: {test.description}",
             legendgroup=test.rule,
             marker={"color": colour, "size": size, "symbol": symbol, "line": {"width": 2}},
             hovertext=[f"{test.rule} at {x[i]}: {test.description}" for i in idx]))

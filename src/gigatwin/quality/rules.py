@@ -148,14 +148,14 @@ class RuleSummary:
     points: tuple[int, ...]
 
     def as_dict(self, labels=None) -> dict:
-        name = (lambda i: i) if labels is None else (lambda i: _plain_label(labels[i]))
+        name = (lambda i: i) if labels is None else (lambda i: plain_label(labels[i]))
         return {"rule": self.rule, "description": self.description,
                 "at": [name(i) for i in self.indices],
                 "points": [name(i) for i in self.points],
                 "indices": list(self.indices)}
 
 
-def _plain_label(label):
+def plain_label(label):
     """A label as a JSON-friendly Python value (numpy scalars to int/float/str)."""
     return label.item() if isinstance(label, np.generic) else label
 
