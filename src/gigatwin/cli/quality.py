@@ -16,8 +16,9 @@ import json
 import os
 import re
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -58,6 +59,8 @@ def warn(message: str) -> None:
 # --------------------------------------------------------------------------- CSV input
 
 MISSING = {"", "na", "n/a", "nan", "null", "#n/a"}  # a missing value, case-insensitive
+MISSING_SPELLINGS = MISSING | {v.upper() for v in MISSING} | {v.title() for v in MISSING} | {
+    " ", "NaN"}
 NUMBER_WITH_UNIT = re.compile(r"^[-+]?[0-9.,]+(e[-+]?\d+)?\s*[^\d\s.,+-].*$", re.IGNORECASE)
 
 
@@ -101,8 +104,16 @@ class CsvTable:
 
     path: Path
     frame: object  # pandas.DataFrame of str
-    lines: list[int] | None  # file line of each data row (None: not known)
-    decimal: str
+    text: str = field(repr=False)
+    decimal: str = "."
+
+    @cached_property
+    def lines(self) -> list[int] | None:
+        """The file line of each data row (None when quoted line breaks make it unsure);
+        computed only when a message needs it."""
+        content = [i + 1 for i, line in enumerate(self.text.splitlines())
+                   if line.strip() and not line.startswith("#")]
+        return content[1:] if len(content) == len(self.frame) + 1 else None
 
     def where(self, row: int) -> str:
         return f"line {self.lines[row]}" if self.lines else f"data row {row + 1}"
@@ -117,7 +128,7 @@ class CsvTable:
         if name not in self.frame.columns:
             raise fail(f"{option} {name!r}: {self.path} has no column {name!r}; its "
                        f"columns are {list(self.frame.columns)}", code)
-        return self.frame[name].str.strip()
+        return self.frame[name]
 
     def numbers(self, name: str, option: str, *, infinite: str = "error",
                 code: int = USAGE) -> np.ndarray:
@@ -127,13 +138,13 @@ class CsvTable:
         import pandas as pd
 
         raw = self.column(name, option, code)
-        missing = raw.str.lower().isin(MISSING).to_numpy()
-        text = raw
-        if self.decimal == ",":
-            text = raw.where(~raw.str.contains(".", regex=False), "not a number")
-            text = text.str.replace(",", ".", regex=False)
-        values = pd.to_numeric(text.where(~missing, "nan"), errors="coerce").to_numpy(float)
-        bad = np.flatnonzero(np.isnan(values) & ~missing)
+        text = raw.str.replace(",", ".", regex=False) if self.decimal == "," else raw
+        values = pd.to_numeric(text, errors="coerce").to_numpy(float)  # C speed
+        if self.decimal == ",":  # a '.' would be a thousands separator: not read
+            values[raw.str.contains(".", regex=False).to_numpy()] = np.nan
+        unread = np.flatnonzero(np.isnan(values))  # only these cells are looked at
+        is_missing = raw.iloc[unread].str.strip().str.lower().isin(MISSING).to_numpy()
+        missing, bad = unread[is_missing], unread[~is_missing]
         if bad.size:
             value = raw.iloc[bad[0]]
             raise fail(f"{self.path}, {self.where(bad[0])}, column {name!r}: {value!r} is not "
@@ -145,9 +156,9 @@ class CsvTable:
                        f"{raw.iloc[inf[0]]!r} is infinite; a measurement must be finite "
                        f"(leave the cell empty for a missing value; {inf.size} such cell(s): "
                        f"{self.rows(inf)})", INVALID)
-        if missing.any():
-            warn(f"{self.path}: column {name!r} has {int(missing.sum())} missing value(s) "
-                 f"({self.rows(np.flatnonzero(missing))}); they are left out")
+        if missing.size:
+            warn(f"{self.path}: column {name!r} has {missing.size} missing value(s) "
+                 f"({self.rows(missing)}); they are left out")
         return values
 
     def _hint(self, value: str) -> str:
@@ -162,14 +173,15 @@ class CsvTable:
     def labels(self, name: str, option: str) -> list:
         """Labels of a column (subgroup ids, sample names): integers when all are."""
         raw = self.column(name, option)
-        missing = np.flatnonzero(raw.str.lower().isin(MISSING).to_numpy())
+        missing = np.flatnonzero(raw.isin(MISSING_SPELLINGS).to_numpy())
         if missing.size:
             raise fail(f"{self.path}, {self.where(missing[0])}, column {name!r}: a row "
                        f"without a label ({missing.size} such row(s): {self.rows(missing)})",
                        INVALID)
-        if raw.str.fullmatch(r"[-+]?\d{1,18}").all():
-            return raw.astype(np.int64).tolist()
-        return raw.tolist()
+        try:  # integer labels stay integers (sample 37, not "37")
+            return raw.to_numpy().astype(np.int64).tolist()
+        except (ValueError, OverflowError):
+            return raw.str.strip().tolist()
 
     def groups(self, name: str, option: str) -> tuple[np.ndarray, list]:
         """Subgroup number of each row (0, 1, ... in order of first appearance) and the
@@ -214,14 +226,16 @@ def read_csv(path: Path, options: CsvOptions | None = None) -> CsvTable:
         raise fail(f"{path}: cannot read ({exc.strerror or exc})", USAGE) from None
     text = _decode(path, data, options.encoding)
     lines = text.splitlines()
-    content = [i + 1 for i, line in enumerate(lines) if line.strip() and not line.startswith("#")]
-    if not content:
+    first = next((i for i, line in enumerate(lines)
+                  if line.strip() and not line.startswith("#")), None)
+    if first is None:
         raise fail(f"{path}: the file is empty (no header, no data)", INVALID)
-    header = next(csv.reader([lines[content[0] - 1]], delimiter=options.delimiter))
+    header_line = lines[first]
+    header = next(csv.reader([header_line], delimiter=options.delimiter))
     names = [h.strip() for h in header]
     repeated = sorted({n for n in names if names.count(n) > 1})
     if repeated:
-        raise fail(f"{path}, line {content[0]}: column name(s) {repeated} appear more than "
+        raise fail(f"{path}, line {first + 1}: column name(s) {repeated} appear more than "
                    "once in the header; every column needs its own name", INVALID)
     try:
         with warnings.catch_warnings():  # pandas only warns when it drops extra fields
@@ -235,14 +249,13 @@ def read_csv(path: Path, options: CsvOptions | None = None) -> CsvTable:
                    f"({str(exc).strip()})", INVALID) from None
     frame.columns = [str(c).strip() for c in frame.columns]
     if frame.empty:
-        raise fail(f"{path}: no data rows below the header (line {content[0]})", INVALID)
-    if len(frame.columns) == 1 and options.delimiter not in lines[content[0] - 1]:
-        other = next((d for d in ";\t|," if d in lines[content[0] - 1]), None)
+        raise fail(f"{path}: no data rows below the header (line {first + 1})", INVALID)
+    if len(frame.columns) == 1 and options.delimiter not in header_line:
+        other = next((d for d in ";\t|," if d in header_line), None)
         if other:
             warn(f"{path}: one column only; the header contains {other!r}: "
                  f"is it the --delimiter?")
-    rows = content[1:] if len(content) == len(frame) + 1 else None
-    table = CsvTable(path, frame.fillna(""), rows, options.decimal)
+    table = CsvTable(path, frame.fillna(""), text, options.decimal)
     short = np.flatnonzero(frame.isna().any(axis=1).to_numpy())  # "" is an empty field
     if short.size:
         raise fail(f"{path}, {table.where(short[0])}: fewer fields than the "
