@@ -308,3 +308,40 @@ def test_a_real_process_prints_no_traceback(tmp_path):
                          capture_output=True, text=True, timeout=180)
     assert run.returncode == 1 and "Traceback" not in run.stderr
     assert "latin1.csv" in run.stderr and "position 20" in run.stderr
+
+
+# Odd but valid inputs: they must run (exit 0) without a traceback.
+ODD = {
+    "markup_names": ("[/red],[bold]s\n1,[/x]\n2,[/x]\n3,b\n4,b\n",
+                     ["spc", "chart", "{data}", "--column", "[/red]", "--type", "xbar-r",
+                      "--subgroup-column", "[bold]s", "--plot", "{dir}/m.html"]),
+    "markup_capability": ("[/red],[bold]s\n1,[/x]\n2,[/x]\n3,b\n4,b\n",
+                          ["spc", "capability", "{data}", "--column", "[/red]", "--lsl", "0",
+                           "--usl", "5", "--subgroup-column", "[bold]s"]),
+    "constant_values": ("x\n1\n1\n1\n1\n", ["spc", "chart", "{data}", "--column", "x",
+                                               "--type", "imr", "--plot", "{dir}/c.html"]),
+    "unicode_names": ("Durchmesser µm,Probe\n1,ä\n2,ä\n3,ö\n5,ö\n",
+                      ["spc", "chart", "{data}", "--column", "Durchmesser µm", "--type",
+                       "xbar-s", "--subgroup-column", "Probe"]),
+    "grade_all_dcir_missing": ("cell_id,batch,capacity_Ah,dcir_mohm,k_mV_per_day\n"
+                               "a,0,5.0,,1.0\nb,0,5.0,,1.1\n",
+                               ["grade", "{data}", "--config", "{grades}"]),
+    "grade_unreal_cell": ("cell_id,batch,capacity_Ah,dcir_mohm,k_mV_per_day\n"
+                          "a,0,-5.0,18,1.0\nb,0,5.0,18,inf\n",
+                          ["grade", "{data}", "--config", "{grades}", "--json", "{dir}/g.json"]),
+    "match_unreal_cell": ("cell_id,capacity_Ah,dcir_mohm\na,-5,18\nb,5,18\nc,5.01,18.1\n",
+                          ["match", "{data}", "--cells-per-module", "2"]),
+}
+
+
+@pytest.mark.parametrize("name", list(ODD))
+def test_odd_but_valid_input_runs(workdir, name):
+    text, args = ODD[name]
+    data = workdir / "odd.csv"
+    data.write_text(text)
+    args = [a.format(data=data, grades=workdir / "GRADES.yaml", dir=workdir) for a in args]
+    result = runner.invoke(app, args)
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        repr(result.exception)
+    assert result.exit_code == 0, result.stderr
+    assert "Traceback" not in result.stderr + result.stdout

@@ -170,3 +170,12 @@ def test_cli_reports_missing_values_and_refuses_inf(tmp_path):
     data.write_text("x\n1\n2\ninf\n3\n")
     result = runner.invoke(app, ["spc", "chart", str(data), "--column", "x", "--type", "imr"])
     assert result.exit_code == 1 and "line 4, column 'x': 'inf' is infinite" in result.stderr
+
+
+def test_match_with_no_usable_cell_is_a_data_error(tmp_path):
+    data = tmp_path / "m.csv"
+    data.write_text("cell_id,capacity_Ah,dcir_mohm\na,,18\nb,-1,18\n")
+    result = runner.invoke(app, ["match", str(data), "--cells-per-module", "2"])
+    assert result.exit_code == 1
+    assert "no cell has a valid capacity and resistance (of 2; first: missing capacity)" \
+        in result.stderr

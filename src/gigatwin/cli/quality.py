@@ -441,7 +441,7 @@ def _print_analysis(analysis, label_name: str, out) -> None:
     labels = analysis.point_labels()
     tests = [(c.name, t) for c in analysis.charts for t in c.tests()]
     if tests:
-        out.print(f"tests failed (points named by {label_name}):", soft_wrap=True)
+        out.print(f"tests failed (points named by {escape(label_name)}):", soft_wrap=True)
     for chart_name, t in tests:
         involved = "" if t.points == t.indices else \
             f" (points involved: {name_points(t.points, labels)})"
@@ -449,7 +449,7 @@ def _print_analysis(analysis, label_name: str, out) -> None:
                       f"at {escape(name_points(t.indices, labels))}{escape(involved)}",
                       soft_wrap=True)
     for e in analysis.excluded:
-        out.print(f"  [yellow]excluded[/yellow] {label_name} "
+        out.print(f"  [yellow]excluded[/yellow] {escape(label_name)} "
                       f"{escape(str(labels[e['index']]))}: {e['reason']}", soft_wrap=True)
 
 
@@ -563,7 +563,7 @@ def capability_command(
     except ValueError as exc:
         raise domain_error(exc, str(data)) from None
     out = screen(json_path)
-    t = Table(title=f"Capability of {column} (n = {result.n}, mean = {result.mean:.6g}, "
+    t = Table(title=f"Capability of {escape(column)} (n = {result.n}, mean = {result.mean:.6g}, "
                     f"sigma within = {result.sigma_within:.4g}, overall = {result.sigma_overall:.4g})")
     for col in ("index", "value", f"{confidence:.0%} low", "high"):
         t.add_column(col)
@@ -577,7 +577,7 @@ def capability_command(
     stable = result.stability
     if stable.get("in_control"):
         out.print(f"stability: in statistical control ({stable['chart']} chart by "
-                      f"{label_name}, limits and {stable['rules'] or 'no'} run rules)")
+                      f"{escape(label_name)}, limits and {stable['rules'] or 'no'} run rules)")
     for note in result.notes:
         warn(note)
     save_json(result.as_dict(), json_path)
@@ -651,12 +651,12 @@ def grade(
     _report_unreal(table, unreal, cfg.id_column, f"graded {cfg.reject}")
     counts = graded["grade"].value_counts().to_dict()
     out = screen(json_path)
-    t = Table(title=f"Grades of {len(graded)} cells ({data.name})")
+    t = Table(title=f"Grades of {len(graded)} cells ({escape(data.name)})")
     t.add_column("grade")
     t.add_column("cells")
     t.add_column("share")
     for g in [x["name"] for x in cfg.grades] + [cfg.reject]:
-        t.add_row(g, str(counts.get(g, 0)), f"{counts.get(g, 0) / len(graded):.1%}")
+        t.add_row(escape(g), str(counts.get(g, 0)), f"{counts.get(g, 0) / len(graded):.1%}")
     out.print(t)
     summary = {"cells": len(graded), "grades": {str(k): int(v) for k, v in counts.items()},
                "unreal_measurements": len(unreal)}

@@ -379,6 +379,8 @@ def resistance_spread(resistance) -> dict:
     """Width of the cell-resistance distribution: IQR and sample standard deviation [ohm]."""
     r = np.asarray(resistance, dtype=float)
     r = r[np.isfinite(r)]
+    if r.size == 0:
+        return {"n": 0, "median": float("nan"), "iqr": float("nan"), "std": float("nan")}
     q1, median, q3 = np.quantile(r, [0.25, 0.5, 0.75])
     return {"n": int(r.size), "median": float(median), "iqr": float(q3 - q1),
             "std": float(r.std(ddof=1)) if r.size > 1 else float("nan")}

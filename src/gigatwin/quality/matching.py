@@ -108,6 +108,9 @@ def match_cells(capacity, resistance, cells_per_module: int, *,
         reasons[int(i)] = "missing " + " and ".join(
             q for q, v in (("capacity", cap[i]), ("resistance", res[i])) if np.isnan(v))
     valid = np.setdiff1d(np.arange(cap.size), np.fromiter(reasons, dtype=int, count=len(reasons)))
+    if valid.size == 0:
+        raise ValueError(f"no cell has a valid capacity and resistance (of {cap.size}; "
+                         f"first: {reasons[0]})")
     if valid.size < cells_per_module:
         raise ValueError(f"cells_per_module = {cells_per_module} is more than the {valid.size} "
                          f"cells with a valid capacity and resistance (of {cap.size})")
