@@ -186,6 +186,8 @@ OPTION_CASES = {
         (["--limits", "{dir}/not_json.json"], 1, "--limits"),
         (["--limits", "{dir}/latin1.json"], 1, "--limits"),
         (["--limits", "{dir}/imr.json"], 2, "--limits"),
+        (["--limits", "{dir}/deep.json"], 1, "--limits"),
+        (["--subgroup", "99999999999999999999999"], 2, "'--subgroup'"),
     ],
     "capability": [
         (["--column", "nope"], 2, "--column 'nope'"),
@@ -247,6 +249,10 @@ BAD_GRADES = {
     "list": "- a\n- b\n",
     "not_yaml": "grades: [A: {\n",
     "latin1": None,
+    "yaml_bomb": "".join(f"{k}: &{k} [{', '.join([('*' + p) if p else '1'] * 9)}]\n"
+                         for p, k in zip(["", *"abcdefgh"], "abcdefghi", strict=True))
+    + "grades: *i\n",
+    "deeply_nested": "grades:" + " [" * 5000 + "]" * 5000 + "\n",
     "column_absent_in_data": GRADES.replace("column: capacity_Ah", "column: capacity_kg"),
 }
 
@@ -292,6 +298,7 @@ def _limits_files(workdir: Path) -> None:
     for name, content in files.items():
         (workdir / name).write_text(json.dumps(content))
     (workdir / "not_json.json").write_text("{parameters: ")
+    (workdir / "deep.json").write_text("[" * 100_000 + "]" * 100_000)
     (workdir / "latin1.json").write_bytes('{"type": "xbar-r", "é": 1}'.encode("latin-1"))
 
 

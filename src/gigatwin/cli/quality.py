@@ -317,6 +317,9 @@ def read_limits(path: Path, kind: str) -> dict:
     except json.JSONDecodeError as exc:
         raise fail(f"--limits {path}: not JSON ({exc.msg} at line {exc.lineno}, column "
                    f"{exc.colno})", INVALID) from None
+    except RecursionError:
+        raise fail(f"--limits {path}: JSON nested too deeply to be a chart result",
+                   INVALID) from None
     except OSError as exc:
         raise fail(f"--limits {path}: cannot read ({exc.strerror or exc})", USAGE) from None
     if not isinstance(previous, dict) or not isinstance(previous.get("parameters"), dict):
@@ -470,7 +473,7 @@ def chart(
     data: Path = typer.Argument(..., help="CSV file (lines starting with # are comments)."),
     column: str = typer.Option(..., "--column", help="Measurement column; for p/np/c/u the count column."),
     type_: ChartType = typer.Option(..., "--type", help="Chart type."),
-    subgroup: int | None = typer.Option(None, "--subgroup", min=1, help="Subgroup size (consecutive rows); for p/np/u the sample size."),
+    subgroup: int | None = typer.Option(None, "--subgroup", min=1, max=10**12, help="Subgroup size (consecutive rows); for p/np/u the sample size."),
     subgroup_column: str | None = typer.Option(None, "--subgroup-column", help="Column of subgroup labels; for p/np/u the column of sample sizes."),
     label_column: str | None = typer.Option(None, "--label-column", help="Column naming each point (individual values, p/np/c/u); default 1, 2, ..."),
     unit: str | None = typer.Option(None, "--unit", help="Unit of the measurement (axis titles), e.g. mm."),
@@ -526,7 +529,7 @@ def capability_command(
     lsl: float | None = typer.Option(None, "--lsl", help="Lower specification limit."),
     usl: float | None = typer.Option(None, "--usl", help="Upper specification limit."),
     target: float | None = typer.Option(None, "--target", help="Target (default: mid-specification)."),
-    subgroup: int | None = typer.Option(None, "--subgroup", min=1, help="Subgroup size for the within sigma (R-bar/d2)."),
+    subgroup: int | None = typer.Option(None, "--subgroup", min=1, max=10**12, help="Subgroup size for the within sigma (R-bar/d2)."),
     subgroup_column: str | None = typer.Option(None, "--subgroup-column", help="Column of subgroup labels."),
     unit: str | None = typer.Option(None, "--unit", help="Unit of the measurement (axis titles), e.g. mm."),
     confidence: float = typer.Option(0.95, "--confidence", help="Confidence level of the intervals, in (0, 1)."),

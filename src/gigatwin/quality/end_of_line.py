@@ -24,6 +24,7 @@ production); seed 003 (the three metrics).
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,6 +58,16 @@ CONFIG_KEYS = ("columns", "units", "grades", "reject", "self_discharge_outliers"
 BOUND_KEYS = ("min", "max")
 
 
+_REPR = reprlib.Repr()
+_REPR.maxstring, _REPR.maxother, _REPR.maxlist, _REPR.maxdict, _REPR.maxlevel = 60, 60, 6, 6, 2
+
+
+def short(value) -> str:
+    """A value for an error message, cut to a readable length (a YAML bomb or a huge
+    list must not become a huge message)."""
+    return _REPR.repr(value)
+
+
 def spec_parameter(quantity: str):
     """The spec entry of a graded quantity (``capacity`` -> ``eol_discharge_capacity``)."""
     from gigatwin.spec import load_registry
@@ -73,23 +84,23 @@ def check_unit(quantity: str, unit, where: str) -> str:
     """``unit`` if it measures ``quantity`` (same dimension as its spec unit)."""
     parameter = spec_parameter(quantity)
     if not isinstance(unit, str) or not unit.strip():
-        raise ValueError(f"{where}: unit {unit!r} is not a unit; {quantity} "
+        raise ValueError(f"{where}: unit {short(unit)} is not a unit; {quantity} "
                          f"({parameter.key}) is given in e.g. {parameter.display_unit}")
     try:
         ok = same_dimension(unit, parameter.unit)
     except UnitError as exc:
         raise ValueError(f"{where}: {exc}") from exc
     if not ok:
-        raise ValueError(f"{where}: unit {unit!r} does not measure {quantity}: "
+        raise ValueError(f"{where}: unit {short(unit)} does not measure {quantity}: "
                          f"{parameter.key} is in {parameter.unit} (e.g. "
-                         f"{parameter.display_unit}), {unit!r} is {dimensionality(unit)}")
+                         f"{parameter.display_unit}), {short(unit)} is {dimensionality(unit)}")
     return unit
 
 
 def _mapping(value, where: str, allowed) -> dict:
     if not isinstance(value, dict):
         raise ValueError(f"{where}: expected a mapping with keys {list(allowed)}, "
-                         f"got {type(value).__name__} {value!r}")
+                         f"got {type(value).__name__} {short(value)}")
     unknown = [k for k in value if k not in allowed]
     if unknown:
         raise ValueError(f"{where}: unknown key(s) {unknown}; allowed: {list(allowed)}")
@@ -98,7 +109,7 @@ def _mapping(value, where: str, allowed) -> dict:
 
 def _number(value, where: str) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not np.isfinite(value):
-        raise ValueError(f"{where} = {value!r} must be a finite number")
+        raise ValueError(f"{where} = {short(value)} must be a finite number")
     return float(value)
 
 
@@ -130,7 +141,7 @@ class GradeConfig:
             entry = _mapping(entry, where, ("column", "unit"))
             if not isinstance(entry.get("column"), str) or not entry["column"]:
                 raise ValueError(f"{where}: 'column' must name a CSV column, got "
-                                 f"{entry.get('column')!r}")
+                                 f"{short(entry.get('column'))}")
             unit = entry.get("unit", spec_parameter(quantity).display_unit)
             columns[quantity] = (entry["column"], check_unit(quantity, unit, f"{where}.unit"))
         units = {}
@@ -141,7 +152,7 @@ class GradeConfig:
             units.setdefault(quantity, unit)
         reject = raw.get("reject", "reject")
         if not isinstance(reject, str | int) or isinstance(reject, bool) or str(reject) == "":
-            raise ValueError(f"{source}: reject = {reject!r} must be a grade name")
+            raise ValueError(f"{source}: reject = {short(reject)} must be a grade name")
         grades = _grades(raw.get("grades"), source, columns, units, str(reject))
         outliers = _mapping(raw.get("self_discharge_outliers") or {},
                             f"{source}: self_discharge_outliers", ("threshold", "batch_column"))
@@ -156,7 +167,7 @@ class GradeConfig:
         for name, value in (("self_discharge_outliers.batch_column", batch),
                             ("id_column", id_column)):
             if value is not None and not isinstance(value, str):
-                raise ValueError(f"{source}: {name} = {value!r} must name a CSV column")
+                raise ValueError(f"{source}: {name} = {short(value)} must name a CSV column")
         return cls(grades, str(reject), columns, threshold, batch, id_column, units)
 
     @classmethod
@@ -171,14 +182,14 @@ class GradeConfig:
             raise ValueError(f"{path}: cannot read ({exc.strerror or exc})") from exc
         try:
             raw = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            raise ValueError(f"{path}: not valid YAML ({exc})") from exc
+        except (yaml.YAMLError, RecursionError) as exc:
+            raise ValueError(f"{path}: not valid YAML ({short(str(exc))})") from exc
         return cls.from_dict(raw, str(path))
 
 
 def _grades(raw, source: str, columns: dict, units: dict, reject: str) -> list[dict]:
     if not isinstance(raw, list) or not raw:
-        raise ValueError(f"{source}: grades must be a non-empty list, got {raw!r}")
+        raise ValueError(f"{source}: grades must be a non-empty list, got {short(raw)}")
     grades, seen = [], set()
     for i, g in enumerate(raw):
         where = f"{source}: grades[{i}]"
