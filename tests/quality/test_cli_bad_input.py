@@ -96,6 +96,8 @@ def _file_cases():
                            id=f"{command}-missing-file")
         yield pytest.param(command, "directory", ("dir", 2, "directory"),
                            id=f"{command}-directory")
+        yield pytest.param(command, "device", ("/dev/zero", 2, "not a regular file"),
+                           id=f"{command}-device")
 
 
 @pytest.fixture
@@ -140,7 +142,9 @@ def test_bad_data_file(workdir, command, name, case):
     valid, args = COMMANDS[command]
     make, code, expected = case
     data = workdir / f"{command}_{name}.csv"
-    if make == "dir":
+    if make == "/dev/zero":
+        data = Path(make)
+    elif make == "dir":
         data.mkdir()
     elif make is not None:
         data.write_bytes(make(valid))

@@ -220,6 +220,8 @@ def read_csv(path: Path, options: CsvOptions | None = None) -> CsvTable:
         raise fail(f"{path}: no such file", USAGE)
     if path.is_dir():
         raise fail(f"{path}: is a directory, not a CSV file", USAGE)
+    if not path.is_file():  # a device or a pipe (/dev/zero) would never end
+        raise fail(f"{path}: is not a regular file", USAGE)
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -304,11 +306,18 @@ def save_plot(fig, path: Path, option: str = "--plot") -> None:
     err_console.print(f"[dim]wrote {escape(str(path))} (plotly.min.js beside it)[/dim]")
 
 
+def not_a_file(path: Path) -> str:
+    """Why ``path`` is not a file that can be read."""
+    if path.is_dir():
+        return "is a directory"
+    return "is not a regular file" if path.exists() else "no such file"
+
+
 def read_limits(path: Path, kind: str) -> dict:
     """The ``parameters`` of an earlier ``--json`` result of the same chart type."""
     if not path.is_file():
-        raise fail(f"--limits {path}: {'is a directory' if path.is_dir() else 'no such file'}"
-                   "; give the --json file of a Phase I run", USAGE)
+        raise fail(f"--limits {path}: {not_a_file(path)}; give the --json file of a Phase I "
+                   "run", USAGE)
     try:
         previous = json.loads(path.read_text(encoding="utf-8"))
     except UnicodeDecodeError as exc:
@@ -631,8 +640,7 @@ def grade(
     options = csv_options(delimiter, decimal, encoding)
     check_output(json_path, "--json", (".json",))
     if not config.is_file():
-        raise fail(f"--config {config}: {'is a directory' if config.is_dir() else 'no such file'}",
-                   USAGE)
+        raise fail(f"--config {config}: {not_a_file(config)}", USAGE)
     try:
         cfg = GradeConfig.load(config)
     except ValueError as exc:
