@@ -307,7 +307,7 @@ def _limits_files(workdir: Path) -> None:
 
 
 def test_corpus_is_large():
-    assert len(list(_file_cases())) + len(list(_option_cases())) >= 150
+    assert len(list(_file_cases())) + len(list(_option_cases())) >= 180
 
 
 def test_a_real_process_prints_no_traceback(tmp_path):
