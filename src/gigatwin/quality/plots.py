@@ -104,9 +104,13 @@ def chart_figure(analysis: ChartAnalysis, title: str = "", *, quantity: str = "v
         _label_limits(fig, chart, row)
         fig.update_yaxes(title_text=AXIS_TITLES.get(chart.name, "{x}").format(
             x=quantity_title(quantity, unit)), row=row, col=1)
+    height, top, bottom = 340 * rows + 160, 90, 150
     fig.update_layout(title=title or f"{analysis.chart_type} chart (phase {analysis.phase})",
-                      height=340 * rows + 80, template="plotly_white",
-                      margin={"r": 150}, legend={"orientation": "h", "y": -0.12})
+                      height=height, template="plotly_white",
+                      margin={"r": 150, "t": top, "b": bottom},
+                      # the legend below the x-axis title, 60 px under the plot area
+                      legend={"orientation": "h", "yanchor": "top",
+                              "y": -60 / (height - top - bottom)})
     if not all(isinstance(v, int | float) for v in x):
         fig.update_xaxes(type="category")
     fig.update_xaxes(title_text=x_title, row=rows, col=1)
