@@ -158,7 +158,8 @@ OPTION_CASES = {
     "chart": [
         (["--column", "nope"], 2, "--column 'nope'"),
         (["--subgroup-column", "nope"], 2, "--subgroup-column 'nope'"),
-        (["--label-column", "nope"], 2, "--label-column 'nope'"),
+        (["--label-column", "nope"], 2, "--label-column"),
+        (["--label-column", "sample"], 2, "--label-column"),
         (["--subgroup", "0"], 2, "'--subgroup'"),
         (["--sigma", "0"], 2, "--sigma"), (["--sigma", "-1"], 2, "--sigma"),
         (["--sigma", "nan"], 2, "--sigma"), (["--sigma", "inf"], 2, "--sigma"),

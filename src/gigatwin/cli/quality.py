@@ -387,6 +387,9 @@ def _points(table: CsvTable, kind, column, subgroup, subgroup_column, label_colu
                        "value per point); name the points with --label-column COL", USAGE)
         return (values,), row_labels, label_name
     if subgroup_column:
+        if label_column:
+            raise fail(f"--label-column does not apply with --subgroup-column: the "
+                       f"subgroups are named by their labels in {subgroup_column!r}", USAGE)
         codes, labels = table.groups(subgroup_column, "--subgroup-column")
         return ((subgroup_matrix(values, subgroup_ids=codes),), labels, subgroup_column)
     if subgroup:
