@@ -69,3 +69,15 @@ def test_bad_input_is_reported():
     result = runner.invoke(app, ["spc", "chart", str(EXAMPLES / "pistonrings_phase1.csv"),
                                  "--column", "nope", "--type", "imr"])
     assert result.exit_code == 2 and "no column 'nope'" in result.output
+
+
+def test_json_to_stdout_is_only_json():
+    """``--json -``: the tables go to stderr, stdout parses as JSON."""
+    for args in (["spc", "chart", EXAMPLES / "pistonrings_phase2.csv", "--column", "diameter",
+                  "--type", "xbar-r", "--subgroup-column", "sample"],
+                 ["spc", "capability", EXAMPLES / "pistonrings_phase1.csv", "--column",
+                  "diameter", "--lsl", "73.95", "--usl", "74.05"],
+                 ["grade", EXAMPLES / "eol_cells.csv", "--config", EXAMPLES / "GRADES.yaml"],
+                 ["match", EXAMPLES / "eol_cells.csv", "--cells-per-module", "12"]):
+        result = run(*args, "--json", "-")
+        assert isinstance(json.loads(result.stdout), dict)

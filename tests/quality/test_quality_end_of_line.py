@@ -109,5 +109,5 @@ def test_resistance_spread_and_energy_per_kwh():
 def test_config_errors_name_the_problem(tmp_path):
     bad = tmp_path / "g.yaml"
     bad.write_text("grades:\n  - name: A\n    voltage: {min: 3}\n")
-    with pytest.raises(ValueError, match="unknown quantity 'voltage'"):
+    with pytest.raises(ValueError, match=r"unknown key\(s\) \['voltage'\]"):
         GradeConfig.load(bad)

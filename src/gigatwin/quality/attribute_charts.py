@@ -20,12 +20,19 @@ from __future__ import annotations
 import numpy as np
 
 from gigatwin.checks import require_range
-from gigatwin.quality.chart_model import ChartAnalysis, make_chart, phase_one
+from gigatwin.quality.chart_model import (
+    ChartAnalysis,
+    check_options,
+    given_parameters,
+    make_chart,
+    phase_one,
+    require_measurements,
+)
 from gigatwin.quality.charts import DEFAULT_RULES
 
 
 def _counts_sizes(counts, sizes, need_sizes: bool):
-    counts = np.asarray(counts, dtype=float).ravel()
+    counts = require_measurements(np.asarray(counts, dtype=float).ravel())
     if counts.size == 0:
         raise ValueError("no subgroup to chart")
     finite = counts[np.isfinite(counts)]
@@ -34,14 +41,28 @@ def _counts_sizes(counts, sizes, need_sizes: bool):
         if need_sizes:
             raise ValueError("sample sizes are required (give --subgroup N or --subgroup-column COL)")
         return counts, np.ones_like(counts)
-    sizes = np.broadcast_to(np.asarray(sizes, dtype=float), counts.shape).copy()
+    sizes = np.broadcast_to(require_measurements(np.asarray(sizes, dtype=float)),
+                            counts.shape).copy()
     require_range("sample size", sizes[np.isfinite(sizes)], unit="1", gt=0)
     return counts, sizes
 
 
+# The rate each chart is built on, its bounds (given as --target or as Phase II parameters).
+RATE_BOUNDS = {"p": {"gt": 0, "lt": 1, "unit": "1"}, "np": {"gt": 0, "lt": 1, "unit": "1"},
+               "c": {"gt": 0, "unit": "1"}, "u": {"gt": 0, "unit": "1/unit"}}
+
+
+def _check(chart_type, width, target):
+    bounds = dict(RATE_BOUNDS[chart_type])
+    check_options(width=width, target=target, target_unit=bounds.pop("unit"),
+                  target_bounds=bounds)
+
+
 def _analysis(chart_type, n_groups, estimate, build, parameters, exclude, max_iterations):
     if parameters is not None:
-        return ChartAnalysis(chart_type, build(parameters), dict(parameters), "II")
+        rate = "p" if chart_type == "np" else chart_type
+        given = given_parameters(parameters, {rate: RATE_BOUNDS[chart_type]})
+        return ChartAnalysis(chart_type, build({**parameters, **given}), dict(parameters), "II")
     usable = np.ones(n_groups, dtype=bool)
     charts, params, excluded = phase_one(estimate, build, n_groups,
                                          exclude_out_of_control=exclude,
@@ -61,6 +82,7 @@ def p_chart(counts, sizes, *, width: float = 3.0, target: float | None = None,
             exclude_out_of_control: bool = False, max_iterations: int = 10) -> ChartAnalysis:
     """Fraction nonconforming chart; ``target`` is a known fraction p [1]."""
     counts, sizes = _counts_sizes(counts, sizes, need_sizes=True)
+    _check("p", width, target)
     require_range("defectives", (counts - sizes)[np.isfinite(counts)], unit="1", le=0)
 
     def estimate(mask):
@@ -83,6 +105,7 @@ def np_chart(counts, size, *, width: float = 3.0, target: float | None = None,
              exclude_out_of_control: bool = False, max_iterations: int = 10) -> ChartAnalysis:
     """Number nonconforming chart for one constant sample ``size``; ``target`` is p [1]."""
     counts, sizes = _counts_sizes(counts, size, need_sizes=True)
+    _check("np", width, target)
     if np.unique(sizes[np.isfinite(sizes)]).size > 1:
         raise ValueError("the np chart needs one sample size; use the p chart for varying sizes")
     n = float(sizes[0])
@@ -107,6 +130,7 @@ def c_chart(counts, *, width: float = 3.0, target: float | None = None,
             exclude_out_of_control: bool = False, max_iterations: int = 10) -> ChartAnalysis:
     """Defects per subgroup (constant area of opportunity); ``target`` is a known c [1]."""
     counts, _ = _counts_sizes(counts, None, need_sizes=False)
+    _check("c", width, target)
 
     def estimate(mask):
         use = _usable(counts, np.ones_like(counts), mask)
@@ -126,6 +150,7 @@ def u_chart(counts, sizes, *, width: float = 3.0, target: float | None = None,
             exclude_out_of_control: bool = False, max_iterations: int = 10) -> ChartAnalysis:
     """Defects per inspection unit; ``sizes`` in units inspected; ``target`` is u [1/unit]."""
     counts, sizes = _counts_sizes(counts, sizes, need_sizes=True)
+    _check("u", width, target)
 
     def estimate(mask):
         use = _usable(counts, sizes, mask)

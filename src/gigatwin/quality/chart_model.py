@@ -19,7 +19,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from gigatwin.quality.rules import RULES, Signal, evaluate_rules, resolve_rules, signals_from_hits
+from gigatwin.checks import require_range
+from gigatwin.quality.rules import (
+    RULES,
+    RuleSummary,
+    Signal,
+    evaluate_rules,
+    plain_label,
+    resolve_rules,
+    signals_from_hits,
+    summarise_signals,
+)
 
 
 @dataclass
@@ -37,15 +47,36 @@ class ControlChart:
     def limit_signal_indices(self) -> list[int]:
         return sorted({s.index for s in self.signals if s.rule == "limits"})
 
-    def as_dict(self) -> dict:
+    def tests(self) -> list[RuleSummary]:
+        """The signals grouped by test (rule), one entry per test with all its points."""
+        return summarise_signals(self.signals)
+
+    def as_dict(self, labels: Sequence | None = None) -> dict:
+        """JSON view; ``labels`` (one per point) name the points in ``tests`` and
+        ``signals`` (``label``, ``point_labels``) beside the 0-based indices."""
+        labels = default_labels(self.statistic.size) if labels is None else labels
+        signals = []
+        for s in self.signals:
+            d = s.as_dict()
+            d["label"] = plain_label(labels[s.index])
+            d["point_labels"] = [plain_label(labels[i]) for i in s.points]
+            signals.append(d)
         return {
             "name": self.name,
             "center": _scalar_or_list(self.center),
             "ucl": _scalar_or_list(self.ucl),
             "lcl": _scalar_or_list(self.lcl),
             "points": self.statistic.tolist(),
-            "signals": [s.as_dict() for s in self.signals],
+            "tests": [t.as_dict(labels) for t in self.tests()],
+            "signals": signals,
         }
+
+
+def default_labels(n: int) -> list[int]:
+    """Points numbered from 1, as Minitab and qcc number subgroups and observations."""
+    return list(range(1, n + 1))
+
+
 
 
 @dataclass
@@ -57,6 +88,20 @@ class ChartAnalysis:
     parameters: dict
     phase: str = "I"
     excluded: list[dict] = field(default_factory=list)
+    labels: list | None = None  # one label per point (subgroup ids of the data); None: 1, 2, ...
+
+    def with_labels(self, labels: Sequence | None) -> ChartAnalysis:
+        """Name the points by ``labels`` (e.g. the subgroup column of the data)."""
+        if labels is not None:
+            n = self.charts[0].statistic.size
+            if len(labels) != n:
+                raise ValueError(f"{len(labels)} labels for {n} points")
+            self.labels = [plain_label(x) for x in labels]
+        return self
+
+    def point_labels(self) -> list:
+        return self.labels if self.labels is not None else default_labels(
+            self.charts[0].statistic.size)
 
     def chart(self, name: str) -> ControlChart:
         for c in self.charts:
@@ -73,9 +118,55 @@ class ChartAnalysis:
             "type": self.chart_type,
             "phase": self.phase,
             "parameters": self.parameters,
-            "excluded": self.excluded,
-            "charts": [c.as_dict() for c in self.charts],
+            "excluded": [{**e, "label": self.point_labels()[e["index"]]} for e in self.excluded],
+            "labels": self.point_labels(),
+            "charts": [c.as_dict(self.point_labels()) for c in self.charts],
         }
+
+
+def require_measurements(values: np.ndarray) -> np.ndarray:
+    """Refuse infinite values: a measurement is finite, and one infinity would make the
+    center line and limits infinite. NaN is a missing value and stays (ignored)."""
+    bad = np.isinf(values)
+    if bad.any():
+        where = np.argwhere(bad)[0].tolist()
+        raise ValueError(f"{int(bad.sum())} infinite value(s) in the data (first at "
+                         f"{'point' if values.ndim == 1 else 'subgroup, position'} {where}, "
+                         "0-based); a measurement must be finite (missing values: NaN)")
+    return values
+
+
+def check_options(*, width: float | None = None, sigma: float | None = None,
+                  target: float | None = None, target_unit: str = "unit of the data",
+                  target_bounds: dict | None = None) -> None:
+    """Limit width [sigma] finite and > 0, a given sigma finite and > 0, a given target
+    finite (and within ``target_bounds``: the fraction p of a p chart ...)."""
+    if width is not None:
+        require_range("width", width, unit="sigma", gt=0)
+    if sigma is not None:
+        require_range("sigma", sigma, unit="unit of the data", gt=0)
+    if target is not None:
+        require_range("target", target, unit=target_unit, **(target_bounds or {}))
+
+
+def given_parameters(parameters, bounds: dict[str, dict]) -> dict:
+    """Phase II parameters: every key of ``bounds`` present, finite, within its bounds."""
+    if not isinstance(parameters, dict):
+        raise ValueError(f"parameters must be a mapping with keys {sorted(bounds)}, "
+                         f"got {type(parameters).__name__}")
+    missing = [k for k in bounds if parameters.get(k) is None]
+    if missing:
+        raise ValueError(f"parameters lack {missing} (have {sorted(parameters)}); "
+                         f"a {'/'.join(sorted(bounds))} parameter set is needed")
+    out = {}
+    for key, limits in bounds.items():
+        value = parameters[key]
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"parameters.{key} = {value!r} is not a number")
+        out[key] = float(require_range(f"parameters.{key}", float(value),
+                                       unit=limits.get("unit", "unit of the data"),
+                                       **{k: v for k, v in limits.items() if k != "unit"}))
+    return out
 
 
 def _scalar_or_list(values: np.ndarray):

@@ -26,7 +26,15 @@ import warnings
 
 import numpy as np
 
-from gigatwin.quality.chart_model import ChartAnalysis, ControlChart, make_chart, phase_one
+from gigatwin.quality.chart_model import (
+    ChartAnalysis,
+    ControlChart,
+    check_options,
+    given_parameters,
+    make_chart,
+    phase_one,
+    require_measurements,
+)
 from gigatwin.quality.constants import c4, d2, d2_array, d3, d3_array
 
 DEFAULT_RULES = "western-electric"
@@ -67,7 +75,11 @@ def _as_matrix(data) -> np.ndarray:
         raise ValueError(f"subgroup data must be a 2-D array (rows: subgroups), got shape {data.shape}")
     if data.shape[0] == 0:
         raise ValueError("no subgroup to chart")
-    return data
+    return require_measurements(data)
+
+
+# Phase II parameters of the variables charts: center [unit of the data], sigma > 0.
+LOCATION_PARAMETERS = {"center": {}, "sigma": {"gt": 0}}
 
 
 def _dispersion_factor(sizes: np.ndarray, kind: str) -> np.ndarray:
@@ -128,9 +140,10 @@ def _dispersion_chart(data, sizes, sigma, kind, width) -> ControlChart:
 def _xbar_analysis(kind, data, *, width, target, sigma, rules, parameters,
                    exclude_out_of_control, max_iterations) -> ChartAnalysis:
     data = _as_matrix(data)
+    check_options(width=width, sigma=sigma, target=target)
     chart_type = "xbar-r" if kind == "R" else "xbar-s"
     if parameters is not None:
-        params = {"center": float(parameters["center"]), "sigma": float(parameters["sigma"])}
+        params = given_parameters(parameters, LOCATION_PARAMETERS)
         return ChartAnalysis(chart_type, _xbar_charts(data, params, kind, width, rules),
                              {**params, "width": width}, phase="II")
     charts, params, excluded = phase_one(
@@ -199,11 +212,12 @@ def imr(values, *, width: float = 3.0, target: float | None = None, sigma: float
         rules=DEFAULT_RULES, parameters: dict | None = None,
         exclude_out_of_control: bool = False, max_iterations: int = 10) -> ChartAnalysis:
     """Individuals and moving-range charts of single measurements [unit of the measurement]."""
-    x = np.asarray(values, dtype=float).ravel()
+    x = require_measurements(np.asarray(values, dtype=float).ravel())
     if x.size == 0:
         raise ValueError("no value to chart")
+    check_options(width=width, sigma=sigma, target=target)
     if parameters is not None:
-        params = {"center": float(parameters["center"]), "sigma": float(parameters["sigma"])}
+        params = given_parameters(parameters, LOCATION_PARAMETERS)
         return ChartAnalysis("imr", _imr_charts(x, params, width, rules),
                              {**params, "width": width}, "II")
     charts, params, excluded = phase_one(

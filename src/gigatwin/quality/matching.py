@@ -18,7 +18,7 @@ are reported, not forced into a module. Cost: one sort, O(N log N).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -33,6 +33,7 @@ class MatchResult:
     sequential_capacity_spread: float
     sequential_resistance_spread: float
     unassigned: list[int]
+    reasons: dict[int, str] = field(default_factory=dict)  # cell index -> why not matched
 
     @property
     def capacity_improvement(self) -> float:
@@ -50,7 +51,8 @@ class MatchResult:
                 "sequential_resistance_spread": self.sequential_resistance_spread,
                 "capacity_improvement": self.capacity_improvement,
                 "resistance_improvement": self.resistance_improvement,
-                "unassigned": self.unassigned}
+                "unassigned": self.unassigned,
+                "reasons": {str(i): r for i, r in self.reasons.items()}}
 
 
 def _ratio(a, b):
@@ -82,16 +84,36 @@ def match_cells(capacity, resistance, cells_per_module: int, *,
                 modules_per_band: int = 1) -> MatchResult:
     """Assign cells to modules minimising the within-module spread (see module docstring).
 
-    ``capacity`` [Ah or C] and ``resistance`` [ohm] per cell; cells with a missing value
-    are left unassigned.
+    ``capacity`` [C] and ``resistance`` [ohm] per cell (SI; the assignment is the same
+    for any positive scale, the spreads are in the unit given). A cell with a missing
+    value, an infinite one or one outside the spec's physical range (a negative
+    capacity or resistance) is left unassigned, with its reason in ``reasons``.
+    Leftover cells (the usable count is not a multiple of ``cells_per_module``) are
+    unassigned too. Fewer usable cells than one module is a ValueError.
     """
+    from gigatwin.quality.end_of_line import physical_problems
+
     cap = np.asarray(capacity, dtype=float)
     res = np.asarray(resistance, dtype=float)
-    if cap.shape != res.shape:
+    if cap.shape != res.shape or cap.ndim != 1:
         raise ValueError("capacity and resistance must have one value per cell")
-    if cells_per_module < 1 or modules_per_band < 1:
-        raise ValueError("cells_per_module and modules_per_band must be >= 1")
-    valid = np.flatnonzero(np.isfinite(cap) & np.isfinite(res))
+    for name, value in (("cells_per_module", cells_per_module),
+                        ("modules_per_band", modules_per_band)):
+        if isinstance(value, bool) or int(value) != value or value < 1:
+            raise ValueError(f"{name} = {value} [1] is outside the allowed range [1, inf)")
+    problems = physical_problems({"capacity": cap, "dcir": res}, {"capacity": "Ah",
+                                                                  "dcir": "mohm"})
+    reasons = {i: "; ".join(p) for i, p in enumerate(problems) if p}
+    for i in np.flatnonzero(np.isnan(cap) | np.isnan(res)):
+        reasons[int(i)] = "missing " + " and ".join(
+            q for q, v in (("capacity", cap[i]), ("resistance", res[i])) if np.isnan(v))
+    valid = np.setdiff1d(np.arange(cap.size), np.fromiter(reasons, dtype=int, count=len(reasons)))
+    if valid.size == 0:
+        raise ValueError(f"no cell has a valid capacity and resistance (of {cap.size}; "
+                         f"first: {reasons[0]})")
+    if valid.size < cells_per_module:
+        raise ValueError(f"cells_per_module = {cells_per_module} is more than the {valid.size} "
+                         f"cells with a valid capacity and resistance (of {cap.size})")
     usable = (valid.size // cells_per_module) * cells_per_module
     order = valid[np.lexsort((res[valid], cap[valid]))]  # by capacity, ties by resistance
     module = np.full(cap.size, -1)
@@ -101,8 +123,11 @@ def match_cells(capacity, resistance, cells_per_module: int, *,
         members = members[np.argsort(res[members], kind="stable")]
         first_module = start // cells_per_module
         module[members] = first_module + np.arange(members.size) // cells_per_module
+    for i in order[usable:]:
+        reasons[int(i)] = f"left over ({valid.size} usable cells, modules of {cells_per_module})"
     seq = np.full(cap.size, -1)
     seq[valid] = sequential_modules(valid.size, cells_per_module)
     unassigned = np.flatnonzero(module < 0).tolist()
     return MatchResult(module, mean_module_range(cap, module), mean_module_range(res, module),
-                       mean_module_range(cap, seq), mean_module_range(res, seq), unassigned)
+                       mean_module_range(cap, seq), mean_module_range(res, seq), unassigned,
+                       dict(sorted(reasons.items())))

@@ -136,6 +136,42 @@ class Signal:
                 "description": self.description}
 
 
+@dataclass(frozen=True)
+class RuleSummary:
+    """One test (rule) of one chart with every point where it failed, as Minitab and qcc
+    report them ("Test 2 failed at points: 35, 36, 37"): ``indices`` are the points that
+    completed a qualifying window, ``points`` every point that counts towards one."""
+
+    rule: str
+    description: str
+    indices: tuple[int, ...]
+    points: tuple[int, ...]
+
+    def as_dict(self, labels=None) -> dict:
+        name = (lambda i: i) if labels is None else (lambda i: plain_label(labels[i]))
+        return {"rule": self.rule, "description": self.description,
+                "at": [name(i) for i in self.indices],
+                "points": [name(i) for i in self.points],
+                "indices": list(self.indices)}
+
+
+def plain_label(label):
+    """A label as a JSON-friendly Python value (numpy scalars to int/float/str)."""
+    return label.item() if isinstance(label, np.generic) else label
+
+
+def summarise_signals(signals: Iterable[Signal]) -> list[RuleSummary]:
+    """One :class:`RuleSummary` per rule: ``limits`` first, then the run rules by name."""
+    by_rule: dict[str, list[Signal]] = {}
+    for s in signals:
+        by_rule.setdefault(s.rule, []).append(s)
+    order = sorted(by_rule, key=lambda r: (r != "limits", r))
+    return [RuleSummary(rule, by_rule[rule][0].description,
+                        tuple(sorted({s.index for s in by_rule[rule]})),
+                        tuple(sorted({p for s in by_rule[rule] for p in s.points})))
+            for rule in order]
+
+
 @dataclass
 class RuleHits:
     """The points where one rule fired (window-end indices), kept as arrays.

@@ -24,9 +24,22 @@ from __future__ import annotations
 import numpy as np
 from scipy import signal as scipy_signal
 
+from gigatwin.checks import require_range
 from gigatwin.citations import Citation, cites
-from gigatwin.quality.chart_model import ChartAnalysis, make_chart
-from gigatwin.quality.charts import _as_matrix, _estimate_imr, _estimate_xbar, subgroup_means
+from gigatwin.quality.chart_model import (
+    ChartAnalysis,
+    check_options,
+    given_parameters,
+    make_chart,
+    require_measurements,
+)
+from gigatwin.quality.charts import (
+    LOCATION_PARAMETERS,
+    _as_matrix,
+    _estimate_imr,
+    _estimate_xbar,
+    subgroup_means,
+)
 from gigatwin.quality.constants import NIST_HANDBOOK
 
 ROBERTS_1959 = Citation(
@@ -50,7 +63,9 @@ PAGE_1954 = Citation(
 def _means_and_sizes(data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Subgroup means and sizes; 1-D input is treated as individual values (n = 1)."""
     arr = np.asarray(data, dtype=float)
-    matrix = arr[:, None] if arr.ndim == 1 else _as_matrix(arr)
+    if arr.size == 0:
+        raise ValueError("no value to chart")
+    matrix = require_measurements(arr[:, None]) if arr.ndim == 1 else _as_matrix(arr)
     sizes = np.maximum(np.sum(np.isfinite(matrix), axis=1), 1).astype(float)  # empty: n = 1
     return matrix, subgroup_means(matrix), sizes
 
@@ -66,8 +81,7 @@ def estimate_mean_sigma(matrix: np.ndarray, target=None, sigma=None) -> dict:
 def _parameters(data, target, sigma, parameters):
     matrix, means, sizes = _means_and_sizes(data)
     if parameters is not None:
-        return means, sizes, {"center": float(parameters["center"]),
-                              "sigma": float(parameters["sigma"])}, "II"
+        return means, sizes, given_parameters(parameters, LOCATION_PARAMETERS), "II"
     return means, sizes, estimate_mean_sigma(matrix, target, sigma), "I"
 
 
@@ -100,8 +114,8 @@ def ewma(data, *, lam: float = 0.2, width: float = 3.0, target: float | None = N
 
     ``lam`` is the weight lambda in (0, 1] [1]; ``width`` is L [sigma].
     """
-    if not 0 < lam <= 1:
-        raise ValueError(f"lambda = {lam} [1] is outside the allowed range (0, 1]")
+    require_range("lambda", lam, unit="1", gt=0, le=1)
+    check_options(width=width, sigma=sigma, target=target)
     means, sizes, params, phase = _parameters(data, target, sigma, parameters)
     center, sd = params["center"], params["sigma"]
     z = ewma_statistic(means, lam, center)
@@ -132,8 +146,9 @@ def cusum(data, *, k: float = 0.5, h: float = 5.0, target: float | None = None,
 
     ``k`` reference value and ``h`` decision interval [sigma of the subgroup mean].
     """
-    if k < 0 or h <= 0:
-        raise ValueError(f"k = {k} [sigma] must be >= 0 and h = {h} [sigma] > 0")
+    require_range("k", k, unit="sigma", ge=0)
+    require_range("h", h, unit="sigma", gt=0)
+    check_options(sigma=sigma, target=target)
     means, sizes, params, phase = _parameters(data, target, sigma, parameters)
     if params["sigma"] <= 0:
         raise ValueError(f"sigma = {params['sigma']} must be > 0 for a CUSUM chart")
