@@ -57,12 +57,14 @@ def _run(*args: str) -> None:
     log = _log_dir / f"{len(list(_log_dir.iterdir())) + 1:02d}_{command.replace(' ', '_')}.log"
     with log.open("w", encoding="utf-8") as handle:
         handle.write(f"$ gigatwin {' '.join(args)}\n")
-        saved = console.file, err_console.file
+        # Rich's ``file`` reads sys.stdout when unset; keep it unset afterwards (the
+        # stream of the moment may be replaced later, as pytest's capture does).
+        saved = console._file, err_console._file
         console.file = err_console.file = handle
         try:
             code = _app(list(args), standalone_mode=False)
         finally:
-            console.file, err_console.file = saved
+            console._file, err_console._file = saved
     if code not in (None, 0):
         console.print(f"[red]gigatwin {command} failed (exit {code}); see {log}[/red]")
         raise typer.Exit(code)
