@@ -54,7 +54,10 @@ def test_no_value_is_cut_at_80_columns(name, width, capsys):
     assert code in (0, None, 1), err
     text = out + err
     assert "…" not in text, text
-    assert max(len(line) for line in text.splitlines()) <= 80
+    # Errors and warnings stay on one line so that a path or key in them can be copied
+    # (cli._common.fail); everything else fits the terminal.
+    lines = [line for line in text.splitlines() if not line.startswith(("error:", "warning:"))]
+    assert max(len(line) for line in lines) <= 80
 
 
 def test_a_table_too_wide_for_the_terminal_is_shown_vertically(width):

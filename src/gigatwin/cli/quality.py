@@ -739,7 +739,7 @@ def match(
         f"x{result.capacity_improvement:.1f} smaller); resistance range "
         f"{from_si(result.resistance_spread, res_u):.4g} {res_s} (sequential "
         f"{from_si(result.sequential_resistance_spread, res_u):.4g}); "
-        f"{len(result.unassigned)} unassigned", soft_wrap=True)
+        f"{len(result.unassigned)} unassigned")
     out = result.as_dict()
     out["units"] = {"capacity_spread": "C", "resistance_spread": "ohm"}
     if id_column in table.frame:
