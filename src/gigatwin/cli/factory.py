@@ -203,6 +203,10 @@ def _step_deltas(base, res) -> list[tuple[str, float]]:
     return [(n, d) for n, d in out if abs(d) >= 0.005]
 
 
+# Ten years of operating days: a longer line simulation says nothing a year does not.
+MAX_SIM_DAYS = 3650
+
+
 def linesim(
     plant_file: Annotated[Path, typer.Argument(help="plant YAML")],
     days: Annotated[float, typer.Option("--days", help="operating days to simulate after warm-up")],
@@ -219,6 +223,14 @@ def linesim(
 
     from gigatwin.factory import PlantError, evaluate_plant, load_plant
     from gigatwin.factory.des import line_from_result, simulate_line, static_line_capacity
+    for option, value, zero_allowed in (("--days", days, False),
+                                        ("--warmup-days", warmup_days, True)):
+        if value is None:
+            continue
+        if not (math.isfinite(value) and (value > 0 or (zero_allowed and value == 0))
+                and value <= MAX_SIM_DAYS):
+            raise fail(f"{option} = {value:g} [day] is outside the allowed range "
+                       f"{'[' if zero_allowed else '('}0, {MAX_SIM_DAYS}]")
     try:
         result = evaluate_plant(load_plant(plant_file))
     except PlantError as exc:
