@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gigatwin.citations import cite
 from gigatwin.twin.performance.balancing import (
     StoichiometryWindows,
     cyclable_lithium,
@@ -173,6 +174,7 @@ def parameter_values(structure: CellStructure, base: BaseSet | None = None) -> C
     """The PyBaMM parameter set of ``structure`` on ``base`` (default: by chemistry)."""
     check_structure(structure)
     base = base or base_set_for(structure.cathode_material, structure.anode_material)
+    cite(base.citation)
     values = base_values(base)
     original = set(values.keys())
     window = base_windows(base.name)

@@ -1,0 +1,191 @@
+"""``gigatwin performance``: rate capability of a recipe's cells with PyBaMM."""
+# ruff: noqa: B008  (typer declares arguments and options as default values)
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from gigatwin.cli._common import console, fail, write_json
+
+# Display units of the table (SI inside; converted here, at the edge).
+UNITS = {"capacity": "A*h", "retention": "%", "energy": "W*h", "mean_voltage": "V",
+         "specific_energy": "W*h/kg", "specific_power": "W/kg"}
+HEADERS = {"capacity": "capacity", "retention": "retained", "energy": "energy",
+           "mean_voltage": "mean V", "specific_energy": "spec. E", "specific_power": "spec. P"}
+
+
+def register(app: typer.Typer) -> None:
+    app.command("performance")(performance)
+
+
+def _rates(text: str) -> list[float]:
+    try:
+        rates = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise fail(f"--rates = {text!r} is not a comma-separated list of C-rates") from None
+    if not rates or min(rates) <= 0:
+        raise fail(f"--rates = {text!r} [1]: every C-rate must be in (0, inf)")
+    return rates
+
+
+def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
+                rates: str = typer.Option("0.1,0.5,1,2,3", "--rates",
+                                          help="Discharge C-rates, comma-separated"),
+                model: str = typer.Option("dfn", "--model", help="dfn or spme"),
+                samples: int = typer.Option(4, "--samples", "-n",
+                                            help="Sampled cells (plus the nominal one)"),
+                seed: int = typer.Option(0, "--seed", help="Seed of the chain's draws"),
+                charge_rate: float | None = typer.Option(
+                    None, "--charge-rate", help="Also charge at this C-rate and check plating"),
+                mesh: str = typer.Option("default", "--mesh", help="default or coarse"),
+                json_path: Path | None = typer.Option(None, "--json",
+                                                      help="Write results as JSON (- for stdout)"),
+                plot: Path | None = typer.Option(None, "--plot", help="Directory for PNG plots"),
+                bpx_path: Path | None = typer.Option(None, "--bpx",
+                                                     help="Write the nominal cell as BPX JSON")
+                ) -> None:
+    """Rate capability of a recipe's cells: PyBaMM (DFN or SPMe) on the twin's structure."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from gigatwin.cli.twin import _load
+    from gigatwin.twin.performance.rate_capability import rate_capability
+
+    c_rates = _rates(rates)
+    if model not in ("dfn", "spme"):
+        raise fail(f"--model = {model!r} is not dfn or spme")
+    if samples < 0:
+        raise fail(f"--samples = {samples} [1] is outside the allowed range [0, inf)")
+    if charge_rate is not None and charge_rate <= 0:
+        raise fail(f"--charge-rate = {charge_rate} [1] is outside the allowed range (0, inf)")
+    loaded = _load(recipe)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"
+                  "/{task.total} cells"), TimeElapsedColumn(), console=console,
+                  transient=True) as bar:
+        task = bar.add_task(f"{model.upper()} on {loaded.name}", total=samples + 1)
+        try:
+            result = rate_capability(loaded, c_rates, model, samples, seed, mesh, charge_rate,
+                                     progress=lambda done, _total: bar.update(task,
+                                                                               completed=done))
+        except (ValueError, KeyError) as exc:
+            raise fail(str(exc)) from exc
+        except Exception as exc:  # a PyBaMM solver failure: report, no traceback
+            if type(exc).__module__.startswith("pybamm"):
+                raise fail(f"PyBaMM could not solve the cell: {exc}") from exc
+            raise
+    _print(result)
+    write_json(result.to_dict(), json_path)
+    if bpx_path is not None:
+        _write_bpx(result, bpx_path)
+    if plot is not None:
+        _plots(result, plot)
+
+
+def _print(result) -> None:
+    from rich.table import Table
+
+    from gigatwin.units import from_si
+
+    def show(value: float, quantity: str) -> float:
+        unit = UNITS[quantity]
+        return 100 * value if unit == "%" else float(from_si(value, unit))
+
+    table = Table(title=f"{result.recipe}: {result.model.upper()}, nominal cell and "
+                        f"{len(result.cells)} sampled cells (mean ± std)")
+    table.add_column("C-rate", justify="right")
+    for quantity, unit in UNITS.items():
+        table.add_column(f"{HEADERS[quantity]}\n[{unit}]", justify="right")
+    for row in result.table():
+        cells = [f"{row['c_rate']:g}"]
+        for quantity in UNITS:
+            q = row[quantity]
+            mean, std = show(q["mean"], quantity), show(q["std"], quantity)
+            cells.append(f"{mean:.3f}±{std:.3f}" if quantity == "mean_voltage"
+                         else f"{mean:.4g}±{std:.1g}")
+        table.add_row(*cells)
+    console.print(table)
+    nominal = result.table()
+    console.print("nominal cell capacity: " + ", ".join(
+        f"{row['capacity']['nominal'] / 3600:.4g} A*h at {row['c_rate']:g}C" for row in nominal))
+    cells = result.cells or [result.nominal]
+    dcir = [1e3 * c.dc_resistance for c in cells]
+    console.print(f"DC resistance (10 s pulse at 1C from 50 % SOC): "
+                  f"{1e3 * result.nominal.dc_resistance:.4g} mohm nominal, "
+                  f"{sum(dcir) / len(dcir):.4g} mohm mean")
+    if result.nominal.charge is not None:
+        margins = [1e3 * c.charge.plating_margin for c in cells]
+        plated = sum(c.charge.plating for c in cells)
+        console.print(f"Charge at {result.nominal.charge.c_rate:g}C: lowest anode potential "
+                      f"vs Li {1e3 * result.nominal.charge.plating_margin:.3g} mV nominal "
+                      f"(min over cells {min(margins):.3g} mV); lithium plating in {plated} "
+                      f"of {len(cells)} cells")
+    p = result.nominal.parameters
+    w = p["windows"]
+    console.print(f"[dim]base set {p['base_set']} ({p['base_cell']}); windows x {w['x0']:.3f}"
+                  f"-{w['x100']:.3f}, y {w['y100']:.3f}-{w['y0']:.3f}; "
+                  f"{len(p['from_structure'])} parameters from the structure, "
+                  f"{len(p['from_base'])} from the base set (listed in --json); "
+                  f"{len(result.citations)} cited sources[/dim]")
+
+
+def _write_bpx(result, path: Path) -> None:
+    from gigatwin.twin.performance.bpx_export import to_bpx
+    from gigatwin.twin.performance.parameters import parameter_values
+
+    document = to_bpx(parameter_values(result.nominal.structure),
+                      "DFN" if result.model == "dfn" else "SPMe")
+    write_json(document, path)
+
+
+def _plots(result, directory: Path) -> None:
+    import matplotlib
+    import matplotlib.ticker
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    directory.mkdir(parents=True, exist_ok=True)
+    colors = plt.cm.viridis(np.linspace(0, 0.9, len(result.c_rates)))
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    for j, rate in enumerate(result.c_rates):
+        for cell in result.cells:
+            d = cell.discharges[j]
+            ax.plot(d.discharged / 3600, d.voltage, color=colors[j], lw=0.6, alpha=0.4)
+        d = result.nominal.discharges[j]
+        ax.plot(d.discharged / 3600, d.voltage, color=colors[j], lw=2, label=f"{rate:g}C")
+    ax.set_xlabel("discharged capacity [A*h]")
+    ax.set_ylabel("voltage [V]")
+    ax.set_title(f"{result.recipe}: {result.model.upper()} discharges "
+                 f"(bold nominal, thin {len(result.cells)} sampled cells)", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(directory / "discharge_curves.png", dpi=110)
+    plt.close(fig)
+
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    energy = result.array("specific_energy") / 3600
+    power = result.array("specific_power")
+    ax.scatter(power.ravel(), energy.ravel(), s=8, color="0.6", label="sampled cells")
+    nominal = type(result)(result.recipe, result.model, result.c_rates, result.nominal, [])
+    ax.plot(nominal.array("specific_power")[0], nominal.array("specific_energy")[0] / 3600,
+            "o-", color="tab:blue", label="nominal cell")
+    for x, y, rate in zip(nominal.array("specific_power")[0],
+                          nominal.array("specific_energy")[0] / 3600, result.c_rates,
+                          strict=True):
+        ax.annotate(f"{rate:g}C", (x, y), textcoords="offset points", xytext=(4, 4), fontsize=8)
+    ax.set_xscale("log")
+    ax.xaxis.set_major_formatter(matplotlib.ticker.ScalarFormatter())
+    ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+    ax.set_xlabel("specific power [W/kg]")
+    ax.set_ylabel("specific energy [W*h/kg]")
+    ax.set_title(f"Ragone plot: {result.recipe}", fontsize=9)
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    fig.savefig(directory / "ragone.png", dpi=110)
+    plt.close(fig)
+    console.print(f"[dim]wrote {directory / 'discharge_curves.png'} and "
+                  f"{directory / 'ragone.png'}[/dim]")
