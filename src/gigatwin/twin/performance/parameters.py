@@ -279,7 +279,9 @@ def structure_from_parameter_values(name: str, cathode_density: float,
             particle_radius=values[f"{e} particle radius [m]"], active_density=density,
             specific_capacity=FARADAY * c_max * width[e] / density,
             bruggeman_exponent=values[f"{e} electrode Bruggeman coefficient (electrolyte)"],
-            foil_thickness=values[f"{e} current collector thickness [m]"])
+            # Prada2013 gives no current collectors: the structure's default foil then
+            foil_thickness=values.get(f"{e} current collector thickness [m]",
+                                      ElectrodeStructure.foil_thickness))
 
     return CellStructure(
         name=f"{base.name} ({base.cell})", cathode_material=base.cathodes[0],
