@@ -18,6 +18,11 @@ HEADERS = {"capacity": "capacity", "retention": "retained", "energy": "energy",
 
 def register(app: typer.Typer) -> None:
     app.command("performance")(performance)
+    surrogate_app = typer.Typer(help="Gaussian-process surrogates of the performance model.",
+                                no_args_is_help=True)
+    surrogate_app.command("train")(surrogate_train)
+    surrogate_app.command("check")(surrogate_check)
+    app.add_typer(surrogate_app, name="surrogate")
 
 
 def _rates(text: str) -> list[float]:
@@ -190,3 +195,97 @@ def _plots(result, directory: Path) -> None:
     plt.close(fig)
     console.print(f"[dim]wrote {directory / 'discharge_curves.png'} and "
                   f"{directory / 'ragone.png'}[/dim]")
+
+
+def _progress_bar(description: str, total: int):
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                   TextColumn("{task.completed}/{task.total} runs"), TimeElapsedColumn(),
+                   console=console, transient=True)
+    task = bar.add_task(description, total=total)
+    return bar, lambda done, _total: bar.update(task, completed=done)
+
+
+def _error_table(title: str, errors: dict) -> None:
+    from rich.table import Table
+
+    table = Table(title=title)
+    for col in ("output", "mean abs. error [%]", "in 95 % interval [%]", "runs"):
+        table.add_column(col, justify="left" if col == "output" else "right")
+    for name, e in errors.items():
+        table.add_row(name, f"{100 * e['relative_mae']:.3f}", f"{100 * e['coverage_95']:.0f}",
+                      str(e["runs"]))
+    console.print(table)
+
+
+def _solve_errors(exc: Exception) -> typer.Exit:
+    if isinstance(exc, (ValueError, KeyError)):
+        return fail(str(exc))
+    if type(exc).__module__.startswith("pybamm"):
+        return fail(f"PyBaMM could not solve a cell: {exc}")
+    raise exc
+
+
+def surrogate_train(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
+                    vary: list[str] = typer.Option(..., "--vary",
+                                                   help="KEY=LOW:HIGH in the recipe's unit "
+                                                        "(repeatable)"),
+                    runs: int = typer.Option(40, "--runs", help="Physics runs (>= 8)"),
+                    rates: str = typer.Option("0.1,1,2", "--rates", help="C-rates"),
+                    model: str = typer.Option("dfn", "--model", help="dfn or spme"),
+                    mesh: str = typer.Option("default", "--mesh", help="default or coarse"),
+                    seed: int = typer.Option(0, "--seed", help="Seed of design and draws"),
+                    output: Path = typer.Option(..., "-o", "--output",
+                                                help="Model file (JSON) to write")) -> None:
+    """Train GP surrogates of capacity, energy and DC resistance over a domain of settings."""
+    from gigatwin.cli.twin import _load
+    from gigatwin.twin.performance import surrogate
+
+    c_rates = _rates(rates)
+    if model not in ("dfn", "spme"):
+        raise fail(f"--model = {model!r} is not dfn or spme")
+    loaded = _load(recipe)
+    try:
+        variables = [surrogate.parse_vary(loaded, text) for text in vary]
+    except (ValueError, KeyError) as exc:
+        raise fail(str(exc).strip('"')) from exc
+    bar, progress = _progress_bar(f"{model.upper()} runs on {loaded.name}", runs)
+    with bar:
+        try:
+            trained = surrogate.train(loaded, variables, runs, c_rates, model, mesh, seed,
+                                      progress=progress)
+        except Exception as exc:
+            raise _solve_errors(exc) from exc
+    trained.save(output)
+    _error_table(f"Held-out errors ({next(iter(trained.heldout.values()))['runs']} of "
+                 f"{runs} runs)", trained.heldout)
+    console.print(f"[dim]wrote {output}: domain "
+                  + "; ".join(f"{v.path} {v.show(v.low)} - {v.show(v.high)}"
+                              for v in variables) + "[/dim]")
+
+
+def surrogate_check(model_path: Path = typer.Argument(..., help="Model file (JSON)"),
+                    runs: int = typer.Option(10, "--runs", help="Fresh physics runs"),
+                    seed: int = typer.Option(1_000_003, "--seed", help="Seed of the new design"),
+                    json_path: Path | None = typer.Option(None, "--json",
+                                                          help="Write errors as JSON")) -> None:
+    """Compare a surrogate with fresh physics runs at new points of its domain."""
+    from gigatwin.twin.performance import surrogate
+
+    if runs < 1:
+        raise fail(f"--runs = {runs} [1] is outside the allowed range [1, inf)")
+    try:
+        loaded = surrogate.Surrogate.load(model_path)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    bar, progress = _progress_bar(f"{loaded.model.upper()} runs on {loaded.recipe_name}", runs)
+    with bar:
+        try:
+            errors = surrogate.check(loaded, runs, seed, progress=progress)
+        except Exception as exc:
+            raise _solve_errors(exc) from exc
+    _error_table(f"Surrogate against {runs} fresh physics runs", errors)
+    _error_table("Held-out errors stored with the model", loaded.heldout)
+    write_json({"model": str(model_path), "check": errors, "heldout": loaded.heldout},
+               json_path)

@@ -22,6 +22,7 @@ and the held-out errors of exactly that model. Outside its domain it raises
 from __future__ import annotations
 
 import json
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -167,14 +168,21 @@ class Surrogate:
         return (np.asarray(x, dtype=float) - low) / (high - low)
 
     def _fit(self, optimise: bool, seed: int = 0) -> None:
+        from sklearn.exceptions import ConvergenceWarning
+
         cite(RASMUSSEN_2006)
         self._gps, self.thetas = [], []
         for j in range(self.y_train.shape[1]):
             kernel = _kernel(len(self.variables))
             if not optimise:
                 kernel = kernel.clone_with_theta(np.array(self.thetas_saved[j]))
-            gp = _regressor(kernel, optimise, seed).fit(self._scale(self.x_train),
-                                                        self.y_train[:, j])
+            with warnings.catch_warnings():
+                # A length scale at its upper bound says the output does not depend on that
+                # setting, a noise level at its lower bound that the runs are noise-free:
+                # results, not failures.
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                gp = _regressor(kernel, optimise, seed).fit(self._scale(self.x_train),
+                                                            self.y_train[:, j])
             self._gps.append(gp)
             self.thetas.append([float(t) for t in gp.kernel_.theta])
 
