@@ -73,7 +73,7 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
             result = rate_capability(loaded, c_rates, model, samples, seed, mesh, charge_rate,
                                      progress=lambda done, _total: bar.update(task,
                                                                                completed=done))
-        except (ValueError, KeyError) as exc:
+        except (ValueError, KeyError, RuntimeError) as exc:
             raise fail(str(exc)) from exc
         except Exception as exc:  # a PyBaMM solver failure: report, no traceback
             if type(exc).__module__.startswith("pybamm"):
@@ -220,7 +220,7 @@ def _error_table(title: str, errors: dict) -> None:
 
 
 def _solve_errors(exc: Exception) -> typer.Exit:
-    if isinstance(exc, (ValueError, KeyError)):
+    if isinstance(exc, (ValueError, KeyError, RuntimeError)):
         return fail(str(exc))
     if type(exc).__module__.startswith("pybamm"):
         return fail(f"PyBaMM could not solve a cell: {exc}")

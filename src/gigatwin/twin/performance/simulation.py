@@ -116,14 +116,18 @@ def discharges(cell: CellParameters, c_rates, model: str = "dfn",
     nominal = cell.values["Nominal cell capacity [A.h]"]
     sim = _simulation(cell.values, model, mesh, cell.structure.contact_resistance > 0)
     out = []
+    # No discharge can pass more than the anode's lithium at full charge: run to 5 % past
+    # it, so the lower cut-off always ends the run (checked below).
+    most = cell.negative_capacity * cell.windows.x100 / 3600  # [A*h]
     for rate in rates:
         current = rate * nominal
-        end = 1.25 * 3600 / rate
+        end = 1.05 * 3600 * max(most, nominal) / current
         solution = sim.solve([0, end], inputs={"Current function [A]": current},
                              t_interp=np.linspace(0, end, 4 * CURVE_POINTS))
+        _require_cut_off(solution, f"{rate:g}C discharge")
         time = solution["Time [s]"].entries
         voltage = solution["Voltage [V]"].entries
-        capacity = current * time[-1]
+        capacity = float(current * time[-1])
         energy = float(np.trapezoid(voltage * current, time))
         keep = np.linspace(0, len(time) - 1, min(CURVE_POINTS, len(time))).astype(int)
         out.append(Discharge(rate, current, capacity, energy, energy / capacity if capacity
@@ -149,6 +153,13 @@ def dc_resistance(cell: CellParameters, soc: float = 0.5, c_rate: float = 1.0,
     return (ocv - float(solution["Voltage [V]"].entries[-1])) / current
 
 
+def _require_cut_off(solution, label: str) -> None:
+    """A run must end at a voltage cut-off, never at the end of its time span."""
+    if "event" not in str(solution.termination):
+        raise RuntimeError(f"the {label} ended by {solution.termination!r}, not at a voltage "
+                           "cut-off: the capacity would be truncated")
+
+
 def _open_circuit_voltage(cell: CellParameters, soc: float) -> float:
     pb = pybamm()
     values = cell.values
@@ -168,9 +179,12 @@ def charge(cell: CellParameters, c_rate: float = 1.0, model: str = "dfn",
     values = cell.at_soc(0.0)
     current = c_rate * values["Nominal cell capacity [A.h]"]
     sim = _simulation(values, model, mesh, cell.structure.contact_resistance > 0)
-    end = 1.25 * 3600 / c_rate
+    # at most the cathode's lithium at 0 % SOC can move: 5 % past it
+    end = 1.05 * cell.positive_capacity * cell.windows.y0 / current
     solution = sim.solve([0, end], inputs={"Current function [A]": -current},
                          t_interp=np.linspace(0, end, 4 * CURVE_POINTS))
+    _require_cut_off(solution, f"{c_rate:g}C charge")
     potential = solution["Negative electrode surface potential difference [V]"].entries
     time = solution["Time [s]"].entries
-    return Charge(c_rate, current * time[-1], float(time[-1]), float(np.min(potential[-1])))
+    return Charge(c_rate, float(current * time[-1]), float(time[-1]),
+                  float(np.min(potential[-1])))

@@ -121,9 +121,10 @@ def check_structure(structure: CellStructure) -> None:
         require_range(f"{side}.active_volume_fraction", e.active_volume_fraction, unit="1",
                       gt=0, le=1 - e.porosity,
                       context=f"porosity {e.porosity:.4g} + active + inactive <= 1")
-        for name in ("coating_thickness", "particle_radius", "active_density",
-                     "specific_capacity", "foil_thickness"):
-            require_range(f"{side}.{name}", getattr(e, name), unit="SI", gt=0)
+        for name, unit in (("coating_thickness", "m"), ("particle_radius", "m"),
+                           ("active_density", "kg/m^3"), ("specific_capacity", "C/kg"),
+                           ("foil_thickness", "m")):
+            require_range(f"{side}.{name}", getattr(e, name), unit=unit, gt=0)
         require_range(f"{side}.bruggeman_exponent", e.bruggeman_exponent, unit="1", ge=1, le=3)
     require_range("electrode_area", structure.electrode_area, unit="m^2", gt=0)
     require_range("electrode_height", structure.electrode_height, unit="m", gt=0)
@@ -159,11 +160,10 @@ def structure_from_chain(result: ChainResult, recipe: Recipe,
     electrodes = {side: _electrode(recipe, side, get) for side in ("cathode", "anode")}
     cam = recipe.material("cathode", "active_material")
     area = get("formation", "cathode_capacity") / get("cell", "cathode_areal_capacity")
+    sep = materials.separator(recipe.text("separator.name"))
     geometry = cell_design.design_geometry(
         recipe, *(2 * _thickness(result, side, sample) + recipe.value(f"{side}.foil.thickness")
-                  for side in ("cathode", "anode")),
-        materials.separator(recipe.text("separator.name")).thickness)
-    sep = materials.separator(recipe.text("separator.name"))
+                  for side in ("cathode", "anode")), sep.thickness)
     ocv = recipe.text("cell.ocv")["voltage"]
     return CellStructure(
         name=recipe.name if sample is None else f"{recipe.name} #{sample}",
