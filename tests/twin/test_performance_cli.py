@@ -78,6 +78,25 @@ def test_cli_writes_table_json_bpx_and_plots(tmp_path):
     assert (tmp_path / "plots" / "ragone.png").stat().st_size > 10_000
 
 
+def test_cli_set_changes_a_nominal_in_the_recipes_unit(tmp_path):
+    """--set cathode.coating.coating_areal_loading=20 (mg/cm^2, from 23): a thinner cathode,
+    less capacity at 0.2C -- about 20/23 of the lithium of the first charge."""
+    runner = CliRunner()
+    capacity = {}
+    for label, extra in (("base", []), ("set", ["--set",
+                                                "cathode.coating.coating_areal_loading=20"])):
+        out = tmp_path / f"{label}.json"
+        result = runner.invoke(app, ["performance", RECIPES + "nmc811_sigraphite_21700.yaml",
+                                     "--samples", "0", "--rates", "0.2", "--model", "spme",
+                                     "--mesh", "coarse", "--json", str(out), *extra])
+        assert result.exit_code == 0, result.output
+        capacity[label] = json.loads(out.read_text())["table"][0]["capacity"]["nominal"]
+    assert 0.80 < capacity["set"] / capacity["base"] < 0.92
+    result = runner.invoke(app, ["performance", RECIPES + "nmc811_sigraphite_21700.yaml",
+                                 "--set", "cathode.no_such=1"])
+    assert result.exit_code == 2 and "has no quantity 'cathode.no_such'" in result.output
+
+
 @pytest.mark.parametrize("args, message", [
     (["--rates", "1,x"], "is not a comma-separated list"),
     (["--rates", "0,1"], "every C-rate must be in (0, inf)"),

@@ -39,6 +39,9 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                 rates: str = typer.Option("0.1,0.5,1,2,3", "--rates",
                                           help="Discharge C-rates, comma-separated"),
                 model: str = typer.Option("dfn", "--model", help="dfn or spme"),
+                set_: list[str] | None = typer.Option(
+                    None, "--set", help="KEY=VALUE: a recipe setting's nominal, in the "
+                                        "recipe's unit (repeatable)"),
                 samples: int = typer.Option(4, "--samples", "-n",
                                             help="Sampled cells (plus the nominal one)"),
                 seed: int = typer.Option(0, "--seed", help="Seed of the chain's draws"),
@@ -64,7 +67,7 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
         raise fail(f"--samples = {samples} [1] is outside the allowed range [0, inf)")
     if charge_rate is not None and charge_rate <= 0:
         raise fail(f"--charge-rate = {charge_rate} [1] is outside the allowed range (0, inf)")
-    loaded = _load(recipe)
+    loaded = _with_settings(_load(recipe), set_ or [])
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"
                   "/{task.total} cells"), TimeElapsedColumn(), console=console,
                   transient=True) as bar:
@@ -85,6 +88,19 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
         _write_bpx(result, bpx_path)
     if plot is not None:
         _plots(result, plot)
+
+
+def _with_settings(recipe, texts: list[str]):
+    """The recipe with the ``--set KEY=VALUE`` nominals (tolerances kept)."""
+    from gigatwin.twin.performance import surrogate
+
+    try:
+        pairs = [surrogate.parse_set(recipe, text) for text in texts]
+    except (ValueError, KeyError) as exc:
+        raise fail(str(exc).strip('"')) from exc
+    if not pairs:
+        return recipe
+    return surrogate.with_nominals(recipe, [v for v, _ in pairs], [x for _, x in pairs])
 
 
 def _print(result) -> None:

@@ -81,6 +81,18 @@ def parse_vary(recipe: Recipe, text: str) -> Variable:
     return Variable(path.strip(), low, high, setting.unit)
 
 
+def parse_set(recipe: Recipe, text: str) -> tuple[Variable, float]:
+    """``KEY=VALUE`` with VALUE in the unit the recipe gives the setting -> (setting, SI)."""
+    try:
+        path, value_text = text.split("=", 1)
+        value = float(value_text)
+    except ValueError:
+        raise ValueError(f"--set {text!r} is not KEY=VALUE") from None
+    setting = recipe[path.strip()]
+    si = float(to_si(value, setting.unit))
+    return Variable(path.strip(), si, si, setting.unit), si
+
+
 def latin_hypercube(variables: list[Variable], runs: int, seed: int) -> np.ndarray:
     """``(runs, variables)`` design points in SI, space-filling inside the bounds."""
     from scipy.stats import qmc
