@@ -237,6 +237,7 @@ class Surrogate:
                 "citations": [RASMUSSEN_2006.key, MCKAY_1979.key]}
 
     def save(self, path: str | Path) -> None:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
         Path(path).write_text(json.dumps(self.to_dict(), indent=1) + "\n", encoding="utf-8")
 
     @classmethod
