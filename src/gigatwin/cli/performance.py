@@ -9,9 +9,19 @@ import typer
 
 from gigatwin.cli._common import console, fail, write_json
 
-# Display units of the table (SI inside; converted here, at the edge).
-UNITS = {"capacity": "A*h", "retention": "%", "energy": "W*h", "mean_voltage": "V",
+# Display units of the table (SI inside; converted here, at the edge). Capacity, energy and
+# DC resistance take the data specification's display units (rate_capability.SPEC_KEYS).
+UNITS = {"capacity": "spec", "retention": "%", "energy": "spec", "mean_voltage": "V",
          "specific_energy": "W*h/kg", "specific_power": "W/kg"}
+
+
+def _units() -> dict[str, str]:
+    from gigatwin.spec import load_registry
+    from gigatwin.twin.performance.rate_capability import SPEC_KEYS
+
+    spec = load_registry().parameters
+    return {q: spec[SPEC_KEYS[q]].display_unit if u == "spec" else u
+            for q, u in {**UNITS, "dc_resistance": "spec"}.items()}
 HEADERS = {"capacity": "capacity", "retention": "retained", "energy": "energy",
            "mean_voltage": "mean V", "specific_energy": "spec. E", "specific_power": "spec. P"}
 
@@ -108,15 +118,17 @@ def _print(result) -> None:
 
     from gigatwin.units import from_si
 
+    units = _units()
+
     def show(value: float, quantity: str) -> float:
-        unit = UNITS[quantity]
+        unit = units[quantity]
         return 100 * value if unit == "%" else float(from_si(value, unit))
 
     table = Table(title=f"{result.recipe}: {result.model.upper()}, nominal cell and "
                         f"{len(result.cells)} sampled cells (mean ± std)")
     table.add_column("C-rate", justify="right")
-    for quantity, unit in UNITS.items():
-        table.add_column(f"{HEADERS[quantity]}\n[{unit}]", justify="right")
+    for quantity in UNITS:
+        table.add_column(f"{HEADERS[quantity]}\n[{units[quantity]}]", justify="right")
     for row in result.table():
         cells = [f"{row['c_rate']:g}"]
         for quantity in UNITS:
@@ -128,12 +140,14 @@ def _print(result) -> None:
     console.print(table)
     nominal = result.table()
     console.print("nominal cell capacity: " + ", ".join(
-        f"{row['capacity']['nominal'] / 3600:.4g} A*h at {row['c_rate']:g}C" for row in nominal))
+        f"{show(row['capacity']['nominal'], 'capacity'):.4g} {units['capacity']} at "
+        f"{row['c_rate']:g}C" for row in nominal))
     cells = result.cells or [result.nominal]
-    dcir = [1e3 * c.dc_resistance for c in cells]
+    dcir = [float(from_si(c.dc_resistance, units["dc_resistance"])) for c in cells]
+    unit = units["dc_resistance"]
     console.print(f"DC resistance (10 s pulse at 1C from 50 % SOC): "
-                  f"{1e3 * result.nominal.dc_resistance:.4g} mohm nominal, "
-                  f"{sum(dcir) / len(dcir):.4g} mohm mean")
+                  f"{float(from_si(result.nominal.dc_resistance, unit)):.4g} {unit} nominal, "
+                  f"{sum(dcir) / len(dcir):.4g} {unit} mean")
     if result.nominal.charge is not None:
         margins = [1e3 * c.charge.plating_margin for c in cells]
         plated = sum(c.charge.plating for c in cells)

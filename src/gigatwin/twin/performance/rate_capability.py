@@ -27,6 +27,12 @@ from gigatwin.twin.performance.structure import CellStructure, structure_from_ch
 from gigatwin.twin.recipe import Recipe
 
 DEFAULT_RATES = (0.1, 0.5, 1.0, 2.0, 3.0)
+# The data specification's keys for what the end-of-line test measures of the same cell:
+# the model predicts these quantities (at each C-rate, and for the 10 s pulse), so they
+# carry the spec's units and names in reports.
+SPEC_KEYS = {"capacity": "eol_discharge_capacity", "energy": "eol_discharge_energy",
+             "dc_resistance": "eol_dc_internal_resistance",
+             "pulse_duration": "dcir_pulse_duration", "pulse_current": "dcir_pulse_current"}
 
 
 @dataclass
@@ -98,7 +104,7 @@ class RateCapability:
                                               "voltage": d.voltage}}
                                    for d in c.discharges]}
         return {"recipe": self.recipe, "model": self.model, "c_rates": self.c_rates,
-                "samples": len(self.cells),
+                "samples": len(self.cells), "spec_keys": SPEC_KEYS,
                 "units": {"capacity": "C", "energy": "J", "mean_voltage": "V",
                           "retention": "1", "specific_energy": "J/kg",
                           "specific_power": "W/kg", "dc_resistance": "ohm",
