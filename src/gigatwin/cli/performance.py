@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import typer
 
 from gigatwin.cli._common import console, fail, write_json
@@ -33,6 +34,7 @@ def register(app: typer.Typer) -> None:
     surrogate_app.command("train")(surrogate_train)
     surrogate_app.command("check")(surrogate_check)
     app.add_typer(surrogate_app, name="surrogate")
+    app.command("design")(design)
 
 
 def _rates(text: str) -> list[float]:
@@ -319,3 +321,89 @@ def surrogate_check(model_path: Path = typer.Argument(..., help="Model file (JSO
     _error_table("Held-out errors stored with the model", loaded.heldout)
     write_json({"model": str(model_path), "check": errors, "heldout": loaded.heldout},
                json_path)
+
+
+def design(problem_path: Path = typer.Argument(..., help="Design problem YAML"),
+           generations: int = typer.Option(15, "--generations", help="NSGA-II generations"),
+           population: int = typer.Option(24, "--population", help="Candidates per generation"),
+           seed: int = typer.Option(0, "--seed", help="Seed of the optimiser"),
+           out: Path | None = typer.Option(None, "--out",
+                                           help="Directory for the chosen designs' recipes"),
+           verify_model: str | None = typer.Option(
+               None, "--verify-model",
+               help="Physics model re-checking the chosen designs (default: the surrogate's)"),
+           json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON"),
+           plot: Path | None = typer.Option(None, "--plot", help="Directory for the Pareto plot")
+           ) -> None:
+    """Inverse design: NSGA-II over recipe settings, the chain and a surrogate."""
+    from rich.table import Table
+
+    from gigatwin.twin.performance import design as inverse
+
+    try:
+        problem = inverse.load_problem(problem_path)
+        with console.status(f"NSGA-II: {generations} generations of {population} on "
+                            f"{problem.name}"):
+            result = inverse.optimise(problem, generations, population, seed)
+    except (ValueError, KeyError) as exc:
+        raise fail(str(exc).strip('"')) from exc
+    verify_model = verify_model or problem.surrogate.model
+    rows = result.rows()
+    chosen = result.chosen()
+    table = Table(title=f"Pareto front: {len(rows)} designs ({result.evaluations:,} candidates "
+                        f"x {problem.samples} Monte Carlo cells)")
+    for col in ["#", *rows[0]]:
+        table.add_column(col.split(".")[-1].replace("_", " "), justify="right")
+    order = np.argsort(result.values[problem.objectives[0]])[::-1]
+    for i in order:
+        mark = "*" if i in chosen else ""
+        table.add_row(f"{i}{mark}", *(f"{v:.4g}" for v in rows[i].values()))
+    console.print(table)
+    checks = []
+    for i in chosen:
+        check = inverse.verify(problem, result.points[i], verify_model)
+        written = None
+        if out is not None:
+            written = str(inverse.write_recipe(problem, result.points[i],
+                                               out / f"design_{i}.yaml"))
+        checks.append({"index": int(i), **rows[i], **check, "recipe": written})
+        console.print(f"design {i}: {verify_model.upper()} 2C retention "
+                      f"{100 * check['retention_physics']:.2f} % vs surrogate "
+                      f"{100 * check['retention_surrogate']:.2f} % "
+                      f"({100 * check['relative_error']:+.2f} %)"
+                      + (f"; wrote {written}" if written else ""))
+    write_json({"problem": problem.name, "objectives": problem.objectives,
+                "evaluations": result.evaluations, "pareto": rows, "chosen": checks,
+                "citations": [c.as_dict() for c in result.citations]}, json_path)
+    if plot is not None:
+        _pareto_plot(result, chosen, plot)
+
+
+def _pareto_plot(result, chosen: list[int], directory: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = result.rows()
+    keys = list(rows[0])
+    energy = [r[k] for r in rows for k in keys if k.startswith("energy_density")]
+    retention = [r[k] for r in rows for k in keys if k.startswith("retention")]
+    yields = [r[k] for r in rows for k in keys if k.startswith("yield")]
+    directory.mkdir(parents=True, exist_ok=True)
+    fig, ax = plt.subplots(figsize=(6.5, 4.5))
+    points = ax.scatter(energy, retention, c=yields, cmap="viridis", s=30)
+    fig.colorbar(points, ax=ax, label="yield [%]")
+    for i in chosen:
+        ax.annotate(f"design {i}", (energy[i], retention[i]), textcoords="offset points",
+                    xytext=(5, 5), fontsize=8)
+        ax.scatter([energy[i]], [retention[i]], s=90, facecolors="none", edgecolors="red")
+    ax.margins(x=0.1, y=0.1)
+    ax.set_xlabel("gravimetric energy density [W*h/kg] (mean of the Monte Carlo cells)")
+    ax.set_ylabel(f"capacity retention at {result.problem.retention_rate:g}C [%]")
+    ax.set_title(f"Pareto front: {result.problem.name}", fontsize=9)
+    ax.grid(alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(directory / "pareto.png", dpi=110)
+    plt.close(fig)
+    console.print(f"[dim]wrote {directory / 'pareto.png'}[/dim]")
