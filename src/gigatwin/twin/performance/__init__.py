@@ -8,6 +8,8 @@
 - :mod:`~.simulation`: discharges at C-rates, DC resistance pulse, charge + plating check
 - :mod:`~.rate_capability`: the whole analysis over sampled cells of a recipe
 - :mod:`~.bpx_export`: the cell as Battery Parameter eXchange (BPX) JSON
+- :mod:`~.surrogate`: Gaussian-process surrogates over recipe settings
+- :mod:`~.design`: inverse design of the process with NSGA-II
 
 PyBaMM is imported only when a model runs (``parameters.pybamm()``), with its telemetry
 off, so importing this package stays cheap.
