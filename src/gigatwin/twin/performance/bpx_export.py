@@ -48,8 +48,20 @@ def _number(values, function, *args) -> np.ndarray:
     if not callable(function):
         return np.full(np.shape(args[0]), float(function)) if args else float(function)
     symbols = [pb.Vector(a) if np.ndim(a) else pb.Scalar(a) for a in args]
-    result = values.process_symbol(function(*symbols)).evaluate()
-    return np.asarray(result, dtype=float).ravel() if np.ndim(args[0]) else float(result)
+    result = np.asarray(values.process_symbol(function(*symbols)).evaluate(), dtype=float)
+    if not np.ndim(args[0]):
+        return float(result.ravel()[0])
+    # a function that ignores its array argument (a constant times an Arrhenius factor)
+    # returns one number: one per point of the table all the same
+    return np.broadcast_to(result.ravel(), np.shape(args[0])).copy()
+
+
+def _at_reference(values, parameter, *arguments) -> float:
+    """A number, or a function evaluated at the trailing ``arguments`` it takes."""
+    if not callable(parameter):
+        return float(parameter)
+    count = _arity(parameter)
+    return float(_number(values, parameter, *arguments[len(arguments) - count:]))
 
 
 def _activation_energy(values, function, *args_before_temperature, temperature: float) -> float:
@@ -93,8 +105,9 @@ def _electrode(cell: CellParameters, name: str, minimum: float, maximum: float,
         "Porosity": porosity,
         "Transport efficiency": porosity ** values[
             f"{name} electrode Bruggeman coefficient (electrolyte)"],
-        "Conductivity [S.m-1]": float(_number(values, sigma)) * (1 - porosity) ** b_solid
-        if not callable(sigma) else float(_number(values, sigma, temperature)),
+        # BPX takes the effective conductivity: sigma (1 - eps)^b of the solid phase
+        "Conductivity [S.m-1]": _at_reference(values, sigma, temperature)
+        * (1 - porosity) ** b_solid,
         "Minimum stoichiometry": minimum, "Maximum stoichiometry": maximum,
         "Maximum concentration [mol.m-3]": c_max,
         "Particle radius [m]": radius,
@@ -141,8 +154,6 @@ def to_bpx(cell: CellParameters, model: str = "DFN") -> dict:
             "Cell": {
                 "Electrode area [m2]": values["Electrode height [m]"]
                 * values["Electrode width [m]"],
-                "External surface area [m2]": values["Cell cooling surface area [m2]"],
-                "Volume [m3]": values["Cell volume [m3]"],
                 "Number of electrode pairs connected in parallel to make a cell": 1,
                 "Lower voltage cut-off [V]": s.lower_voltage,
                 "Upper voltage cut-off [V]": s.upper_voltage,
@@ -150,11 +161,9 @@ def to_bpx(cell: CellParameters, model: str = "DFN") -> dict:
                 "Reference temperature [K]": temperature,
             },
             "Electrolyte": {
-                "Cation transference number": float(_number(
-                    values, values["Cation transference number"])) if not callable(
-                    values["Cation transference number"]) else float(_number(
-                        values, values["Cation transference number"], REFERENCE_CONCENTRATION,
-                        temperature)),
+                "Cation transference number": _at_reference(
+                    values, values["Cation transference number"], REFERENCE_CONCENTRATION,
+                    temperature),
                 "Conductivity [S.m-1]": _table(c_e, _number(values, conductivity, c_e,
                                                               temperature)),
                 "Conductivity activation energy [J.mol-1]": _activation_energy(
@@ -182,5 +191,11 @@ def to_bpx(cell: CellParameters, model: str = "DFN") -> dict:
         },
     }
     # raises pydantic's ValidationError if not valid BPX (it rewrites its argument: a copy)
+    cell = document["Parameterisation"]["Cell"]
+    # optional in BPX (PyBaMM's reader wants them; they only matter for thermal models)
+    for bpx_name, name in (("External surface area [m2]", "Cell cooling surface area [m2]"),
+                           ("Volume [m3]", "Cell volume [m3]")):
+        if name in values:
+            cell[bpx_name] = values[name]
     bpx.parse_bpx_obj(copy.deepcopy(document))
     return document
