@@ -11,9 +11,9 @@ cathode / anode           PyBaMM set    cell it was measured on
 ========================  ============  ==============================================
 NMC811 / Si-graphite,     Chen2020      LG M50 21700, NMC811 / graphite-SiOx
 graphite
-NMC111, NMC532, NMC622 /  Mohtat2020    UMBL pouch, NMC532 / graphite
+NMC111, NMC622 /          Mohtat2020    5 Ah pouch, NMC532 / graphite
 graphite
-LFP / graphite            Prada2013     A123 ANR26650, LFP / graphite
+LFP / graphite            Prada2013     2.3 Ah 26650 cylindrical, LFP / graphite
 ========================  ============  ==============================================
 """
 
@@ -60,9 +60,9 @@ class BaseSet:
 BASE_SETS = (
     BaseSet("Chen2020", CHEN_2020, "LG M50 21700, NMC811 / graphite-SiOx",
             ("NMC811",), ("silicon_graphite", "graphite")),
-    BaseSet("Mohtat2020", MOHTAT_2020, "UMBL 5 Ah pouch, NMC532 / graphite",
+    BaseSet("Mohtat2020", MOHTAT_2020, "5 Ah pouch, NMC532 / graphite",
             ("NMC111", "NMC622"), ("graphite", "silicon_graphite")),
-    BaseSet("Prada2013", PRADA_2013, "A123 ANR26650, LFP / graphite",
+    BaseSet("Prada2013", PRADA_2013, "2.3 Ah 26650 cylindrical, LFP / graphite",
             ("LFP",), ("graphite",), keep_radius=("positive",)),
 )
 
