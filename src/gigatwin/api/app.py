@@ -1,0 +1,74 @@
+"""The FastAPI application: the routers under ``/api/v1`` and the dashboard at ``/``.
+
+>>> from gigatwin.api import Settings, create_app
+>>> app = create_app(Settings(store_url="duckdb://:memory:", secret_key="x" * 32))
+"""
+
+from __future__ import annotations
+
+from contextlib import asynccontextmanager
+from importlib import resources
+
+from fastapi import APIRouter, FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from gigatwin import __version__
+from gigatwin.api.config import Settings
+from gigatwin.api.database import Database
+from gigatwin.api.routes import admin, auth, plants, quality, records, spec, trace, twin
+from gigatwin.api.security import LoginLimiter
+
+PREFIX = "/api/v1"
+# The dashboard loads only its own files: no CDN, no inline script.
+_CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+        "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    """The service over ``settings.store_url`` (or an open ``database``)."""
+    settings = settings.with_secret()
+    database = database or Database(settings.store_url)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        database.close()
+
+    # /docs and /redoc would load Swagger UI from a CDN: the schema is at /openapi.json.
+    app = FastAPI(title="gigatwin", version=__version__, lifespan=lifespan,
+                  docs_url=None, redoc_url=None, openapi_url="/openapi.json",
+                  description="REST API of gigatwin: the data specification, line data "
+                              "ingestion, the process-chain twin, plants, SPC and "
+                              "traceability. See docs/api.md.")
+    app.state.settings = settings
+    app.state.database = database
+    app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_s)
+
+    api = APIRouter(prefix=PREFIX)
+    api.add_api_route("/health", health, methods=["GET"], tags=["service"],
+                      summary="Liveness (public)")
+    for module in (auth, admin, spec, records, twin, plants, quality, trace):
+        api.include_router(module.router)
+    app.include_router(api)
+
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
+                           allow_methods=["GET", "POST", "PUT", "DELETE"],
+                           allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+
+    @app.middleware("http")
+    async def security_headers(request, call_next):
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "no-referrer")
+        return response
+
+    static = resources.files("gigatwin.web").joinpath("static")
+    app.mount("/", StaticFiles(directory=str(static), html=True), name="web")
+    return app
+
+
+def health() -> dict[str, str]:
+    return {"status": "ok", "version": __version__}
