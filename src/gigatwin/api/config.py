@@ -68,9 +68,11 @@ _ENV = {"store_url": "GIGATWIN_STORE", "token_minutes": "GIGATWIN_TOKEN_MINUTES"
         "cors_origins": "GIGATWIN_CORS_ORIGINS"}
 
 
-def load_settings(config: Path | None = None, **overrides) -> Settings:
+def load_settings(config: Path | None = None, *, resolve_secret: bool = True,
+                  **overrides) -> Settings:
     """Settings from a TOML file (keys as the fields of :class:`Settings`), the environment
-    and ``overrides`` (``None`` values ignored), later ones winning; with a secret."""
+    and ``overrides`` (``None`` values ignored), later ones winning; with a secret unless
+    ``resolve_secret`` is false (commands that only open the store need none)."""
     values: dict = {}
     known = {f.name for f in fields(Settings)} - {"secret_key"}
     if config is not None:
@@ -90,4 +92,5 @@ def load_settings(config: Path | None = None, **overrides) -> Settings:
         values["cors_origins"] = tuple(values["cors_origins"])
     if "token_minutes" in values:
         values["token_minutes"] = float(values["token_minutes"])
-    return Settings(**values).with_secret()
+    settings = Settings(**values)
+    return settings.with_secret() if resolve_secret else settings
