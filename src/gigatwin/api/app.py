@@ -9,17 +9,18 @@ from __future__ import annotations
 from contextlib import asynccontextmanager
 from importlib import resources
 
-from fastapi import APIRouter, FastAPI
+from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from gigatwin import __version__
 from gigatwin.api.config import Settings
 from gigatwin.api.database import Database
-from gigatwin.api.routes import admin, auth, plants, quality, records, spec, trace, twin
+from gigatwin.api.routes import admin, auth, plants, quality, records, service, spec, trace, twin
 from gigatwin.api.security import LoginLimiter
 
 PREFIX = "/api/v1"
+ROUTERS = tuple(m.router for m in (service, auth, admin, spec, records, twin, plants, quality, trace))
 # The dashboard loads only its own files: no CDN, no inline script.
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -45,12 +46,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.database = database
     app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_s)
 
-    api = APIRouter(prefix=PREFIX)
-    api.add_api_route("/health", health, methods=["GET"], tags=["service"],
-                      summary="Liveness (public)")
-    for module in (auth, admin, spec, records, twin, plants, quality, trace):
-        api.include_router(module.router)
-    app.include_router(api)
+    for router in ROUTERS:
+        app.include_router(router, prefix=PREFIX)
 
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(settings.cors_origins),
@@ -69,6 +66,3 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.mount("/", StaticFiles(directory=str(static), html=True), name="web")
     return app
 
-
-def health() -> dict[str, str]:
-    return {"status": "ok", "version": __version__}
