@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-from contextlib import asynccontextmanager
 from importlib import resources
 
 from fastapi import FastAPI
@@ -27,18 +26,16 @@ _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 
 
 
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
-    """The service over ``settings.store_url`` (or an open ``database``)."""
+    """The service over ``settings.store_url`` (or an open ``database``).
+
+    The caller owns the database: ``gigatwin serve`` closes it when the server stops
+    (``app.state.database.close()``); test clients may start and stop the app many times."""
     settings = settings.with_secret()
     database = database or Database(settings.store_url)
 
-    @asynccontextmanager
-    async def lifespan(app: FastAPI):
-        yield
-        database.close()
-
     # /docs and /redoc would load Swagger UI from a CDN: the schema is at /openapi.json.
-    app = FastAPI(title="gigatwin", version=__version__, lifespan=lifespan,
-                  docs_url=None, redoc_url=None, openapi_url="/openapi.json",
+    app = FastAPI(title="gigatwin", version=__version__, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json",
                   description="REST API of gigatwin: the data specification, line data "
                               "ingestion, the process-chain twin, plants, SPC and "
                               "traceability. See docs/api.md.")

@@ -64,7 +64,10 @@ def serve(store: Store = None, config: Config = None,
             console.print("[yellow]no admin yet:[/yellow] gigatwin users add NAME --role admin "
                           f"--store {settings.store_url}  (with the server stopped, for DuckDB)")
     console.print(f"gigatwin on http://{host}:{port}/ (store {settings.store_url})")
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    try:
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        app.state.database.close()
 
 
 def _password(password_stdin: bool) -> str:
