@@ -7,8 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
-from gigatwin.api import Settings, create_app
-from gigatwin.api import accounts
+from gigatwin.api import Settings, accounts, create_app
 
 SECRET = "test-secret-" + "x" * 40  # a throwaway secret for the test service only
 PASSWORDS = {"vera": "viewer-password-1", "erik": "engineer-password-1", "ada": "admin-password-1"}

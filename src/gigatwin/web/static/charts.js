@@ -86,12 +86,18 @@ function controlChart(chart, unit) {
   for (const [cls, limit, name] of [["limit", chart.ucl, "UCL"], ["limit", chart.lcl, "LCL"],
                                     ["center", chart.center, "CL"]]) {
     if (limit === null || limit === undefined) continue;
-    const path = pts.map((_, i) => `${i ? "L" : "M"}${x(i)},${y(limitAt(limit, i))}`).join(" ");
+    const path = pts.map((_, i) => `${i ? "L" : "M"}${x(i)},${y(limitAt(limit, i) ?? 0)}`).join(" ");
     svg.appendChild(svgEl("path", { class: cls, d: path, fill: "none" }));
     const last = limitAt(limit, pts.length - 1);
     svg.appendChild(svgEl("text", { x: W - R + 4, y: y(last) + 4 }, `${name} ${fmt(last)}`));
   }
-  const line = pts.map((v, i) => (v === null ? "" : `${i ? "L" : "M"}${x(i)},${y(v)}`)).join(" ");
+  let pen = "M";  // a missing point (the first moving range) lifts the pen
+  const line = pts.map((v, i) => {
+    if (v === null) { pen = "M"; return ""; }
+    const step = `${pen}${x(i)},${y(v)}`;
+    pen = "L";
+    return step;
+  }).join(" ");
   svg.appendChild(svgEl("path", { class: "series", d: line }));
   pts.forEach((v, i) => {
     if (v === null) return;
