@@ -121,7 +121,9 @@ function genealogyGraph(reached, edges, direction) {
   }
   const gens = [...byGen.keys()].sort((a, b) => a - b);
   const maxRows = Math.min(Math.max(...gens.map((g) => byGen.get(g).length)), 40);
-  const colW = 170, rowH = 26, boxW = 150, T = 30;
+  const label = (r) => `${r.kind}: ${r.object_id}`;
+  const boxW = Math.min(Math.max(...reached.map((r) => label(r).length)) * 6.3 + 12, 320);
+  const colW = boxW + 24, rowH = 26, T = 30;
   const W = Math.max(colW * gens.length + 20, 400), H = T + rowH * maxRows + 20;
   const svg = frame(W, H, direction === "trace" ? "upstream genealogy (generation 0 = the object searched)"
                                                  : "downstream genealogy");
@@ -141,7 +143,7 @@ function genealogyGraph(reached, edges, direction) {
   for (const { x, y, r } of place.values()) {
     const g = svgEl("g", { class: r.generation === 0 ? "node start" : "node" });
     g.appendChild(svgEl("rect", { x, y, width: boxW, height: 20, rx: 3 }));
-    g.appendChild(svgEl("text", { x: x + 5, y: y + 14 }, `${r.kind}: ${r.object_id}`));
+    g.appendChild(svgEl("text", { x: x + 5, y: y + 14 }, label(r)));
     svg.appendChild(g);
   }
   return svg;
