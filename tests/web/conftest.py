@@ -8,8 +8,9 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(TESTS / "api"))
 
-from _servers import free_port, missing, wait_for_port  # noqa: E402
 from support import make_app, populate  # noqa: E402
+
+from _servers import free_port, missing, wait_for_port  # noqa: E402
 
 CHROMIUM = Path("/usr/bin/chromium")
 # Debian's chromium, driven by Playwright; nothing is downloaded (no `playwright install`).
