@@ -4,8 +4,11 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from support import PASSWORDS, make_app, populate  # noqa: E402
+
+from _servers import postgres_server, store_url  # noqa: E402, F401
 
 
 @pytest.fixture(scope="module")
