@@ -180,3 +180,14 @@ def test_the_service_is_self_contained(service):
     page = client.get("/")
     assert page.status_code == 200 and "script-src 'self'" in page.headers["Content-Security-Policy"]
     assert "http" not in page.text.replace('http-equiv', '').split("<body>")[0]  # nothing remote
+
+
+def test_a_malformed_upload_is_a_clear_422(service):
+    _, client, headers = service
+    huge_field = b"key,value,unit,ts\n\"" + b"x" * 200_000 + b"\",1,m,2026-11-22T10:00:00Z\n"
+    for name, data in (("r.csv", b"\xff\xfe\x00bad"), ("r.csv", huge_field), ("r.json", b"{not json"),
+                       ("r.csv", b"a,b\n1,2\n")):
+        response = client.post("/api/v1/spec/validate-file", headers=headers["viewer"],
+                               files={"file": (name, data)})
+        assert response.status_code == 422, (name, response.text)
+        assert name in response.json()["detail"]

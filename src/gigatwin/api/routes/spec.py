@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import tempfile
 from enum import StrEnum
 from pathlib import Path as FilePath
@@ -124,7 +125,9 @@ def validate_upload(file: UploadFile, user: ViewerDep) -> ValidationReport:
         path.write_bytes(data)
         try:
             batch = validate_file(path, load_registry())
-        except (ValueError, UnicodeDecodeError) as exc:
+        except (ValueError, UnicodeDecodeError, csv.Error) as exc:
             message = str(exc).replace(str(path), file.filename or "upload")
+            if str(file.filename) not in message:
+                message = f"{file.filename}: {message}"
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=message) from exc
     return _report(batch)
