@@ -41,6 +41,8 @@ def _shot(page, name: str) -> None:
 
 def test_login_refuses_a_wrong_password_then_lets_in(page):
     page.goto("/")
+    page.wait_for_selector("#login-form")
+    assert not page.is_visible("#nav") and not page.is_visible("#logout")  # nothing before login
     _shot(page, "login")
     _login(page, "erik", "not-the-password")
     page.wait_for_selector("#login-error:has-text('wrong username or password')")
