@@ -6,7 +6,8 @@ endpoint) over a store holding the genealogy of
 most ``MAX_SECONDS`` each) from 50 concurrent HTTP clients (httpx, asyncio, keep-alive)
 in this process. Reported: median, p95 and max latency per endpoint and requests/s,
 with the public health check (no authentication, no store) as the baseline of the same
-run. DuckDB (a file) and PostgreSQL (a throwaway server).
+run. DuckDB (a file), PostgreSQL (a throwaway server), and PostgreSQL with two worker
+processes (``gigatwin serve --workers 2``).
 """
 
 from __future__ import annotations
@@ -54,10 +55,10 @@ def _populate(url: str) -> None:
         RecordWriter(store).write([Delivery("bench", r) for r in records], counter_source="bench")
 
 
-def _serve(url: str, port: int) -> subprocess.Popen:
+def _serve(url: str, port: int, workers: int) -> subprocess.Popen:
     env = {**os.environ, "GIGATWIN_SECRET_KEY": "bench-only-" + "s" * 40}
     process = subprocess.Popen([str(Path(sys.executable).parent / "gigatwin"), "serve", "--store", url,
-                                "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                                "--port", str(port), "--workers", str(workers)], env=env, stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
     _servers.wait_for_port(port, timeout=60)
     return process
@@ -96,12 +97,12 @@ ENDPOINTS = {
 }
 
 
-def bench_store(name: str, url: str) -> list[dict]:
+def bench_store(name: str, url: str, workers: int = 1) -> list[dict]:
     import httpx
 
     _populate(url)
     port = _servers.free_port()
-    server = _serve(url, port)
+    server = _serve(url, port, workers)
     base = f"http://127.0.0.1:{port}"
     try:
         token = httpx.post(f"{base}/api/v1/auth/token",
@@ -128,6 +129,7 @@ def main() -> dict:
     try:
         rows += bench_store("duckdb", f"duckdb://{tmp / 'api.duckdb'}")
         rows += bench_store("postgresql", pg.new_database("api"))
+        rows += bench_store("postgresql, 2 workers", pg.new_database("api2"), workers=2)
     finally:
         pg.stop()
     table = Table(title=f"REST API, {CLIENTS} concurrent clients, {REQUESTS} requests per endpoint "

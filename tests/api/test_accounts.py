@@ -195,3 +195,12 @@ def test_cli_users_and_keys(tmp_path):
     refused = runner.invoke(cli, ["users", "remove", "ada", "--store", store])
     assert refused.exit_code == 2 and "last admin" in refused.output
     assert runner.invoke(cli, ["users", "remove", "bob", "--store", store]).exit_code == 0
+
+
+def test_serve_refuses_several_workers_on_an_embedded_store(tmp_path, monkeypatch):
+    from gigatwin.cli.app import app as cli
+
+    monkeypatch.setenv("GIGATWIN_SECRET_KEY", SECRET)
+    result = CliRunner().invoke(cli, ["serve", "--store", f"duckdb://{tmp_path / 's.duckdb'}",
+                                      "--workers", "2"])
+    assert result.exit_code == 2 and "one process" in result.output

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from gigatwin import __version__
-from gigatwin.api.config import Settings
+from gigatwin.api.config import Settings, load_settings
 from gigatwin.api.database import Database
 from gigatwin.api.routes import admin, auth, plants, quality, records, service, spec, trace, twin
 from gigatwin.api.security import LoginLimiter
@@ -63,3 +63,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.mount("/", StaticFiles(directory=str(static), html=True), name="web")
     return app
 
+
+
+def app_from_environment() -> FastAPI:
+    """The service configured by the environment (``GIGATWIN_STORE``, ...): the factory
+    each worker process of ``gigatwin serve --workers N`` calls."""
+    return create_app(load_settings())

@@ -70,10 +70,13 @@ _ENV = {"store_url": "GIGATWIN_STORE", "token_minutes": "GIGATWIN_TOKEN_MINUTES"
 
 def load_settings(config: Path | None = None, *, resolve_secret: bool = True,
                   **overrides) -> Settings:
-    """Settings from a TOML file (keys as the fields of :class:`Settings`), the environment
+    """Settings from a TOML file (``config``, else ``GIGATWIN_CONFIG``; keys as the fields
+    of :class:`Settings`), the environment
     and ``overrides`` (``None`` values ignored), later ones winning; with a secret unless
     ``resolve_secret`` is false (commands that only open the store need none)."""
     values: dict = {}
+    if config is None and os.environ.get("GIGATWIN_CONFIG"):
+        config = Path(os.environ["GIGATWIN_CONFIG"])
     known = {f.name for f in fields(Settings)} - {"secret_key"}
     if config is not None:
         raw = tomllib.loads(Path(config).read_text(encoding="utf-8"))

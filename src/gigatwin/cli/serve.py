@@ -46,7 +46,9 @@ def _open(store: str | None, config: Path | None = None):
 
 def serve(store: Store = None, config: Config = None,
           host: Annotated[str, typer.Option("--host", help="address to listen on")] = "127.0.0.1",
-          port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000) -> None:
+          port: Annotated[int, typer.Option("--port", min=1, max=65535)] = 8000,
+          workers: Annotated[int, typer.Option("--workers", min=1, max=64,
+                                               help="processes (PostgreSQL only)")] = 1) -> None:
     """Serve the REST API (/api/v1, schema at /openapi.json) and the web dashboard (/)."""
     import uvicorn
 
@@ -54,7 +56,10 @@ def serve(store: Store = None, config: Config = None,
 
     try:
         settings = load_settings(config, store_url=store)
-        app = create_app(settings)
+        if workers > 1 and not settings.store_url.startswith(("postgresql://", "postgres://")):
+            raise ValueError(f"--workers {workers}: an embedded DuckDB store takes one process; "
+                             "use --workers 1 or a postgresql:// store")
+        app = create_app(settings)  # migrates the schema once, before any worker starts
     except (ValueError, OSError) as exc:
         raise fail(str(exc)) from exc
     with app.state.database.session() as db:
@@ -64,6 +69,18 @@ def serve(store: Store = None, config: Config = None,
             console.print("[yellow]no admin yet:[/yellow] gigatwin users add NAME --role admin "
                           f"--store {settings.store_url}  (with the server stopped, for DuckDB)")
     console.print(f"gigatwin on http://{host}:{port}/ (store {settings.store_url})")
+    if workers > 1:
+        import os
+
+        app.state.database.close()
+        os.environ.update({"GIGATWIN_STORE": settings.store_url,
+                           "GIGATWIN_SECRET_KEY": settings.secret_key,  # the same for every worker
+                           "GIGATWIN_TOKEN_MINUTES": str(settings.token_minutes),
+                           "GIGATWIN_CORS_ORIGINS": ",".join(settings.cors_origins),
+                           **({"GIGATWIN_CONFIG": str(config.resolve())} if config else {})})
+        uvicorn.run("gigatwin.api.app:app_from_environment", factory=True, host=host, port=port,
+                    workers=workers, log_level="info")
+        return
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
