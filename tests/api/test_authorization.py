@@ -40,6 +40,15 @@ def _key(app, who: str) -> str:
     return key_id
 
 
+def _quarantined(app, who: str) -> str:
+    from gigatwin.ingest.records import Delivery, RecordWriter
+
+    with app.state.database.session() as store:
+        RecordWriter(store).write([Delivery(f"matrix-{who}", {**RECORD, "unit": "kg", "id": f"bad-{who}"})],
+                                  counter_source="matrix")
+        return store.query("SELECT quarantine_id FROM quarantine WHERE source = ?", (f"matrix-{who}",))[0][0]
+
+
 # (method, route path, least role, request builder(app, principal) -> (url, kwargs))
 ENDPOINTS = [
     ("GET", "/api/v1/health", "public", lambda a, w: ("/api/v1/health", {})),
@@ -73,6 +82,8 @@ ENDPOINTS = [
     ("POST", "/api/v1/records", "ingest", lambda a, w: (
         "/api/v1/records", {"json": {"records": [{**RECORD, "id": f"matrix-{w}"}]}})),
     ("GET", "/api/v1/quarantine", "engineer", lambda a, w: ("/api/v1/quarantine", {})),
+    ("POST", "/api/v1/quarantine/{quarantine_id}/release", "engineer", lambda a, w: (
+        f"/api/v1/quarantine/{_quarantined(a, w)}/release", {"json": {"record": {**RECORD, "id": f"fixed-{w}"}}})),
     ("GET", "/api/v1/recipes", "viewer", lambda a, w: ("/api/v1/recipes", {})),
     ("GET", "/api/v1/recipes/{name}", "viewer", lambda a, w: (
         "/api/v1/recipes/nmc622_graphite_pouch", {})),

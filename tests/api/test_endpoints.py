@@ -191,3 +191,22 @@ def test_a_malformed_upload_is_a_clear_422(service):
                                files={"file": (name, data)})
         assert response.status_code == 422, (name, response.text)
         assert name in response.json()["detail"]
+
+
+def test_a_quarantined_record_is_released_only_once_valid(service):
+    app, client, headers = service
+    h = headers["engineer"]
+    bad = {"key": "coating_speed", "value": 42, "unit": "kg", "ts": "2026-11-25T10:00:00Z",
+           "asset": "coater-7", "id": "release-1"}
+    client.post("/api/v1/records", json={"records": [bad]}, headers=h)
+    entry = next(q for q in client.get("/api/v1/quarantine", headers=h).json() if "release-1" in q["raw"])
+    url = f"/api/v1/quarantine/{entry['quarantine_id']}/release"
+    refused = client.post(url, json={}, headers=h)  # as it is: still the wrong unit
+    assert refused.status_code == 422 and "kg" in refused.json()["detail"]
+    released = client.post(url, json={"record": {**bad, "unit": "m/min"}}, headers=h)
+    assert released.json() == {"received": 1, "stored": 1, "duplicates": 0, "quarantined": 0}
+    assert client.post(url, json={}, headers=h).status_code == 404  # no longer in quarantine
+    with app.state.database.session() as store:
+        assert store.query("SELECT value FROM signals WHERE record_id = 'release-1'") == [(0.7,)]
+        assert store.query("SELECT action, target FROM api_audit WHERE action = 'quarantine.release'") == [
+            ("quarantine.release", entry["quarantine_id"])]

@@ -55,6 +55,7 @@ def _requests(payload: str):
         ("GET", "/api/v1/spc/capability", {"params": {"key": SIGNAL_KEY, "asset": payload,
                                                       "lsl": 1}}, "viewer"),
         ("GET", "/api/v1/quarantine", {"params": {"source": payload}}, "engineer"),
+        ("POST", f"/api/v1/quarantine/{p}/release", {"json": {}}, "engineer"),
         ("PUT", f"/api/v1/users/{p}/role", {"json": {"role": "admin"}}, "admin"),
         ("DELETE", f"/api/v1/users/{p}", {}, "admin"),
         ("DELETE", f"/api/v1/keys/{p}", {}, "admin"),

@@ -172,6 +172,14 @@ class IngestCounts(BaseModel):
     quarantined: int
 
 
+class ReleaseIn(BaseModel):
+    """A corrected record to store instead of the quarantined one; without it the
+    quarantined text is validated again as it is (after the specification changed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    record: dict[str, Any] | None = None
+
+
 class QuarantineEntry(BaseModel):
     quarantine_id: str
     received_ts: datetime
