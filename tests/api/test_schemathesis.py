@@ -47,3 +47,4 @@ def test_at_least_a_thousand_cases_ran():
     """Runs after the generated tests above (pytest keeps the module's order)."""
     assert len(CASES["operations"]) == len(list(schema.get_all_operations()))
     assert CASES["count"] >= MINIMUM_CASES, CASES["count"]
+    print(f"\n{CASES['count']} schemathesis cases over {len(CASES['operations'])} operations")
