@@ -84,6 +84,10 @@ def test_twin_calculator_runs_a_simulation_and_draws_its_charts(page):
     assert page.locator("#twin-hist svg rect.bar").count() == 8 * 40
     assert "3000 samples" in page.text_content("#twin-status")
     assert page.locator("#twin-yield svg text").filter(has_text="overall").count() == 1
+    page.select_option("#twin-form select[name=example]", "lfp_graphite_prismatic")  # compare
+    page.click("#twin-form button")
+    expect(page.locator("#twin-compare")).to_contain_text("NMC622")
+    expect(page.locator("#twin-status")).to_contain_text("LFP")
     _shot(page, "twin")
     assert page.errors == []
 

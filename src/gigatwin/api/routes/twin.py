@@ -59,7 +59,11 @@ def _histograms(result, summary: dict, bins: int) -> dict:
         shown = shown[np.isfinite(shown)]
         if shown.size == 0:
             continue
-        counts, edges = np.histogram(shown, bins=bins)
+        low, high = float(shown.min()), float(shown.max())
+        if high - low <= 1e-9 * max(abs(low), abs(high), 1e-300):  # a constant output
+            half = 0.01 * abs(low) or 0.5  # one bar in a window of +-1 % around it
+            low, high = low - half, high + half
+        counts, edges = np.histogram(shown, bins=bins, range=(low, high))
         out[name] = {"unit": unit, "edges": edges.tolist(), "counts": counts.tolist()}
     return out
 

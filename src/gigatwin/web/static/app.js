@@ -161,8 +161,17 @@ async function runTwin(event) {
     for (const [step, outputs] of [...Object.entries(result.steps), ["cell", result.cell]]) {
       for (const [name, q] of Object.entries(outputs)) all.push({ step, name, ...q });
     }
-    rows($("#twin-table tbody"), all, (r) => [r.step, el("td", { class: "mono" }, r.name), num(r.nominal), num(r.mean),
-      num(r.std), num(r.p05), num(r.p95), r.unit]);
+    const before = state.previousRun;  // the run before this one, to compare with
+    const previous = (r) => (before && before.table[`${r.step}.${r.name}`]) || null;
+    $("#twin-compare").textContent = before ? `compared with the previous run: ${before.label}` : "";
+    rows($("#twin-table tbody"), all, (r) => {
+      const p = previous(r);
+      const change = p && p.mean ? (100 * (r.mean - p.mean)) / Math.abs(p.mean) : null;
+      return [r.step, el("td", { class: "mono" }, r.name), num(r.nominal), num(r.mean), num(r.std),
+        num(r.p05), num(r.p95), r.unit, num(p && p.mean), num(change)];
+    });
+    state.previousRun = { label: `${result.recipe}, ${result.samples} samples, seed ${result.seed}`,
+      table: Object.fromEntries(all.map((r) => [`${r.step}.${r.name}`, r])) };
     $("#twin-result").hidden = false;
   } catch (err) { $("#twin-status").textContent = `error: ${err.message}`; }
 }
