@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 export PYBAMM_DISABLE_TELEMETRY := true
 export MPLBACKEND := Agg
 
-.PHONY: demo test test-fast bench lint clean venv
+.PHONY: demo test test-fast bench lint clean venv browser
 
 venv: $(STAMP)
 
@@ -21,8 +21,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	$(BIN)/gigatwin demo
 
+## Debian's chromium for the browser tests: installed only when missing and only as
+## root; otherwise say so (the browser tests then skip, or fail when CI is set).
+browser:
+	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 && apt-get update && apt-get install -y chromium; } \
+	  || { echo "chromium is missing: run 'apt-get install -y chromium' as root" >&2; test -z "$$CI"; }
+
 ## The whole test suite, slow and integration tests included (this is what CI runs).
-test: $(STAMP)
+test: $(STAMP) browser
 	$(BIN)/python -m pytest
 
 ## Everything but the tests marked slow, for the edit-test loop.

@@ -1,0 +1,94 @@
+"""Recipes and the process-chain twin: validate a recipe, simulate it with Monte Carlo."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import numpy as np
+from fastapi import APIRouter, HTTPException, Path, status
+
+from gigatwin.api.deps import EngineerDep, SettingsDep, ViewerDep
+from gigatwin.api.examples import example_document, example_files
+from gigatwin.api.schemas import (
+    RecipeCheck,
+    RecipeIn,
+    RecipeSummary,
+    SimulationIn,
+    SimulationOut,
+    jsonable,
+)
+
+router = APIRouter(tags=["twin"])
+Name = Annotated[str, Path(max_length=200)]
+
+
+@router.get("/recipes", response_model=list[RecipeSummary], summary="The example recipes")
+def recipes(user: ViewerDep):
+    out = []
+    for name in example_files("recipes"):
+        document = example_document("recipes", name)
+        out.append(RecipeSummary(name=name, title=str(document.get("name", name)),
+                                 description=str(document.get("description", ""))))
+    return out
+
+
+@router.get("/recipes/{name}", response_model=dict, summary="An example recipe's document")
+def recipe(name: Name, user: ViewerDep):
+    return jsonable(example_document("recipes", name))
+
+
+@router.post("/recipes/validate", response_model=RecipeCheck,
+             summary="Check a recipe document: every problem, with field, value, unit and range")
+def validate_recipe(body: RecipeIn, user: ViewerDep) -> RecipeCheck:
+    from gigatwin.twin import RecipeError, recipe_from_dict
+
+    try:
+        loaded = recipe_from_dict(body.recipe, source="request")
+    except RecipeError as exc:
+        return RecipeCheck(ok=False, name=None, settings=0, problems=list(exc.problems))
+    return RecipeCheck(ok=True, name=loaded.name, settings=len(loaded.settings), problems=[])
+
+
+def _histograms(result, summary: dict, bins: int) -> dict:
+    from gigatwin.units import from_si
+
+    out = {}
+    for name, values in result.outputs["cell"].items():
+        unit = summary[name]["unit"]
+        shown = np.asarray(from_si(np.asarray(values, dtype=float), unit), dtype=float)
+        shown = shown[np.isfinite(shown)]
+        if shown.size == 0:
+            continue
+        low, high = float(shown.min()), float(shown.max())
+        if high - low <= 1e-9 * max(abs(low), abs(high), 1e-300):  # a constant output
+            half = 0.01 * abs(low) or 0.5  # one bar in a window of +-1 % around it
+            low, high = low - half, high + half
+        counts, edges = np.histogram(shown, bins=bins, range=(low, high))
+        out[name] = {"unit": unit, "edges": edges.tolist(), "counts": counts.tolist()}
+    return out
+
+
+@router.post("/simulations", response_model=SimulationOut,
+             summary="Simulate a recipe through the chain: distributions and yields by step")
+def simulate(body: SimulationIn, settings: SettingsDep, user: EngineerDep):
+    from gigatwin.twin import RecipeError, recipe_from_dict
+    from gigatwin.twin import simulate as run_chain
+
+    if (body.example is None) == (body.recipe is None):
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail="give exactly one of example (a recipe name) or recipe (a document)")
+    if body.samples > settings.max_samples:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail=f"samples = {body.samples} is outside [1, {settings.max_samples}]")
+    document = example_document("recipes", body.example) if body.example else body.recipe
+    try:
+        loaded = recipe_from_dict(document, source=body.example or "request")
+        result = run_chain(loaded, samples=body.samples, seed=body.seed, workers=1)
+    except RecipeError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail="; ".join(exc.problems)) from exc
+    except (ValueError, KeyError) as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    data = jsonable(result.to_dict())
+    data["histograms"] = _histograms(result, data["cell"], body.bins)
+    return data

@@ -1,0 +1,298 @@
+"""The shapes of requests and responses, declared once (pydantic); OpenAPI comes from them.
+
+Values follow the data specification: a quantity's ``unit`` is its spec SI unit unless
+the field says it is a display unit.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["viewer", "engineer", "admin"]
+Name = Field(min_length=1, max_length=200)
+
+
+def jsonable(obj: Any) -> Any:
+    """``obj`` with numpy arrays and scalars as Python values and NaN/inf as None."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+# -- accounts -----------------------------------------------------------------------------
+class Token(BaseModel):
+    access_token: str
+    token_type: Literal["bearer"] = "bearer"
+    role: Role
+    expires_in: int = Field(description="seconds")
+
+
+class Me(BaseModel):
+    name: str
+    role: str
+    kind: Literal["user", "key"]
+
+
+class UserOut(BaseModel):
+    username: str
+    role: Role
+    created_ts: datetime
+
+
+class UserIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
+    password: str = Field(min_length=10, max_length=200)
+    role: Role
+
+
+class RoleIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+
+
+class KeyIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str = Field(min_length=1, max_length=100)
+
+
+class KeyOut(BaseModel):
+    key_id: str
+    name: str
+    role: str
+    created_by: str | None
+    created_ts: datetime
+    revoked_ts: datetime | None
+
+
+class KeyCreated(BaseModel):
+    key_id: str
+    key: str = Field(description="shown once; only its hash is stored")
+
+
+class AuditEntry(BaseModel):
+    ts: datetime
+    actor: str
+    action: str
+    target: str | None
+    detail: str | None
+
+
+# -- specification ------------------------------------------------------------------------
+class RangeOut(BaseModel):
+    lower: float | None
+    upper: float | None
+    lower_inclusive: bool
+    upper_inclusive: bool
+    unit: str
+    as_given: str
+    source: str
+
+
+class ParameterOut(BaseModel):
+    key: str
+    step: str
+    substep: str | None
+    role: Literal["MP", "PP", "SP"]
+    label: str
+    description: str
+    kind: str
+    unit: str
+    display_unit: str
+    choices: list[str] | None
+    measurement: list[str]
+    accuracy: str | None
+    accuracy_si: float | None
+    accuracy_note: str | None
+    online: Literal["online", "offline", "both", "none"]
+    models: list[str]
+    typical: RangeOut | None
+    physical: RangeOut | None
+    iri: str
+    ontology_label: str | None
+    seed_rows: list[str]
+
+
+class StepOut(BaseModel):
+    key: str
+    name: str
+    order: int
+    description: str
+    source: str
+    parameters: int
+
+
+class RecordsIn(BaseModel):
+    """Records in the spec's format (``key``, ``value``, ``unit``, ``ts``, ``asset``,
+    ``product``, ``id``); any JSON is accepted here so that a bad record is kept in
+    quarantine with its reason instead of refusing the batch."""
+
+    model_config = ConfigDict(extra="forbid")
+    records: list[Any] = Field(max_length=10_000)
+
+
+class RecordOutcome(BaseModel):
+    row: int | None
+    ok: bool
+    key: str | None
+    value: float | str | None
+    unit: str | None
+    ts: str | None
+    asset: str | None
+    product: str | None
+    id: str | None
+    errors: list[str]
+    warnings: list[str]
+
+
+class ValidationReport(BaseModel):
+    received: int
+    accepted: int
+    rejected: int
+    records: list[RecordOutcome]
+
+
+class IngestCounts(BaseModel):
+    received: int
+    stored: int
+    duplicates: int
+    quarantined: int
+
+
+class ReleaseIn(BaseModel):
+    """A corrected record to store instead of the quarantined one; without it the
+    quarantined text is validated again as it is (after the specification changed)."""
+
+    model_config = ConfigDict(extra="forbid")
+    record: dict[str, Any] | None = None
+
+
+class QuarantineEntry(BaseModel):
+    quarantine_id: str
+    received_ts: datetime
+    source: str
+    raw: str
+    reason: str
+
+
+# -- twin ---------------------------------------------------------------------------------
+class RecipeSummary(BaseModel):
+    name: str = Field(description="file stem of an example recipe")
+    title: str
+    description: str
+
+
+class RecipeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    recipe: dict[str, Any] = Field(description="the recipe document, as its YAML parsed")
+
+
+class RecipeCheck(BaseModel):
+    ok: bool
+    name: str | None
+    settings: int
+    problems: list[str]
+
+
+class SimulationIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    example: str | None = Field(None, max_length=200, description="an example recipe's name")
+    recipe: dict[str, Any] | None = Field(None, description="or a recipe document")
+    samples: int = Field(2000, ge=1, le=20_000)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    bins: int = Field(40, ge=5, le=200)
+
+
+class Histogram(BaseModel):
+    unit: str
+    edges: list[float]
+    counts: list[int]
+
+
+class OutputStats(BaseModel):
+    mean: float | None
+    std: float | None
+    p05: float | None
+    p95: float | None
+    unit: str
+    nominal: float | None = None
+
+
+class SimulationOut(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+    recipe: str
+    samples: int
+    seed: int | None
+    steps: dict[str, dict[str, OutputStats]]
+    cell: dict[str, OutputStats]
+    yields: dict[str, float | None] = Field(alias="yield")
+    citations: list[dict[str, Any]]
+    histograms: dict[str, Histogram] = Field(description="cell outputs, display units")
+
+
+class PlantSummary(BaseModel):
+    name: str
+    title: str
+
+
+# -- quality ------------------------------------------------------------------------------
+class SignalSeries(BaseModel):
+    key: str
+    asset_id: str | None
+    unit: str | None
+    count: int
+    first_ts: datetime
+    last_ts: datetime
+
+
+class ChartOut(BaseModel):
+    key: str
+    asset_id: str | None
+    unit: str | None
+    ts: list[datetime]
+    analysis: dict[str, Any]
+
+
+class CapabilityOut(BaseModel):
+    key: str
+    asset_id: str | None
+    unit: str | None
+    result: dict[str, Any]
+
+
+# -- traceability -------------------------------------------------------------------------
+class ReachedOut(BaseModel):
+    object_id: str
+    kind: str
+    generation: int
+    ranges_m: list[list[float]]
+
+
+class EdgeOut(BaseModel):
+    parent_id: str
+    child_id: str
+
+
+class Genealogy(BaseModel):
+    object_id: str
+    direction: Literal["trace", "track"]
+    reached: list[ReachedOut]
+    edges: list[EdgeOut] = Field(description="between the objects reached")
+
+
+class ObjectOut(BaseModel):
+    object_id: str
+    kind: str

@@ -1,0 +1,164 @@
+"""The dashboard in a real browser (Debian's chromium): the main journeys of each page,
+with a screenshot of every page into docs/img/ (the docs show them)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+from support import PASSWORDS
+
+from gigatwin.spec import load_registry
+
+pytestmark = pytest.mark.slow
+IMAGES = Path(__file__).resolve().parents[2] / "docs" / "img"
+LAPTOP = {"width": 1366, "height": 800}
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport=LAPTOP, base_url=server)
+    page = context.new_page()
+    page.errors = []
+    page.on("console", lambda m: page.errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: page.errors.append(str(e)))
+    yield page
+    context.close()
+
+
+def _login(page, user: str, password: str | None = None) -> None:
+    page.goto("/")
+    page.fill("#login-form input[name=username]", user)
+    page.fill("#login-form input[name=password]", password or PASSWORDS[user])
+    page.click("#login-form button")
+
+
+def _shot(page, name: str) -> None:
+    IMAGES.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(IMAGES / f"web_{name}.png"), full_page=True)
+
+
+def test_login_refuses_a_wrong_password_then_lets_in(page):
+    page.goto("/")
+    page.wait_for_selector("#login-form")
+    assert not page.is_visible("#nav") and not page.is_visible("#logout")  # nothing before login
+    _shot(page, "login")
+    _login(page, "erik", "not-the-password")
+    page.wait_for_selector("#login-error:has-text('wrong username or password')")
+    _login(page, "erik")
+    page.wait_for_selector("#nav:not([hidden])")
+    assert page.text_content("#who") == "erik (engineer)"
+    page.errors = [e for e in page.errors if "401" not in e]  # the refused login itself
+    assert page.errors == []
+
+
+def test_specification_browser_filters_by_step_role_and_measurability(page):
+    _login(page, "vera")
+    page.wait_for_selector("#spec-table tbody tr")
+    page.select_option("#spec-filter select[name=step]", "coating")
+    page.select_option("#spec-filter select[name=role]", "MP")
+    registry = load_registry()
+    expected = [p.key for p in registry.step_parameters("coating") if p.role == "MP"]
+    expect(page.locator("#spec-table tbody tr")).to_have_count(len(expected))
+    assert page.locator("#spec-table tbody tr td.mono").all_text_contents() == expected
+    page.click("#spec-table tbody tr >> nth=0")
+    assert registry.parameters[expected[0]].label in page.text_content("#spec-detail")
+    page.select_option("#spec-filter select[name=role]", "")
+    page.select_option("#spec-filter select[name=online]", "online")
+    online = [p for p in registry.step_parameters("coating") if p.online == "online"]
+    expect(page.locator("#spec-table tbody tr")).to_have_count(len(online))
+    _shot(page, "spec")
+    assert page.errors == []
+
+
+def test_twin_calculator_runs_a_simulation_and_draws_its_charts(page):
+    _login(page, "erik")
+    page.click("#nav a[data-page=twin]")
+    page.wait_for_selector("#twin-form select[name=example] option", state="attached")
+    page.select_option("#twin-form select[name=example]", "nmc622_graphite_pouch")
+    page.fill("#twin-form input[name=samples]", "3000")
+    page.click("#twin-form button")
+    page.wait_for_selector("#twin-result:not([hidden])", timeout=120_000)
+    assert page.locator("#twin-hist svg").count() == 8
+    assert page.locator("#twin-hist svg rect.bar").count() == 8 * 40
+    assert "3000 samples" in page.text_content("#twin-status")
+    assert page.locator("#twin-yield svg text").filter(has_text="overall").count() == 1
+    page.select_option("#twin-form select[name=example]", "lfp_graphite_prismatic")  # compare
+    page.click("#twin-form button")
+    expect(page.locator("#twin-compare")).to_contain_text("NMC622")
+    expect(page.locator("#twin-status")).to_contain_text("LFP")
+    _shot(page, "twin")
+    assert page.errors == []
+
+
+def test_factory_page_shows_cost_by_step(page):
+    _login(page, "vera")
+    page.click("#nav a[data-page=factory]")
+    page.wait_for_selector("#factory-table tbody tr")
+    assert "GWh/yr" in page.text_content("#factory-summary")
+    _shot(page, "factory")
+    assert page.errors == []
+
+
+def test_spc_page_charts_a_stored_signal(page):
+    _login(page, "vera")
+    page.click("#nav a[data-page=spc]")
+    page.wait_for_selector("#spc-form select[name=series] option", state="attached")
+    page.click("#spc-form button")
+    page.wait_for_selector("#spc-chart svg")
+    assert page.locator("#spc-chart svg").count() == 2  # individuals and moving range
+    assert page.locator("#spc-chart svg >> nth=0").locator("circle.signal").count() > 0
+    _shot(page, "spc")
+    assert page.errors == []
+
+
+def test_trace_finds_a_cells_genealogy(page, server):
+    import httpx
+
+    _login(page, "vera")
+    page.click("#nav a[data-page=trace]")
+    page.fill("#trace-form input[name=object]", "CELL-00000007")
+    page.click("#trace-form button")
+    page.wait_for_selector("#trace-graph svg g.node")
+    token = httpx.post(f"{server}/api/v1/auth/token",
+                       data={"username": "vera", "password": PASSWORDS["vera"]}).json()["access_token"]
+    reached = httpx.get(f"{server}/api/v1/trace/CELL-00000007",
+                        headers={"Authorization": f"Bearer {token}"}).json()["reached"]
+    assert page.locator("#trace-table tbody tr").count() == len(reached)
+    assert page.locator("#trace-graph svg g.node").count() == len(reached)
+    assert page.locator("#trace-graph svg g.node.start").count() == 1
+    assert page.is_visible("#trace-record")
+    _shot(page, "trace")
+    page.fill("#trace-form input[name=object]", "CELL-99999999")
+    page.click("#trace-form button")
+    expect(page.locator("#trace-status")).to_contain_text("error")
+    assert "CELL-99999999" in page.text_content("#trace-status")
+
+
+def test_a_viewer_is_not_offered_what_a_viewer_may_not_do(page):
+    _login(page, "vera")
+    page.wait_for_selector("#nav:not([hidden])")
+    assert not page.is_visible("#nav a[data-page=twin]")
+    assert not page.is_visible("#nav a[data-page=admin]")
+    page.goto("/#admin")
+    page.wait_for_selector("#page-spec:not([hidden])")
+    assert page.is_hidden("#page-admin")
+
+
+def test_admin_adds_a_user_and_sees_it_in_the_audit_log(page):
+    _login(page, "ada")
+    page.click("#nav a[data-page=admin]")
+    page.wait_for_selector("#users-table tbody tr")
+    page.fill("#user-form input[name=username]", "nora")
+    page.fill("#user-form input[name=password]", "nora-password-1")
+    page.select_option("#user-form select[name=role]", "engineer")
+    page.click("#user-form button")
+    page.wait_for_selector("#users-table tbody tr:has-text('nora')")
+    assert page.locator("#audit-table tbody tr").first.text_content().count("nora") == 1
+    _shot(page, "admin")  # before a key is shown, so that no key is in the docs
+    page.fill("#key-form input[name=name]", "coater-2")
+    page.click("#key-form button")
+    expect(page.locator("#key-new")).to_contain_text("gtk_")
+    expect(page.locator("#audit-table tbody tr").first).to_contain_text("key.create")
+    assert page.errors == []
