@@ -31,7 +31,7 @@ import yaml
 from gigatwin.spec.model import Parameter
 from gigatwin.spec.registry import load_registry
 
-ELECTRODES = ("cathode", "anode")
+ELECTRODES = ("cathode", "anode")  # the qualifiers of registry.QUALIFIERS
 PLACEHOLDER = "<electrode>"
 
 
