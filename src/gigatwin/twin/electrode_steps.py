@@ -70,7 +70,7 @@ def run_drying(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict,
     air = draw(f"{p}.dryer_air_temperature")
     h = drying.heat_transfer_coefficient_slot_nozzles(recipe.value(f"{p}.dryer_air_velocity"),
                                                       recipe.value(f"{p}.dryer_air_temperature"))
-    flux = tables.evaporation_flux(air, h, solvent_name, recipe[f"{p}.dryer_air_temperature"].std)
+    flux = tables.evaporation_flux(air, h, solvent_name)
     solvent_mass = drying.solvent_areal_mass(coated["wet_film_thickness"], slurry["slurry_density"],
                                              slurry["slurry_solid_content"])
     time = drying.drying_time(solvent_mass, flux)
