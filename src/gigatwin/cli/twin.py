@@ -50,11 +50,11 @@ def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
     table = Table(title=f"{loaded.name}: {samples:,} samples, seed {seed}")
     for col in ("step", "output", "nominal", "mean", "std", "p05", "p95", "unit"):
         table.add_column(col, justify="left" if col in ("step", "output", "unit") else "right",
-                         no_wrap=col in ("output", "unit"))
+                         no_wrap=col != "output", overflow="fold")
     for step, outputs in [*data["steps"].items(), ("cell", data["cell"])]:
         for i, (name, q) in enumerate(outputs.items()):
-            table.add_row(step if i == 0 else "", name, _g(q.get("nominal")), _g(q["mean"]),
-                          _g(q["std"]), _g(q["p05"]), _g(q["p95"]), q["unit"],
+            table.add_row(step if i == 0 else "", name, _g4(q.get("nominal")), _g4(q["mean"]),
+                          _g4(q["std"]), _g4(q["p05"]), _g4(q["p95"]), q["unit"],
                           end_section=i == len(outputs) - 1)
     console.print(table)
     yields = Table(title="Yield against the recipe's spec limits")
