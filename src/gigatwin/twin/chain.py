@@ -128,13 +128,18 @@ def _by_spec_step(values: dict[str, np.ndarray], out: dict) -> None:
 
 def design(recipe: Recipe) -> cell_design.CellGeometry:
     """The cell design from the recipe's nominal electrode thicknesses (one nominal run of
-    the electrode steps): a plant designs its stack once, not per cell."""
+    the electrode steps): a plant designs its stack once, not per cell. Kept with the
+    recipe after the first call."""
+    if "design" in recipe.derived:
+        return recipe.derived["design"]
     draw = SettingDraws(recipe, np.random.default_rng(0), 1, nominal=True)
     thickness = [electrode_steps.run_electrode(
         recipe, draw, e, {s: {} for s in ELECTRODE_STEPS})["electrode_thickness"]
         for e in ELECTRODES]
-    return cell_design.design_geometry(recipe, float(thickness[0][0]), float(thickness[1][0]),
-                                       recipe.separator().thickness)
+    geometry = cell_design.design_geometry(recipe, float(thickness[0][0]),
+                                           float(thickness[1][0]), recipe.separator().thickness)
+    recipe.derived["design"] = geometry
+    return geometry
 
 
 def _electrodes(recipe: Recipe, draw: SettingDraws, out: dict) -> tuple[dict, dict]:
