@@ -121,7 +121,8 @@ def run(recipe: Recipe, draw: SettingDraws) -> dict[str, dict[str, np.ndarray]]:
 
 def _by_spec_step(values: dict[str, np.ndarray], out: dict) -> None:
     """File each output under the spec step of its key (a cell's energy computed at the
-    end-of-line test is a ``cell`` figure)."""
+    end-of-line test is a ``cell`` figure); a name that is not a (qualified) spec key is a
+    KeyError naming it: every output of the chain is a key of the data specification."""
     for name, array in values.items():
         out.setdefault(step_of(name), {})[name] = array
 
@@ -161,7 +162,7 @@ def _electrodes(recipe: Recipe, draw: SettingDraws, out: dict) -> tuple[dict, di
         structures = [one(electrode) for electrode in ELECTRODES]
     for electrode in ELECTRODES:
         for step in ELECTRODE_STEPS:
-            out[step].update(separate[electrode][step])
+            _by_spec_step(separate[electrode][step], out)
     return structures[0], structures[1]
 
 
