@@ -85,7 +85,7 @@ def validate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
 
     try:
         loaded = load_recipe(recipe, overrides=parse_sets(sets))
-        errors, warnings = [], loaded.warnings
+        errors, warnings = [], list(loaded.warnings) + _unused(loaded)
     except RecipeError as exc:
         errors, warnings = exc.problems, exc.warnings
     _problem_table(recipe, errors, warnings)
@@ -96,13 +96,24 @@ def validate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
         raise typer.Exit(1)
 
 
+def _unused(recipe) -> list:
+    """Warnings for valid settings that no model of the chain reads."""
+    from gigatwin.twin.chain import unused_settings
+    from gigatwin.twin.recipe import Problem
+
+    return [Problem(path, "a key of the data specification, but no model of the chain uses "
+                    "it yet: it changes no result", "warning", "unused")
+            for path in unused_settings(recipe)]
+
+
 def _problem_table(recipe: Path, errors, warnings) -> None:
     from rich.table import Table
 
     if not errors and not warnings:
         console.print(f"[green]{recipe}: valid[/green]")
         return
-    table = Table(title=f"{recipe}: {len(errors)} error(s), {len(warnings)} warning(s)")
+    verdict = f"{len(errors)} error(s)" if errors else "valid"
+    table = Table(title=f"{recipe}: {verdict}, {len(warnings)} warning(s)")
     for column in ("#", "severity", "path", "kind", "problem"):
         table.add_column(column, overflow="fold")
     for i, p in enumerate([*errors, *warnings], start=1):
