@@ -44,7 +44,7 @@ ELECTRODE_STEPS = ("mixing", "coating", "drying", "calendering", "slitting", "po
 METADATA = ("name", "description", "sources")
 # Sections that hold text or tables, not settings.
 NOT_SETTINGS = ("spec_limits", "sources")
-TABLES = ("ocv_curve",)
+TABLES = ("ocv_curve", "electrode_ocv_curve")
 PROTOCOLS = ("formation_protocol", "formation_cycle")
 # Material and component properties a recipe may override; each needs a `source`.
 OVERRIDES = {
