@@ -163,3 +163,15 @@ def test_settings_no_model_uses_are_warned_about(tmp_path):
     assert res.exit_code == 0
     warned = {w["path"] for w in json.loads(out.read_text())["warnings"] if w["kind"] == "unused"}
     assert "cathode.web_tension" in warned
+
+
+def test_renames_table_lists_old_and_new_names(tmp_path):
+    out = tmp_path / "renames.json"
+    assert _invoke("recipe", "renames", "--json", out).exit_code == 0
+    rows = {(r["kind"], r["old"]): r["new"] for r in json.loads(out.read_text())}
+    assert rows["setting", "cathode.calendering.line_load"] == "cathode.calender_line_load"
+    assert rows["step", "filling"] == "electrolyte_filling"
+    assert rows["output", "cell.capacity"] == "cell.cell_capacity"
+    for (kind, _old), new in rows.items():  # every new name is a spec key
+        if kind in ("setting", "output"):
+            assert load_registry().get(new.split(" ")[0].split(".", 1)[1]) is not None, new

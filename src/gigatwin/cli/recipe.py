@@ -186,3 +186,28 @@ def upgrade(recipe: Path = typer.Argument(..., help="Recipe written in the old n
                                            "recipe upgrade`."), encoding="utf-8")
     console.print(f"wrote {output}: {len(renamed)} setting(s) renamed; check it with "
                   f"`gigatwin recipe validate {output}`")
+
+
+@recipe_app.command("renames")
+def renames(json_path: Path | None = typer.Option(None, "--json",
+                                                  help="Write the table as JSON (- for stdout)")
+            ) -> None:
+    """The table of renamed keys: names used before the spec vocabulary -> spec keys."""
+    from rich.table import Table
+
+    from gigatwin.spec.vocabulary import renames as table_of_renames
+
+    table = table_of_renames()
+    rows = ([("step", old, new) for old, new in table.steps.items()]
+            + [("setting", old, e.new + (f" (unit {e.unit})" if e.unit else ""))
+               for old, e in table.settings.items() if old != e.new]
+            + [("protocol", old, e.new + (f" (unit {e.unit})" if e.unit else ""))
+               for old, e in table.protocol.items()]
+            + [("output", old, new) for old, new in table.outputs.items() if old != new])
+    shown = Table(title="Renamed keys (src/gigatwin/spec/renamed.yaml)")
+    for col in ("kind", "old", "new"):
+        shown.add_column(col, overflow="fold")
+    for row in rows:
+        shown.add_row(*row)
+    console.print(shown)
+    write_json([dict(zip(("kind", "old", "new"), r, strict=True)) for r in rows], json_path)
