@@ -185,3 +185,14 @@ def test_renames_table_lists_old_and_new_names(tmp_path):
     for (kind, _old), new in rows.items():  # every new name is a spec key
         if kind in ("setting", "output"):
             assert load_registry().get(new.split(" ")[0].split(".", 1)[1]) is not None, new
+
+
+def test_set_on_sensitivity_and_malformed_sets():
+    res = _invoke("sensitivity", POUCH, "--output", "cathode.calendered_porosity", "-n", "16",
+                  "-p", "cathode.calender_line_load", "--set",
+                  "cathode.calender_line_load=900 N/mm +- 20 N/mm")
+    assert res.exit_code == 0, res.output
+    assert "cathode.calender_line_load" in res.output
+    assert _invoke("simulate", POUCH, "--set", "no_equals_sign").exit_code == 2
+    res = _invoke("simulate", POUCH, "--set", "calender_line_load=900 N/mm")
+    assert res.exit_code == 2 and "cathode.calender_line_load or anode" in res.output
