@@ -139,7 +139,7 @@ class _Pair:
 
 
 def compare(recipe_a: Recipe, recipe_b: Recipe, samples: int = 10_000, seed: int = 0,
-            workers: int = 1, chunk: int = CHUNK) -> Comparison:
+            workers: int = 1, chunk: int = CHUNK // 2) -> Comparison:
     """Simulate both recipes (same seed, chunk by chunk) and compare every output they
     share (B - A)."""
     if samples < 2:
