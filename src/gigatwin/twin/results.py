@@ -1,47 +1,67 @@
-"""The result of a chain run: per-step outputs (nominal and distributions), yields, citations."""
+"""The result of a chain run: per-step outputs (nominal and distributions), yields, citations.
+
+Every output is named by a key of the data specification, qualified by electrode where
+the quantity exists for both (``cathode.calendered_porosity``); its unit is the spec's
+display unit of that key (:mod:`gigatwin.spec.vocabulary`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 
 from gigatwin.citations import Citation
+from gigatwin.spec import vocabulary
 from gigatwin.units import from_si
-
-# Display units by output name (suffix match, first hit wins); SI otherwise.
-DISPLAY_UNITS = (
-    ("gravimetric_energy_density", "W*h/kg"), ("volumetric_energy_density", "W*h/L"),
-    ("areal_capacity", "mA*h/cm^2"), ("capacity", "A*h"), ("lithium_loss", "A*h"),
-    ("energy", "W*h"), ("porosity", "%"), ("solid_content", "%"), ("volume_fraction", "%"),
-    ("first_cycle_loss", "%"), ("probability", "%"), ("mass_fraction", "%"),
-    ("areal_loading", "mg/cm^2"), ("wet_film_thickness", "um"), ("coating_thickness", "um"),
-    ("electrode_thickness", "um"), ("stack_thickness", "mm"), ("jelly_roll_diameter", "mm"),
-    ("jelly_roll_thickness", "mm"), ("dryer_length", "m"), ("winding_length", "m"),
-    ("drying_time", "s"), ("wetting_time", "min"), ("formation_time", "h"), ("k_value", "mV/day"),
-    ("dcir", "mohm"), ("tab_resistance", "mohm"), ("electrolyte_volume", "mL"),
-    ("pore_volume", "mL"), ("gas_volume", "mL"), ("electrolyte_mass", "g"), ("mass", "g"),
-    ("volume", "L"), ("density", "g/cm^3"), ("viscosity", "mPa*s"), ("evaporation_flux", "g/(m^2*s)"),
-    ("coating_speed", "m/min"), ("ocv", "V"), ("voltage", "V"), ("moisture", "ppm"),
-    ("width", "mm"), ("margin", "%"), ("risk", "1"), ("ratio", "1"), ("count", "1"),
-    ("compaction_resistance", "N/mm"), ("spring_back", "%"), ("burr_height", "um"),
-    ("trim_loss_fraction", "%"),
-)
 
 
 def display_unit(name: str) -> str:
-    for suffix, unit in DISPLAY_UNITS:
-        if name.endswith(suffix):
-            return unit
-    return "1"
+    """The display unit of an output, from the data specification (never from its name)."""
+    return vocabulary.display_unit(name)
+
+
+def summarise(values: np.ndarray) -> tuple[float, float, float, float]:
+    """(mean, standard deviation (ddof 1), 5th and 95th percentile) in the values' unit;
+    a broadcast constant costs nothing."""
+    v = np.asarray(values)
+    if v.size == 1 or v.strides == (0,):
+        x = float(v.flat[0])
+        return x, 0.0, x, x
+    from gigatwin.twin.summary import percentiles
+
+    p05, p95 = percentiles(v)
+    return float(v.mean(dtype=float)), float(v.std(ddof=1, dtype=float)), p05, p95
+
+
+def in_display_unit(stats: tuple[float, float, float, float], unit: str) -> dict:
+    """SI statistics in ``unit``: mean and percentiles as values (the conversion is
+    increasing and affine), the standard deviation as a difference (no degC offset)."""
+    mean, std, p05, p95 = stats
+    scale = float(from_si(1.0, unit)) - float(from_si(0.0, unit))
+    return {"mean": float(from_si(mean, unit)), "std": std * scale,
+            "p05": float(from_si(p05, unit)), "p95": float(from_si(p95, unit)), "unit": unit}
 
 
 def _stats(values: np.ndarray, unit: str) -> dict:
-    v = np.asarray(from_si(np.asarray(values, dtype=float), unit), dtype=float)
-    p05, p95 = np.percentile(v, [5, 95])
-    return {"mean": float(v.mean()), "std": float(v.std(ddof=1)) if v.size > 1 else 0.0,
-            "p05": float(p05), "p95": float(p95), "unit": unit}
+    return in_display_unit(summarise(values), unit)
+
+
+def _entry(name: str, stats: dict, nominal: float | None) -> dict:
+    electrode, key = vocabulary.split_name(name)
+    entry = {"key": key, "electrode": electrode, **stats}
+    if nominal is not None:
+        entry["nominal"] = float(from_si(nominal, stats["unit"]))
+    return entry
+
+
+def _document(recipe, samples, seed, steps: dict[str, dict[str, dict]], step_yield: dict,
+              overall: float, citations) -> dict:
+    return {"recipe": recipe, "samples": samples, "seed": seed,
+            "steps": {s: v for s, v in steps.items() if s != "cell" and v},
+            "cell": steps.get("cell", {}),
+            "yield": {**step_yield, "overall": overall},
+            "citations": [c.as_dict() for c in citations]}
 
 
 @dataclass
@@ -76,23 +96,18 @@ class ChainResult:
     def to_dict(self) -> dict:
         """The JSON document of ``gigatwin simulate --json``."""
         steps = {step: {name: self._entry(step, name) for name in values}
-                 for step, values in self.outputs.items() if step != "cell" and values}
-        return {
-            "recipe": self.recipe, "samples": self.samples, "seed": self.seed,
-            "steps": steps,
-            "cell": {name: self._entry("cell", name) for name in self.outputs["cell"]},
-            "yield": {**self.step_yield, "overall": self.overall_yield},
-            "citations": [c.as_dict() for c in self.citations],
-        }
+                 for step, values in self.outputs.items()}
+        return _document(self.recipe, self.samples, self.seed, steps, self.step_yield,
+                         self.overall_yield, self.citations)
 
     def _entry(self, step: str, name: str) -> dict:
-        entry = self.summary(step, name)
-        if self.nominal is not None:
-            entry["nominal"] = float(from_si(self.nominal[step][name], entry["unit"]))
-        return entry
+        nominal = None if self.nominal is None else self.nominal[step][name]
+        return _entry(name, self.summary(step, name), nominal)
 
-    def to_dataframe(self) -> pd.DataFrame:
-        """One row per sample, one column per output: ``"step.output [unit]"``."""
+    def to_dataframe(self):
+        """One row per sample, one column per output: ``"step.name [unit]"`` (pandas)."""
+        import pandas as pd
+
         columns = {}
         for step, values in self.outputs.items():
             for name, array in values.items():
@@ -100,3 +115,4 @@ class ChainResult:
                 columns[f"{step}.{name} [{unit}]"] = np.asarray(from_si(array, unit), dtype=float)
         columns["pass_probability [1]"] = self.pass_probability
         return pd.DataFrame(columns)
+
