@@ -7,6 +7,8 @@ structure on (solids density, loading, thickness, porosity ...).
 
 from __future__ import annotations
 
+import numpy as np
+
 from gigatwin import materials
 from gigatwin.steps import coating, drying, mixing
 from gigatwin.twin import tables
@@ -85,21 +87,26 @@ def run_drying(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict,
 
 def run_calendering(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict,
                     coated: dict, dried: dict) -> dict:
-    """Porosity and thickness at the sampled line load (Meyer et al. 2017), with a compaction
-    resistance growing with the sampled loading and falling with roll temperature."""
+    """Porosity and thickness at the sampled line load (Meyer et al. 2017). The compaction
+    parameters are the active material's (minimum porosity, compaction resistance per
+    loading, :mod:`gigatwin.materials`): the resistance grows with the sampled loading and
+    falls with roll temperature, the minimum porosity falls with roll temperature."""
     from gigatwin.steps import calendering
 
     p = f"{electrode}.calendering"
+    am = recipe.material(electrode, "active_material")
+    roll_temperature = draw(f"{p}.roll_temperature")
     resistance = calendering.compaction_resistance(
-        coated["areal_loading"], draw(f"{p}.roll_temperature"),
-        recipe.get(f"{p}.resistance_per_areal_loading", 2.5e6))
+        coated["areal_loading"], roll_temperature, am.compaction_resistance_per_areal_loading)
+    minimum = calendering.minimum_porosity_at_temperature(am.minimum_porosity, roll_temperature)
     result = calendering.calender(
         draw(f"{p}.line_load"), coated["areal_loading"], slurry["solids_density"],
-        dried["dried_porosity"], recipe.value(f"{p}.minimum_porosity"), resistance,
+        dried["dried_porosity"], minimum, resistance,
         mass_fractions(recipe, electrode)["binder"], recipe.value(f"{electrode}.coating.coating_width"))
     return {"porosity": result.porosity, "coating_thickness": result.coating_thickness,
             "coating_density": result.coating_density, "spring_back": result.spring_back,
-            "compaction_resistance": resistance}
+            "compaction_resistance": resistance,
+            "minimum_achievable_porosity": np.broadcast_to(minimum, (draw.samples,))}
 
 
 def run_slitting(recipe: Recipe, draw: SettingDraws, electrode: str, coated: dict) -> dict:
@@ -120,15 +127,26 @@ def run_slitting(recipe: Recipe, draw: SettingDraws, electrode: str, coated: dic
 
 
 def run_post_drying(recipe: Recipe, draw: SettingDraws, electrode: str) -> dict:
-    """Residual moisture after vacuum post-drying (Huttner et al. 2019 kinetics)."""
+    """Residual moisture after vacuum post-drying (free and bound water), then the moisture
+    at assembly after the electrode's wait in the dry room (:mod:`gigatwin.steps.post_drying`)."""
     from gigatwin.steps import post_drying
 
     p = f"{electrode}.post_drying"
+    w = mass_fractions(recipe, electrode)
+    binder_name = recipe.text(f"{electrode}.binder.name")
+    bound = post_drying.bound_moisture(
+        (w["active_material"], w["binder"]),
+        (recipe.material(electrode, "active_material").bound_water_content or 0.0,
+         recipe.material(electrode, "binder").bound_water_content or 0.0))
     result = post_drying.post_drying(
-        recipe.value(f"{p}.initial_moisture"), mass_fractions(recipe, electrode)["binder"],
+        recipe.value(f"{p}.initial_moisture"), w["binder"],
         draw(f"{p}.post_drying_time"), draw(f"{p}.post_drying_temperature"),
-        draw(f"{p}.post_drying_pressure"), recipe.text(f"{electrode}.binder.name"))
-    return {"residual_moisture": result.residual_moisture}
+        draw(f"{p}.post_drying_pressure"), binder_name, bound_moisture=bound)
+    at_assembly = post_drying.dry_room_uptake(
+        result.free_moisture, result.bound_moisture, w["binder"],
+        draw(f"{p}.dry_room_exposure_time"), draw(f"{p}.dry_room_dew_point"),
+        binder=binder_name)
+    return {"residual_moisture": result.residual_moisture, "moisture_at_assembly": at_assembly}
 
 
 def run_electrode(recipe: Recipe, draw: SettingDraws, electrode: str, out: dict) -> dict:
