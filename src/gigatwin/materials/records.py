@@ -93,6 +93,8 @@ class Binder(Material):
     gab_monolayer_moisture: float = quantity("1", gt=0, lt=1)
     gab_c: float = quantity("1", gt=0)
     gab_k: float = quantity("1", gt=0, lt=1)
+    # drying rate above which the binder migrates, at 70 um (gigatwin.steps.drying)
+    critical_drying_rate: float = quantity("kg/(m^2*s)", gt=0)
     # strongly bound water per kg binder (see gigatwin.steps.post_drying)
     bound_water_content: float | None = quantity("1", ge=0, lt=0.5, optional=True)
 

@@ -64,25 +64,53 @@ def run_coating(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict
 
 def run_drying(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict,
                coated: dict) -> dict:
-    """Constant-rate drying at the sampled air temperature; dried thickness at the as-dried
-    porosity. The heat balance (a bisection) is solved on a grid of air temperatures and
-    interpolated per sample (:mod:`gigatwin.twin.tables`), which keeps 10^5 samples fast."""
+    """The wet film through the dryer's zones (:func:`gigatwin.steps.drying.zoned_drying`).
+
+    Each zone ``i`` has its air temperature (sampled), nozzle air velocity and length
+    (``dryer_zone{i}_...``); the dryer air carries solvent at ``dryer_solvent_loading``.
+    A zone's heat balance (a bisection) is solved on a grid of air temperatures and
+    interpolated per sample (:mod:`gigatwin.twin.tables`), which keeps 10^5 samples fast.
+    The binder-migration index uses the drying rate when the film consolidates, and its
+    defect probability lowers the drying yield."""
     p = f"{electrode}.drying"
     solvent_name = recipe.text(f"{electrode}.solvent")
-    air = draw(f"{p}.drying_air_temperature")
-    h = drying.heat_transfer_coefficient_slot_nozzles(recipe.value(f"{p}.nozzle_jet_velocity"),
-                                                      recipe.value(f"{p}.drying_air_temperature"))
-    flux = tables.evaporation_flux(air, h, solvent_name, recipe[f"{p}.drying_air_temperature"].std)
+    solvent = materials.solvent(solvent_name)
+    p_inf = drying.solvent_partial_pressure(recipe.value(f"{p}.dryer_solvent_loading"), solvent_name)
+    zones = [i for i in range(1, 10) if f"{p}.dryer_zone{i}_length" in recipe.settings]
+    if not zones:
+        raise KeyError(f"recipe {recipe.source}: {p} needs dryer_zone1_length (and the zone's "
+                       "air temperature and air velocity)")
+    fluxes, lengths, first_h = [], [], None
+    for i in zones:
+        key = f"{p}.dryer_zone{i}_air_temperature"
+        h = drying.heat_transfer_coefficient_slot_nozzles(
+            recipe.value(f"{p}.dryer_zone{i}_air_velocity"), recipe.value(key))
+        first_h = h if first_h is None else first_h
+        fluxes.append(tables.evaporation_flux(draw(key), h, solvent_name, recipe[key].std, p_inf))
+        lengths.append(recipe.value(f"{p}.dryer_zone{i}_length"))
     solvent_mass = drying.solvent_areal_mass(coated["wet_film_thickness"], slurry["slurry_density"],
                                              slurry["solid_content"])
-    time = drying.drying_time(solvent_mass, flux)
     dried_porosity = draw(f"{p}.dried_porosity")
     thickness = drying.dry_coating_thickness(coated["areal_loading"], slurry["solids_density"],
                                              dried_porosity)
-    return {"evaporation_flux": flux, "drying_time": time,
-            "dryer_length": drying.dryer_length(coated["coating_speed"], time),
+    consolidation = 1.0 - drying.film_shrinkage_solvent_fraction(
+        solvent_mass, thickness, dried_porosity, solvent.density)
+    foil = materials.foil(recipe.text(f"{electrode}.foil.name"))
+    web = coated["areal_loading"] + foil.density * recipe.value(f"{electrode}.foil.thickness")
+    heat_up = drying.heat_up_time(solvent_mass, web, first_h, solvent_name)
+    dried = drying.zoned_drying(solvent_mass, fluxes, lengths, coated["coating_speed"],
+                                np.minimum(consolidation, 1.0 - 1e-9), heat_up)
+    risk = drying.binder_migration_risk(
+        dried.consolidation_drying_rate, thickness,
+        recipe.material(electrode, "binder").critical_drying_rate)
+    return {"drying_rate": dried.mean_drying_rate, "drying_time": dried.drying_time,
+            "dryer_length": coated["coating_speed"] * dried.drying_time,
+            "consolidation_drying_rate": dried.consolidation_drying_rate,
+            "residual_solvent_content": (dried.residual_solvent_fraction * solvent_mass
+                                         / coated["areal_loading"]),
             "dry_coating_thickness": thickness, "dried_porosity": dried_porosity,
-            "binder_migration_risk": drying.binder_migration_risk(flux, thickness)}
+            "binder_migration_risk": risk,
+            "drying_defect_probability": drying.drying_defect_probability(risk)}
 
 
 def run_calendering(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict,

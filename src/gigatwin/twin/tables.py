@@ -32,32 +32,35 @@ MAX_POINTS = 4001
 
 
 def evaporation_flux(air_temperature: np.ndarray, heat_transfer_coefficient: float,
-                     solvent: str, step: float) -> np.ndarray:
+                     solvent: str, step: float, solvent_partial_pressure: float = 0.0) -> np.ndarray:
     """Constant-rate evaporation flux [kg/(m^2 s)] at each sampled air temperature [K].
 
     heat_transfer_coefficient [W/(m^2 K)] (one value for the run); solvent : material name;
     step [K] : lattice the grid ends are rounded out to (the setting's standard deviation;
-    0 or less for the exact sampled range).
+    0 or less for the exact sampled range); solvent_partial_pressure [Pa] : solvent vapour
+    in the dryer air (one value for the run).
     """
+    p_inf = float(solvent_partial_pressure)
     air = np.asarray(air_temperature, dtype=float)
     low, high = float(air.min()), float(air.max())
     if high == low:
-        table = _flux_table(solvent, float(heat_transfer_coefficient), low, low)
+        table = _flux_table(solvent, float(heat_transfer_coefficient), low, low, p_inf)
         cite(*table.citations)
         return constant(table.values[0], air.size)
     table = None
     if step > 0:
         try:
             table = _flux_table(solvent, float(heat_transfer_coefficient),
-                                math.floor(low / step) * step, math.ceil(high / step) * step)
+                                math.floor(low / step) * step, math.ceil(high / step) * step, p_inf)
         except RangeError:
             table = None
     if table is None:
         try:
-            table = _flux_table(solvent, float(heat_transfer_coefficient), low, high)
+            table = _flux_table(solvent, float(heat_transfer_coefficient), low, high, p_inf)
         except RangeError:
             # name the offending sample, as a direct call would (the grid's are in between)
-            drying.constant_rate_drying(air, heat_transfer_coefficient, solvent)
+            drying.constant_rate_drying(air, heat_transfer_coefficient, solvent,
+                                        solvent_partial_pressure=p_inf)
             raise
     cite(*table.citations)
     return table.interpolate(air)
@@ -89,10 +92,11 @@ class UniformTable:
 
 @lru_cache(maxsize=64)
 def _flux_table(solvent: str, heat_transfer_coefficient: float, low: float,
-                high: float) -> UniformTable:
+                high: float, solvent_partial_pressure: float = 0.0) -> UniformTable:
     points = min(math.ceil((high - low) / MAX_SPACING) + 1, MAX_POINTS) if high > low else 1
     grid = np.linspace(low, high, max(points, 2) if high > low else 1)
     with collect() as used:
-        flux = drying.constant_rate_drying(grid, heat_transfer_coefficient, solvent)
+        flux = drying.constant_rate_drying(grid, heat_transfer_coefficient, solvent,
+                                           solvent_partial_pressure=solvent_partial_pressure)
     return UniformTable(low, high, np.asarray(flux.evaporation_flux, dtype=float).reshape(-1),
                         tuple(used))
