@@ -24,6 +24,7 @@ DISPLAY_UNITS = (
     ("pore_volume", "mL"), ("gas_volume", "mL"), ("electrolyte_mass", "g"), ("mass", "g"),
     ("volume", "L"), ("density", "g/cm^3"), ("viscosity", "mPa*s"), ("evaporation_flux", "g/(m^2*s)"),
     ("coating_speed", "m/min"), ("ocv", "V"), ("voltage", "V"), ("moisture", "ppm"),
+    ("drying_rate", "g/(m^2*s)"), ("solvent_content", "ppm"), ("moisture_at_assembly", "ppm"),
     ("width", "mm"), ("margin", "%"), ("risk", "1"), ("ratio", "1"), ("count", "1"),
     ("compaction_resistance", "N/mm"), ("spring_back", "%"), ("burr_height", "um"),
     ("trim_loss_fraction", "%"),
