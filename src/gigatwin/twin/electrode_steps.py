@@ -76,7 +76,7 @@ def run_drying(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict,
     solvent_name = recipe.text(f"{electrode}.solvent")
     solvent = materials.solvent(solvent_name)
     p_inf = drying.solvent_partial_pressure(recipe.value(f"{p}.dryer_solvent_loading"), solvent_name)
-    zones = [i for i in range(1, 10) if f"{p}.dryer_zone{i}_length" in recipe.settings]
+    zones = [i for i in range(1, 100) if f"{p}.dryer_zone{i}_length" in recipe.settings]
     if not zones:
         raise KeyError(f"recipe {recipe.source}: {p} needs dryer_zone1_length (and the zone's "
                        "air temperature and air velocity)")
