@@ -86,7 +86,7 @@ def run_drying(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict,
         h = drying.heat_transfer_coefficient_slot_nozzles(
             recipe.value(f"{p}.dryer_zone{i}_air_velocity"), recipe.value(key))
         first_h = h if first_h is None else first_h
-        fluxes.append(tables.evaporation_flux(draw(key), h, solvent_name, recipe[key].std, p_inf))
+        fluxes.append(tables.evaporation_flux(draw(key), h, solvent_name, p_inf))
         lengths.append(recipe.value(f"{p}.dryer_zone{i}_length"))
     solvent_mass = drying.solvent_areal_mass(coated["wet_film_thickness"], slurry["slurry_density"],
                                              slurry["slurry_solid_content"])
