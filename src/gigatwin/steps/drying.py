@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import ndtr
 
 from gigatwin import materials
 from gigatwin.checks import RangeError, require_fraction, require_positive, require_range
@@ -563,37 +564,35 @@ def zoned_drying(solvent_areal_mass, zone_evaporation_flux, zone_length, web_spe
     r = np.asarray(residual_solvent_fraction, dtype=float)
     require_range("residual_solvent_fraction (as r/f)", r / f, unit="1", gt=0, lt=1)
     x_c = np.asarray(consolidation_solvent_fraction, dtype=float)
-    x = np.ones(np.broadcast(np.asarray(solvent_areal_mass), x_c, np.asarray(web_speed),
-                             *(np.asarray(j) for j in zone_evaporation_flux)).shape)
-    elapsed = np.zeros_like(x)
-    done = np.full(x.shape, np.inf)
-    at_consolidation = np.full(x.shape, np.nan)
+    shape = np.broadcast(np.asarray(solvent_areal_mass), x_c, np.asarray(web_speed),
+                         *(np.asarray(j) for j in zone_evaporation_flux)).shape
+    x, elapsed, done = np.ones(shape), np.zeros(shape), np.full(shape, np.inf)
+    at_consolidation, crossed = np.zeros(shape), np.zeros(shape, dtype=bool)
     m_s = np.asarray(solvent_areal_mass, dtype=float)
+    residence = 1.0 / np.asarray(web_speed, dtype=float)
     for i, (flux, length) in enumerate(zip(zone_evaporation_flux, zone_length, strict=True)):
         require_positive(f"zone_evaporation_flux[{i}]", flux, unit="kg/(m^2 s)")
         require_positive(f"zone_length[{i}]", length, unit="m")
         rate = np.asarray(flux, dtype=float) / m_s           # fraction per second, constant rate
         delay = heat_up_time if i == 0 else 0.0
-        t_zone = np.asarray(length, dtype=float) / np.asarray(web_speed) - delay
-        t_zone = np.maximum(t_zone, 0.0)
+        t_zone = np.maximum(np.asarray(length, dtype=float) * residence - delay, 0.0)
         start = elapsed + delay
         t_const = np.maximum(x - f, 0.0) / rate              # until the falling-rate period
-        x_const = np.where(x > f, np.maximum(x - rate * np.minimum(t_zone, t_const), f), x)
-        t_fall = np.maximum(t_zone - t_const, 0.0)
-        x_end = np.where(t_zone > t_const, np.minimum(x, f) * np.exp(-rate * t_fall / f), x_const)
-        crossing = np.isnan(at_consolidation) & (x >= x_c) & (x_end < x_c)
-        at_consolidation = np.where(crossing, np.asarray(flux) * np.minimum(1.0, x_c / f), at_consolidation)
-        # time at which r is reached inside this zone
-        t_r_const = np.maximum(x - r, 0.0) / rate
-        t_r_fall = t_const + (f / rate) * np.log(np.minimum(x, f) / r)
-        t_r = np.where(r >= f, t_r_const, t_r_fall)
-        reached = np.isinf(done) & (x_end <= r)
-        done = np.where(reached, start + t_r, done)
+        x_const = x - rate * np.minimum(t_zone, t_const)     # >= f while the rate is constant
+        x_end = x_const * np.exp(-rate / f * np.maximum(t_zone - t_const, 0.0))
+        # x starts at 1 >= x_c: the first zone that ends below x_c is where the film consolidates
+        crossing = ~crossed & (x_end < x_c)
+        at_consolidation = np.where(crossing, np.asarray(flux) * np.minimum(1.0, x_c / f),
+                                    at_consolidation)
+        crossed |= crossing
+        reached = np.isinf(done) & (x_end <= r)             # the residual fraction r in this zone
+        if reached.any():
+            t_r = t_const + (f / rate) * np.log(np.minimum(x, f) / r)
+            done = np.where(reached, start + t_r, done)
         x = x_end
         elapsed = start + t_zone
     last = np.asarray(zone_evaporation_flux[-1], dtype=float) / m_s
-    at_consolidation = np.where(np.isnan(at_consolidation), np.asarray(zone_evaporation_flux[-1])
-                                * np.ones_like(x), at_consolidation)
+    at_consolidation = np.where(crossed, at_consolidation, np.asarray(zone_evaporation_flux[-1]))
     # still wet at the exit: the time it would take if the last zone went on
     extra = np.maximum(x - f, 0.0) / last + (f / last) * np.log(np.maximum(np.minimum(x, f) / r, 1.0))
     done = np.where(np.isfinite(done), done, elapsed + extra)
@@ -617,14 +616,7 @@ def drying_defect_probability(binder_migration_risk, scatter=MIGRATION_SCATTER):
     require_positive("binder_migration_risk", binder_migration_risk, unit="1")
     require_positive("scatter", scatter, unit="1")
     z = np.log(np.asarray(binder_migration_risk, dtype=float)) / np.asarray(scatter)
-    return scalar_or_array(0.5 * _erfc(-z / np.sqrt(2.0)))
-
-
-def _erfc(x):
-    """Complementary error function (numpy has none; scipy's would be an import for one call)."""
-    from math import erfc
-
-    return np.vectorize(erfc, otypes=[float])(x) if np.ndim(x) else erfc(float(x))
+    return scalar_or_array(ndtr(z))
 
 
 CONFORMANCE = (
