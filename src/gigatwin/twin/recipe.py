@@ -154,8 +154,11 @@ class Recipe:
     def material(self, electrode: str, component: str):
         """The material record of an electrode component (``active_material`` ...), with
         the recipe's overrides of its properties (:data:`OVERRIDES`)."""
-        record = materials.get(MATERIAL_KINDS[component], self.text(f"{electrode}.{component}"))
-        return self._overridden(record, electrode, component)
+        name = self.text(f"{electrode}.{component}")
+        if not isinstance(name, str):
+            raise KeyError(f"{electrode}.{component}: {name!r} is not a material name")
+        return self._overridden(materials.get(MATERIAL_KINDS[component], name), electrode,
+                                component)
 
     def separator(self):
         """The separator record, with the recipe's overrides (thickness, porosity)."""

@@ -5,15 +5,19 @@ per toleranced setting (recipe order), scaled in place to ``nominal + std * z``.
 array costs one allocation (numpy asks the kernel for huge pages above 4 MB) instead of k
 fresh 8n-byte arrays whose first touch costs a page fault per 4 kB (docs/benchmarks.md).
 
-Each row has its own generator spawned from the run's generator
-(``numpy.random.Generator.spawn``, independent streams by ``SeedSequence``), so the rows can
-be filled by ``workers`` threads (numpy releases the GIL while it fills an array) and a
-run's numbers depend on the seed only, not on the number of threads. Settings without
-variation are read-only broadcast views of one number (no memory per sample).
+Each row has its own stream, a child ``SeedSequence`` of the run's seed keyed by the
+setting's path (``cathode.coating_speed``) or by the noise block's number: the rows can be
+filled by ``workers`` threads (numpy releases the GIL while it fills an array), a run's
+numbers depend on the seed only, not on the number of threads, and a setting gets the same
+numbers whatever other settings are toleranced. So two recipes simulated with one seed
+share their random numbers setting by setting (common random numbers for
+``gigatwin compare``). Settings without variation are read-only broadcast views of one
+number (no memory per sample).
 """
 
 from __future__ import annotations
 
+import hashlib
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -58,7 +62,7 @@ class SettingDraws:
         paths = [p for p, s in self.recipe.settings.items() if s.std > 0 and p not in self._cache]
         if not paths:
             return
-        block = self._standard_normal_rows(len(paths))
+        block = self._standard_normal_rows(paths)
         for row, path in zip(block, paths, strict=True):
             setting = self.recipe.settings[path]
             row *= setting.std
@@ -92,9 +96,20 @@ class SettingDraws:
                 raise ValueError(f"replayed noise block of shape {block.shape}; the chain "
                                  f"asked for ({count}, {self.samples})")
             return block
-        block = self._standard_normal_rows(count)
+        block = self._standard_normal_rows(
+            [f"noise:{len(self._noise)}:{i}" for i in range(count)])
         self._noise.append(block)
         return block
+
+    def stream(self, label: str) -> np.random.Generator:
+        """The generator of one row: the run's seed sequence with ``label`` appended to its
+        spawn key (two 32-bit words of the label's BLAKE2 hash)."""
+        seq = self.rng.bit_generator.seed_seq
+        digest = hashlib.blake2b(label.encode(), digest_size=8).digest()
+        key = (int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little"))
+        child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, *key),
+                                       pool_size=seq.pool_size)
+        return np.random.Generator(type(self.rng.bit_generator)(child))
 
     def subset(self, index) -> SettingDraws:
         """The draws of the samples at ``index`` (after a run of this object): every
@@ -108,10 +123,11 @@ class SettingDraws:
         part._replay = [np.array(block[:, index]) for block in self._noise]
         return part
 
-    def _standard_normal_rows(self, count: int) -> np.ndarray:
-        """``(count, samples)`` standard normals, row i from the i-th stream spawned now."""
+    def _standard_normal_rows(self, labels: list[str]) -> np.ndarray:
+        """``(len(labels), samples)`` standard normals, row i from the stream of label i."""
+        count = len(labels)
         block = np.empty((count, self.samples))
-        streams = self.rng.spawn(count)
+        streams = [self.stream(label) for label in labels]
         workers = min(self.workers, count) if self.samples >= PARALLEL_MIN_SAMPLES else 1
 
         def fill(rows: range) -> None:
