@@ -294,7 +294,7 @@ def _required(recipe: Recipe, found: list[Problem]) -> None:
         missing += [f"cell.{k}" for k in REQUIRED_BY_FORMAT[fmt]
                     if k not in (raw.get("cell") or {})]
     spec = _spec()
-    for path in missing:
+    for path in dict.fromkeys(missing):  # once each, in order
         key = path.rsplit(".", 1)[-1]
         what = "" if key in TABLES else f" ({spec[key].label}, {spec[key].display_unit})"
         if key in TABLES:
