@@ -9,7 +9,10 @@ Weyhe et al. 2020, via Zanotto et al. 2022 s.4.1.4 refs. 127, 131). The electrod
 back after the nip; spring-back grows linearly with line load and falls with mass
 loading and binder content (Diener et al. 2022, Zanotto ref. 133). Al foil elongates
 ~1 %, Cu does not (typical). Lines run at 60-100 m/min; porosity targets ~20-30 %
-for cathodes and 25-35 % for anodes (typical).
+for cathodes and 25-35 % for anodes (typical). The compaction parameters (eps_min and
+gamma_c per mass loading) belong to the active material (:mod:`gigatwin.materials`): harder,
+spherical NCM resists compaction more than graphite (Meyer et al. 2017), so one line load
+does not serve both; :func:`line_load_for_porosity` inverts the model to set a calender up.
 """
 
 from __future__ import annotations

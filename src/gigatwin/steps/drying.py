@@ -1,5 +1,6 @@
-"""Convective electrode drying: evaporation rate, film temperature, time, dryer length,
-binder-migration risk, dried structure and energy with NMP recovery.
+"""Convective electrode drying: evaporation rate, film temperature, a dryer of zones,
+time and dryer length, binder-migration risk and defects, dried structure and energy with
+NMP recovery.
 
 Constant-rate period: hot air transfers heat to the wet film; the film settles at the
 temperature where convective heat input equals the latent heat carried off by the
@@ -11,6 +12,13 @@ pressure at the film temperature comes from the Antoine data in
 shrinkage then pore emptying; high drying rates drive binder migration, weak adhesion
 and cracking; three-stage (fast-slow-fast) profiles cut drying time about 40 %
 (Jaiser 2017). Solvent recovery costs far more heat than evaporation (Ahmed 2016).
+
+An industrial dryer is zones in series (Susarla et al. 2018), each with its air
+temperature, nozzle velocity and length, the air loaded with solvent vapour
+(:func:`zoned_drying`, :func:`solvent_partial_pressure`, :func:`heat_up_time`); pilot
+and industrial dryers evaporate 0.5-3 g/(m^2 s). The drying rate when the film
+consolidates sets the binder-migration index, and its scatter along the web the share
+of the coating lost to it (:func:`drying_defect_probability`).
 """
 
 from __future__ import annotations
