@@ -31,6 +31,8 @@ def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                                          help="Threads (the result does not depend on it)"),
              sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP)) -> None:
     """Simulate a recipe through the whole chain; print a per-step table with units."""
+    from rich import box
+    from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
@@ -47,14 +49,18 @@ def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
         except (ValueError, KeyError) as exc:
             raise fail(str(exc)) from exc
     data = result.to_dict()
-    table = Table(title=f"{loaded.name}: {samples:,} samples, seed {seed}")
-    for col in ("step", "output", "nominal", "mean", "std", "p05", "p95", "unit"):
-        table.add_column(col, justify="left" if col in ("step", "output", "unit") else "right",
-                         no_wrap=col in ("output", "unit"))
+    table = Table(title=f"{loaded.name}: {samples:,} samples, seed {seed}",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("step / output [unit]", "nominal", "mean", "std", "p05", "p95"):
+        first = col.startswith("step")
+        table.add_column(col, justify="left" if first else "right", no_wrap=not first,
+                         overflow="fold", min_width=22 if first else None,
+                         max_width=None if first else 10)
     for step, outputs in [*data["steps"].items(), ("cell", data["cell"])]:
+        table.add_row(f"[bold]{step}[/bold]")
         for i, (name, q) in enumerate(outputs.items()):
-            table.add_row(step if i == 0 else "", name, _g(q.get("nominal")), _g(q["mean"]),
-                          _g(q["std"]), _g(q["p05"]), _g(q["p95"]), q["unit"],
+            table.add_row(escape(f"  {name} [{q['unit']}]"), _g4(q.get("nominal")), _g4(q["mean"]),
+                          _g4(q["std"]), _g4(q["p05"]), _g4(q["p95"]),
                           end_section=i == len(outputs) - 1)
     console.print(table)
     yields = Table(title="Yield against the recipe's spec limits")
