@@ -578,6 +578,7 @@ def zoned_drying(solvent_areal_mass, zone_evaporation_flux, zone_length, web_spe
     at_consolidation, crossed = np.zeros(shape), np.zeros(shape, dtype=bool)
     m_s = np.asarray(solvent_areal_mass, dtype=float)
     residence = 1.0 / np.asarray(web_speed, dtype=float)
+    falling_share = np.minimum(1.0, x_c / f)  # flux share if the film consolidates falling
     for i, (flux, length) in enumerate(zip(zone_evaporation_flux, zone_length, strict=True)):
         require_positive(f"zone_evaporation_flux[{i}]", flux, unit="kg/(m^2 s)")
         require_positive(f"zone_length[{i}]", length, unit="m")
@@ -586,13 +587,16 @@ def zoned_drying(solvent_areal_mass, zone_evaporation_flux, zone_length, web_spe
         t_zone = np.maximum(np.asarray(length, dtype=float) * residence - delay, 0.0)
         start = elapsed + delay
         t_const = np.maximum(x - f, 0.0) / rate              # until the falling-rate period
-        x_const = x - rate * np.minimum(t_zone, t_const)     # >= f while the rate is constant
-        x_end = x_const * np.exp(-rate / f * np.maximum(t_zone - t_const, 0.0))
-        # x starts at 1 >= x_c: the first zone that ends below x_c is where the film consolidates
-        crossing = ~crossed & (x_end < x_c)
-        at_consolidation = np.where(crossing, np.asarray(flux) * np.minimum(1.0, x_c / f),
-                                    at_consolidation)
-        crossed |= crossing
+        x_end = x - rate * np.minimum(t_zone, t_const)       # >= f while the rate is constant
+        t_fall = t_zone - t_const
+        if (t_fall > 0).any():  # some films reach the falling-rate period in this zone
+            x_end *= np.exp(-rate / f * np.maximum(t_fall, 0.0))
+        if not crossed.all():
+            # x starts at 1 >= x_c: the first zone ending below x_c is where it consolidates
+            crossing = ~crossed & (x_end < x_c)
+            at_consolidation = np.where(crossing, np.asarray(flux) * falling_share,
+                                        at_consolidation)
+            crossed |= crossing
         reached = np.isinf(done) & (x_end <= r)             # the residual fraction r in this zone
         if reached.any():
             t_r = t_const + (f / rate) * np.log(np.minimum(x, f) / r)
