@@ -36,7 +36,7 @@ def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from gigatwin.twin import simulate as run_chain
+    from gigatwin.twin.chain import simulate_summary
 
     if samples < 1:
         raise fail(f"--samples = {samples} [1] is outside the allowed range [1, inf)")
@@ -45,7 +45,7 @@ def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                   console=console, transient=True) as progress:
         progress.add_task(f"simulating {samples:,} cells of {loaded.name}", total=None)
         try:
-            result = run_chain(loaded, samples=samples, seed=seed, workers=workers)
+            result = simulate_summary(loaded, samples=samples, seed=seed, workers=workers)
         except (ValueError, KeyError) as exc:
             raise fail(str(exc)) from exc
     data = result.to_dict()
@@ -94,7 +94,7 @@ def _plots(result, directory: Path) -> None:
     from gigatwin.units import from_si
 
     directory.mkdir(parents=True, exist_ok=True)
-    names = [n for n in KEY_CELL if n in result.outputs["cell"]]
+    names = [n for n in KEY_CELL if n in result.outputs.get("cell", {})]  # varying ones
     fig, axes = plt.subplots(2, 4, figsize=(14, 6))
     for ax, name in zip(axes.flat, names, strict=False):
         unit = display_unit(name)

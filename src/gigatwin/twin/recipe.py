@@ -62,6 +62,9 @@ OVERRIDES = {
     "separator_porosity": ("separator", "porosity"),
 }
 
+# libyaml's parser when installed (about 10x faster than the pure-Python one)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -199,7 +202,7 @@ def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Re
                                               f"{exc.start}: {exc.reason})",
                                               kind="syntax")]) from None
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml.load(text, Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         where = getattr(exc, "problem_mark", None)
         at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""

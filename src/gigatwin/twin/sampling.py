@@ -39,18 +39,22 @@ class SettingDraws:
     measurement noise); ``given`` maps dotted paths to arrays that replace the draws
     (used by the Sobol analysis). Otherwise every toleranced setting of the recipe that is
     not given is drawn from N(nominal, std) at construction, all in one block (rows in the
-    order of ``recipe.settings``, one spawned stream per row), so a run is reproducible for
-    a given generator state whatever ``workers`` (threads filling the rows) is.
+    order of ``recipe.settings``, one stream per row keyed by its path), so a run is
+    reproducible for a given generator state whatever ``workers`` (threads filling the
+    rows) is. ``streams`` shares the row generators between consecutive draws of one run
+    (chunks, :func:`gigatwin.twin.chain.simulate_summary`): the chunks then continue each
+    stream and together hold exactly the numbers of one large draw.
     Returned arrays are read-only views: models must not modify their inputs.
     """
 
     def __init__(self, recipe: Recipe, rng: np.random.Generator, samples: int, *,
                  nominal: bool = False, given: dict[str, np.ndarray] | None = None,
-                 workers: int = 1):
+                 workers: int = 1, streams: dict[str, np.random.Generator] | None = None):
         if workers < 1:
             raise ValueError(f"workers = {workers} [1] is outside the allowed range [1, inf)")
         self.recipe, self.rng, self.samples, self.nominal = recipe, rng, samples, nominal
         self.workers = workers
+        self._streams = {} if streams is None else streams
         self._noise: list[np.ndarray] = []  # measurement-noise blocks, in the order drawn
         self._replay: list[np.ndarray] = []  # blocks to hand out again (a subset's noise)
         self._cache: dict[str, np.ndarray] = {
@@ -101,9 +105,16 @@ class SettingDraws:
         self._noise.append(block)
         return block
 
+    def _generator(self, label: str) -> np.random.Generator:
+        """The row's generator of this run, continued where the last draw left it."""
+        if label not in self._streams:
+            self._streams[label] = self.stream(label)
+        return self._streams[label]
+
     def stream(self, label: str) -> np.random.Generator:
-        """The generator of one row: the run's seed sequence with ``label`` appended to its
-        spawn key (two 32-bit words of the label's BLAKE2 hash)."""
+        """The generator of one row, from its start: the run's seed sequence with
+        ``label`` appended to its spawn key (two 32-bit words of the label's BLAKE2
+        hash)."""
         seq = self.rng.bit_generator.seed_seq
         digest = hashlib.blake2b(label.encode(), digest_size=8).digest()
         key = (int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little"))
@@ -127,7 +138,7 @@ class SettingDraws:
         """``(len(labels), samples)`` standard normals, row i from the stream of label i."""
         count = len(labels)
         block = np.empty((count, self.samples))
-        streams = [self.stream(label) for label in labels]
+        streams = [self._generator(label) for label in labels]
         workers = min(self.workers, count) if self.samples >= PARALLEL_MIN_SAMPLES else 1
 
         def fill(rows: range) -> None:
