@@ -252,3 +252,10 @@ def test_drying_defect_probability_is_the_lognormal_cdf():
     assert drying.drying_defect_probability(math.exp(0.3)) == pytest.approx(0.841345, rel=1e-6)
     p = drying.drying_defect_probability(np.array([0.3, 0.5, 2.0]))
     assert np.all(np.diff(p) > 0) and p[0] < 1e-4 and p[-1] > 0.98
+
+
+def test_zone_lengths_may_differ_per_sample():
+    # a film cut at each position along one zone: solvent falls linearly at the zone's rate
+    lengths = np.array([1.0, 5.0, 10.0])
+    z = drying.zoned_drying(0.09, [1e-3], [lengths], 0.5, 0.45)
+    np.testing.assert_allclose(z.residual_solvent_fraction, 1 - 1e-3 * 2 * lengths / 0.09)

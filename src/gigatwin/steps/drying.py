@@ -573,7 +573,8 @@ def zoned_drying(solvent_areal_mass, zone_evaporation_flux, zone_length, web_spe
     require_range("residual_solvent_fraction (as r/f)", r / f, unit="1", gt=0, lt=1)
     x_c = np.asarray(consolidation_solvent_fraction, dtype=float)
     shape = np.broadcast(np.asarray(solvent_areal_mass), x_c, np.asarray(web_speed),
-                         *(np.asarray(j) for j in zone_evaporation_flux)).shape
+                         np.broadcast(*(np.asarray(j) for j in zone_evaporation_flux)),
+                         np.broadcast(*(np.asarray(v) for v in zone_length))).shape
     x, elapsed, done = np.ones(shape), np.zeros(shape), np.full(shape, np.inf)
     at_consolidation, crossed = np.zeros(shape), np.zeros(shape, dtype=bool)
     m_s = np.asarray(solvent_areal_mass, dtype=float)

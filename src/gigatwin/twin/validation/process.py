@@ -38,13 +38,15 @@ def _range(case: str, quantity: str, unit: str, low: float, high: float, predict
                       relative=False, source=source, known_miss=known_miss)
 
 
-def _industrial_dryer(electrode: str) -> drying.ZonedDrying:
-    """The example pouch cell's three-zone dryer (examples/recipes/nmc622_graphite_pouch.yaml)
-    at its nominal settings, 30 m/min. Cathode: NMC622/C65/PVDF 96/2/2 in NMP, 70 % solids,
-    20.5 mg/cm^2, dried porosity 0.45, zones 95/75/110 C at 10/8/12 m/s over 11/16/11 m,
-    0.01 kg NMP per kg air. Anode: graphite/C65/CMC 96/1/3 in water, 50 % solids,
-    11.5 mg/cm^2, dried porosity 0.50, zones 75/33/80 C at 10/6.5/12 m/s over 16/26/22 m,
-    0.005 kg water per kg air."""
+def industrial_film(electrode: str) -> dict:
+    """The example pouch cell's wet film and three-zone dryer (examples/recipes/
+    nmc622_graphite_pouch.yaml) at its nominal settings, 30 m/min: the arguments of
+    :func:`gigatwin.steps.drying.zoned_drying` (``web_speed`` 0.5 m/s).
+
+    Cathode: NMC622/C65/PVDF 96/2/2 in NMP, 70 % solids, 20.5 mg/cm^2, dried porosity 0.45,
+    zones 95/75/110 C at 10/8/12 m/s over 11/16/11 m, 0.01 kg NMP per kg air. Anode:
+    graphite/C65/CMC 96/1/3 in water, 50 % solids, 11.5 mg/cm^2, dried porosity 0.50, zones
+    75/33/80 C at 10/6.5/12 m/s over 16/26/22 m, 0.005 kg water per kg air."""
     if electrode == "cathode":
         parts = (("NMC622", 0.96), ("C65", 0.02), ("PVDF", 0.02))
         solvent, solids, loading, porosity, foil, foil_thickness = "NMP", 0.70, 0.205, 0.45, "Al", 12e-6
@@ -71,8 +73,14 @@ def _industrial_dryer(electrode: str) -> drying.ZonedDrying:
                                                                 liquid.density)
     h_first = drying.heat_transfer_coefficient_slot_nozzles(zones[0][1], to_si(zones[0][0], "degC"))
     web = loading + materials.foil(foil).density * foil_thickness
-    return drying.zoned_drying(solvent_mass, fluxes, [z[2] for z in zones], 0.5, consolidation,
-                               drying.heat_up_time(solvent_mass, web, h_first, solvent))
+    return {"solvent_areal_mass": solvent_mass,
+            "zone_evaporation_flux": fluxes, "zone_length": [float(z[2]) for z in zones],
+            "web_speed": 0.5, "consolidation_solvent_fraction": consolidation,
+            "heat_up_time": drying.heat_up_time(solvent_mass, web, h_first, solvent)}
+
+
+def _industrial_dryer(electrode: str) -> drying.ZonedDrying:
+    return drying.zoned_drying(**industrial_film(electrode))
 
 
 def industrial_cathode_dryer() -> list[Comparison]:
