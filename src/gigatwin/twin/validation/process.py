@@ -23,8 +23,8 @@ RATE_RANGE = "pilot and industrial electrode dryers evaporate of the order of 0.
 RATE_SOURCE = ("Jaiser et al. 2016, J. Power Sources 318, 210; Jaiser et al. 2017, J. Colloid "
                "Interface Sci. 494, 22; Kumberg et al. 2019, Energy Technol. 7, 1900722: " + RATE_RANGE)
 LENGTH_SOURCE = ("Liu et al. 2021, iScience 24, 102332, Table 1 (after Heimes et al. 2019): "
-                 "coaters run at 35-80 m/min; Susarla et al. 2018, J. Power Sources 378, 660: "
-                 "industrial dryers of several zones, tens of metres long (20-80 m taken)")
+                 "coaters run at 35-80 m/min, so the 0.5-2 min an electrode needs to dry takes "
+                 "a dryer of tens of metres (20-80 m taken)")
 MOISTURE_SOURCE = ("Huttner et al. 2020, Energy Technol. 8, 1900245; Stich et al. 2017, J. Power "
                    "Sources 364, 84: cathodes keep of the order of 100-300 ppm after 12-16 h of "
                    "vacuum drying at 110-130 C")
