@@ -13,7 +13,8 @@ shrinkage then pore emptying; high drying rates drive binder migration, weak adh
 and cracking; three-stage (fast-slow-fast) profiles cut drying time about 40 %
 (Jaiser 2017). Solvent recovery costs far more heat than evaporation (Ahmed 2016).
 
-An industrial dryer is zones in series (Susarla et al. 2018), each with its air
+An industrial dryer is zones in series (solvent removal in such dryers: Susarla et al.
+2018), each with its air
 temperature, nozzle velocity and length, the air loaded with solvent vapour
 (:func:`zoned_drying`, :func:`solvent_partial_pressure`, :func:`heat_up_time`); pilot
 and industrial dryers evaporate 0.5-3 g/(m^2 s). The drying rate when the film
@@ -550,8 +551,8 @@ def zoned_drying(solvent_areal_mass, zone_evaporation_flux, zone_length, web_spe
     The first heat_up_time of zone 1 evaporates nothing (see :func:`heat_up_time`).
     Drying time is when the fraction r is left. Zones let a profile dry fast during
     film shrinkage, slowly while the film consolidates and fast again while the pores
-    empty (Jaiser et al. 2017); Susarla et al. (2018) model industrial dryers as such
-    zones in series.
+    empty (Jaiser et al. 2017). Industrial dryers are built of such zones; Susarla et al.
+    (2018) analyse solvent removal in them (the source of the zone-in-series view here).
 
     solvent_areal_mass : m_s [kg/m^2], > 0; zone_evaporation_flux : sequence of J_i
     [kg/(m^2 s)], > 0, one per zone; zone_length : sequence of L_i [m], > 0;
