@@ -14,10 +14,10 @@ and cracking; three-stage (fast-slow-fast) profiles cut drying time about 40 %
 (Jaiser 2017). Solvent recovery costs far more heat than evaporation (Ahmed 2016).
 
 An industrial dryer is zones in series (solvent removal in such dryers: Susarla et al.
-2018), each with its air
-temperature, nozzle velocity and length, the air loaded with solvent vapour
-(:func:`zoned_drying`, :func:`solvent_partial_pressure`, :func:`heat_up_time`); pilot
-and industrial dryers evaporate 0.5-3 g/(m^2 s). The drying rate when the film
+2018), each with its air temperature, nozzle velocity and length, the air loaded with
+solvent vapour (:func:`zoned_drying`, :func:`solvent_partial_pressure`,
+:func:`heat_up_time`); pilot and industrial dryers evaporate of the order of
+0.5-3 g/(m^2 s). The drying rate when the film
 consolidates sets the binder-migration index, and its scatter along the web the share
 of the coating lost to it (:func:`drying_defect_probability`).
 """
