@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.special import ndtr
 
 from gigatwin import materials
 from gigatwin.checks import RangeError, require_fraction, require_positive, require_range
@@ -629,6 +628,8 @@ def drying_defect_probability(binder_migration_risk, scatter=MIGRATION_SCATTER):
     """
     require_positive("binder_migration_risk", binder_migration_risk, unit="1")
     require_positive("scatter", scatter, unit="1")
+    from scipy.special import ndtr  # here: importing scipy.special costs ~0.2 s at start-up
+
     z = np.log(np.asarray(binder_migration_risk, dtype=float)) / np.asarray(scatter)
     return scalar_or_array(ndtr(z))
 
