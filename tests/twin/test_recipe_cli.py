@@ -128,10 +128,20 @@ def test_spec_show_knows_every_key_of_the_examples_and_of_the_json(tmp_path):
     """Acceptance of issue 10: every key in every example recipe and in the JSON of
     `simulate` is shown by `gigatwin spec show`."""
     keys = set()
+
+    def every_key(node):
+        if isinstance(node, dict):
+            for key, child in node.items():
+                keys.add(str(key))
+                every_key(child)
+        elif isinstance(node, list):
+            for child in node:
+                every_key(child)
+
     for path in example_recipes():
         raw = yaml.safe_load(path.read_text())
+        every_key({k: v for k, v in raw.items() if k != "sources"})  # sources: free names
         keys |= {key for _p, _s, key, _n in setting_nodes(raw)}
-        keys |= set(raw.get("spec_limits", {}))
     out = tmp_path / "sim.json"
     assert _invoke("simulate", POUCH, "-n", "100", "--json", out).exit_code == 0
     doc = json.loads(out.read_text())
@@ -143,3 +153,46 @@ def test_spec_show_knows_every_key_of_the_examples_and_of_the_json(tmp_path):
     for key in sorted(keys):
         res = _invoke("spec", "show", key)
         assert res.exit_code == 0, f"{key}: {res.output}"
+
+
+def test_settings_no_model_uses_are_warned_about(tmp_path):
+    """Nothing silently dropped: a valid spec key the chain does not read is accepted with
+    a warning (found by recording what a nominal run reads)."""
+    from gigatwin.twin.chain import unused_settings
+
+    recipe = load_recipe(POUCH)
+    unused = unused_settings(recipe)
+    assert "cathode.mixing_time" in unused and "cathode.calender_line_load" not in unused
+    assert not any(p.startswith("formation.formation_protocol") for p in unused)
+    raw = yaml.safe_load(POUCH.read_text())
+    raw["cathode"]["web_tension"] = "100 N"
+    path = tmp_path / "tension.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "v.json"
+    res = _invoke("recipe", "validate", path, "--json", out)
+    assert res.exit_code == 0
+    warned = {w["path"] for w in json.loads(out.read_text())["warnings"] if w["kind"] == "unused"}
+    assert "cathode.web_tension" in warned
+
+
+def test_renames_table_lists_old_and_new_names(tmp_path):
+    out = tmp_path / "renames.json"
+    assert _invoke("recipe", "renames", "--json", out).exit_code == 0
+    rows = {(r["kind"], r["old"]): r["new"] for r in json.loads(out.read_text())}
+    assert rows["setting", "cathode.calendering.line_load"] == "cathode.calender_line_load"
+    assert rows["step", "filling"] == "electrolyte_filling"
+    assert rows["output", "cell.capacity"] == "cell.cell_capacity"
+    for (kind, _old), new in rows.items():  # every new name is a spec key
+        if kind in ("setting", "output"):
+            assert load_registry().get(new.split(" ")[0].split(".", 1)[1]) is not None, new
+
+
+def test_set_on_sensitivity_and_malformed_sets():
+    res = _invoke("sensitivity", POUCH, "--output", "cathode.calendered_porosity", "-n", "16",
+                  "-p", "cathode.calender_line_load", "--set",
+                  "cathode.calender_line_load=900 N/mm +- 20 N/mm")
+    assert res.exit_code == 0, res.output
+    assert "cathode.calender_line_load" in res.output
+    assert _invoke("simulate", POUCH, "--set", "no_equals_sign").exit_code == 2
+    res = _invoke("simulate", POUCH, "--set", "calender_line_load=900 N/mm")
+    assert res.exit_code == 2 and "cathode.calender_line_load or anode" in res.output

@@ -38,6 +38,27 @@ PLACEHOLDER = "<electrode>"
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Words of a recipe's structure that are not spec keys (``gigatwin spec show`` explains them).
+STRUCTURE = {
+    "cathode": "electrode qualifier: the recipe section of the positive electrode's "
+               "settings; in results, records and the store the prefix 'cathode.KEY'",
+    "anode": "electrode qualifier: the recipe section of the negative electrode's settings; "
+             "in results, records and the store the prefix 'anode.KEY'",
+    "name": "recipe: the cell's name", "description": "recipe: free text",
+    "sources": "recipe: where the design and its settings come from (name: reference)",
+    "spec_limits": "recipe: limits of outputs, {OUTPUT: {min, max, unit}}; a sample "
+                   "outside fails the step of the output",
+    "min": "spec limit: lower limit, in 'unit'", "max": "spec limit: upper limit, in 'unit'",
+    "unit": "quantity or limit: the unit its numbers are written in (pint syntax)",
+    "value": "quantity: the setting, in 'unit'",
+    "tolerance": "quantity: one standard deviation of the machine's variation, in 'unit' "
+                 "(or '%' of the value)",
+    "source": "material override or table: where the value comes from (paper, table)",
+    "soc": "OCV table: state of charge, 0-1", "voltage": "OCV table: voltage [V]",
+    "stoichiometry": "electrode OCV table: lithiation fraction of the host, 0-1",
+}
+
+
 def qualified(key: str, electrode: str | None = None) -> str:
     """``cathode.calendered_porosity`` for (key, electrode); the bare key without one."""
     return f"{electrode}.{key}" if electrode else key
@@ -148,8 +169,8 @@ def renamed_key(old_key: str) -> str | None:
              if p.rsplit(".", 1)[-1] == old_key and e.new.rsplit(".", 1)[-1] != old_key}
     found |= {e.new for k, e in renames().protocol.items() if k == old_key}
     found |= {new.rsplit(".", 1)[-1] for old, new in renames().outputs.items()
-              if old.rsplit(".", 1)[-1].split("_", 1)[-1] == old_key
-              or old.rsplit(".", 1)[-1] == old_key}
+              if old.rsplit(".", 1)[-1].removeprefix("cathode_").removeprefix("anode_")
+              == old_key}
     found.discard(old_key)
     return found.pop() if len(found) == 1 else None
 
