@@ -577,6 +577,7 @@ def zoned_drying(solvent_areal_mass, zone_evaporation_flux, zone_length, web_spe
                          np.broadcast(*(np.asarray(v) for v in zone_length))).shape
     x, elapsed, done = np.ones(shape), np.zeros(shape), np.full(shape, np.inf)
     at_consolidation, crossed = np.zeros(shape), np.zeros(shape, dtype=bool)
+    dried = np.zeros(shape, dtype=bool)
     m_s = np.asarray(solvent_areal_mass, dtype=float)
     residence = 1.0 / np.asarray(web_speed, dtype=float)
     falling_share = np.minimum(1.0, x_c / f)  # flux share if the film consolidates falling
@@ -584,9 +585,11 @@ def zoned_drying(solvent_areal_mass, zone_evaporation_flux, zone_length, web_spe
         require_positive(f"zone_evaporation_flux[{i}]", flux, unit="kg/(m^2 s)")
         require_positive(f"zone_length[{i}]", length, unit="m")
         rate = np.asarray(flux, dtype=float) / m_s           # fraction per second, constant rate
-        delay = heat_up_time if i == 0 else 0.0
-        t_zone = np.maximum(np.asarray(length, dtype=float) * residence - delay, 0.0)
-        start = elapsed + delay
+        t_zone = np.asarray(length, dtype=float) * residence
+        start = elapsed
+        if i == 0 and np.any(heat_up_time):  # heat-up: the first part of zone 1 is lost
+            t_zone = np.maximum(t_zone - heat_up_time, 0.0)
+            start = elapsed + heat_up_time
         t_const = np.maximum(x - f, 0.0) / rate              # until the falling-rate period
         x_end = x - rate * np.minimum(t_zone, t_const)       # >= f while the rate is constant
         t_fall = t_zone - t_const
@@ -598,17 +601,20 @@ def zoned_drying(solvent_areal_mass, zone_evaporation_flux, zone_length, web_spe
             at_consolidation = np.where(crossing, np.asarray(flux) * falling_share,
                                         at_consolidation)
             crossed |= crossing
-        reached = np.isinf(done) & (x_end <= r)             # the residual fraction r in this zone
+        reached = (x_end <= r) & ~dried                     # the residual fraction r in this zone
         if reached.any():
             t_r = t_const + (f / rate) * np.log(np.minimum(x, f) / r)
             done = np.where(reached, start + t_r, done)
+            dried |= reached
         x = x_end
         elapsed = start + t_zone
     last = np.asarray(zone_evaporation_flux[-1], dtype=float) / m_s
     at_consolidation = np.where(crossed, at_consolidation, np.asarray(zone_evaporation_flux[-1]))
     # still wet at the exit: the time it would take if the last zone went on
-    extra = np.maximum(x - f, 0.0) / last + (f / last) * np.log(np.maximum(np.minimum(x, f) / r, 1.0))
-    done = np.where(np.isfinite(done), done, elapsed + extra)
+    if not dried.all():
+        extra = (np.maximum(x - f, 0.0) / last
+                 + (f / last) * np.log(np.maximum(np.minimum(x, f) / r, 1.0)))
+        done = np.where(dried, done, elapsed + extra)
     used = np.minimum(done, elapsed)
     evaporated = m_s * (1.0 - np.maximum(x, r))
     return ZonedDrying(drying_time=scalar_or_array(done), residual_solvent_fraction=scalar_or_array(x),
