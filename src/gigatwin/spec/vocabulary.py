@@ -90,11 +90,13 @@ def parameter(name: str) -> Parameter:
     return params[key]
 
 
+@lru_cache(maxsize=4096)
 def display_unit(name: str) -> str:
     """The display unit the specification gives a (qualified) key."""
     return parameter(name).display_unit
 
 
+@lru_cache(maxsize=4096)
 def step_of(name: str) -> str:
     """The manufacturing step a (qualified) key belongs to in the specification."""
     return parameter(name).step
