@@ -236,13 +236,28 @@ def _as_tuple(value) -> tuple:
     return tuple(str(v) for v in value)
 
 
+@lru_cache(maxsize=1024)
+def _affine(from_unit: str, to_unit: str) -> tuple[float, float]:
+    """(scale, offset) of a unit conversion: the file's ~350 entries use a few dozen unit
+    pairs, so pint runs once per pair, not once per value."""
+    zero = float(units.convert(0.0, from_unit, to_unit))
+    return float(units.convert(1.0, from_unit, to_unit)) - zero, zero
+
+
+def _convert(value: float, from_unit: str, to_unit: str) -> float:
+    if from_unit == to_unit:
+        return value
+    scale, offset = _affine(from_unit, to_unit)
+    return value * scale + offset
+
+
 def _check_units(unit: str, display_unit: str, bad) -> None:
     try:
         units.parse_unit(unit)
     except units.UnitError as exc:
         bad(f"unit: {exc}")
         return
-    if unit != "1" and units.convert(1.0, unit, units.si_unit_string(unit)) != 1.0:
+    if unit != "1" and _convert(1.0, unit, units.si_unit_string(unit)) != 1.0:
         bad(f"unit {unit!r} is not coherent SI; write {units.si_unit_string(unit)!r} "
             f"(and put {unit!r} in display_unit)")
     try:
@@ -293,7 +308,7 @@ def _parse_range(raw, name: str, unit: str, display_unit: str, bad, bounds: tupl
         if raw.get(b) is None:
             continue
         try:
-            values[b] = units.convert(float(raw[b]), range_unit, unit)
+            values[b] = _convert(float(raw[b]), range_unit, unit)
         except (TypeError, ValueError):
             bad(f"{name}: {b} = {raw[b]!r} is not a number")
             return None
