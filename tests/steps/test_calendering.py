@@ -96,3 +96,28 @@ def test_calendering_models_cite_the_papers_the_trends_come_from():
     assert {"diener2022", "meyer2020"} <= set(used.keys())
     assert calendering.DIENER_2022.doi == "10.1002/ente.202101033"
     assert calendering.MEYER_2020.doi == "10.1002/ente.201900175"
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.floats(0.21, 0.49), st.floats(1e5, 2e6))
+def test_line_load_for_porosity_inverts_meyer(target, gamma):
+    q = calendering.line_load_for_porosity(target, 0.5, 0.2, gamma)
+    assert calendering.porosity_after_calendering(q, 0.5, 0.2, gamma) == pytest.approx(target, rel=1e-9)
+
+
+def test_line_load_for_porosity_by_hand_and_unreachable_target():
+    # gamma_c ln((0.45 - 0.2)/(0.25 - 0.2)) = 500 N/mm x ln 5 = 804.7 N/mm
+    assert calendering.line_load_for_porosity(0.25, 0.45, 0.2, 5e5) == pytest.approx(5e5 * math.log(5))
+    with pytest.raises(ValueError, match="target_porosity"):
+        calendering.line_load_for_porosity(0.19, 0.45, 0.2, 5e5)
+
+
+def test_cathodes_resist_compaction_more_than_graphite():
+    """Meyer et al. 2017: harder, spherical NCM packs closer and needs more line load than
+    graphite; the materials data carry one parameter set per active material."""
+    nmc, graphite = materials.active_material("NMC622"), materials.active_material("graphite")
+    assert nmc.compaction_resistance_per_areal_loading > graphite.compaction_resistance_per_areal_loading
+    for name in materials.names("active_material"):
+        am = materials.active_material(name)
+        assert 0 < am.minimum_porosity < 0.35 and am.compaction_resistance_per_areal_loading > 0
+        assert "Meyer" in am.source("minimum_porosity")

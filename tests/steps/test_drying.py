@@ -183,3 +183,79 @@ def test_chilton_colburn_mass_transfer_by_hand():
     assert 0.8 < lewis < 0.95  # water-air Le ~ 0.85 (Incropera Table A.8 / A.4 ratio)
     assert drying.mass_transfer_coefficient(50.0, 330.0, "water") == pytest.approx(
         50.0 / (rho * 1007.0) * lewis ** (-2 / 3), rel=1e-12)
+
+
+def test_solvent_partial_pressure_by_hand():
+    # NMP (99.13 g/mol) at Y = 0.01 kg/kg air: x = 0.01 / (0.01 + 99.13/28.9647) = 2.913e-3,
+    # p = 101325 x = 295.2 Pa (about 23 % of the 1.3 vol% LEL)
+    y, ratio = 0.01, materials.solvent("NMP").molar_mass / 0.0289647
+    assert drying.solvent_partial_pressure(y, "NMP") == pytest.approx(101325 * y / (y + ratio))
+    assert drying.solvent_partial_pressure(0.01, "NMP") == pytest.approx(295.2, rel=2e-3)
+    assert drying.solvent_partial_pressure(0.0, "water") == 0.0
+
+
+def test_heat_up_time_by_hand():
+    # (0.088 kg NMP x 1685 + 0.24 kg web x 800) J/(m2 K) / 90 W/(m2 K) = 3.78 s
+    expected = (0.088 * materials.solvent("NMP").heat_capacity + 0.24 * 800.0) / 90.0
+    assert drying.heat_up_time(0.088, 0.24, 90.0, "NMP") == pytest.approx(expected)
+    assert expected == pytest.approx(3.78, rel=0.01)
+
+
+def test_one_zone_dryer_equals_the_one_rate_drying_time():
+    m_s, flux = 0.09, 2e-3
+    zoned = drying.zoned_drying(m_s, [flux], [1e3], 0.5, 0.45)
+    assert zoned.drying_time == pytest.approx(drying.drying_time(m_s, flux), rel=1e-12)
+    assert zoned.consolidation_drying_rate == flux
+    # a zone of any length split in two at the same flux gives the same film
+    split = drying.zoned_drying(m_s, [flux, flux], [7.3, 1e3 - 7.3], 0.5, 0.45)
+    assert split.drying_time == pytest.approx(zoned.drying_time, rel=1e-12)
+
+
+def test_three_zones_by_hand():
+    # 90 g/m2 at 0.5 m/s, no heat-up. Zone 1 (10 m, 20 s at 2 g/m2s): 40 g -> x = 0.5556.
+    # Zone 2 (10 m, 20 s at 1 g/m2s): 20 g -> x = 0.3333, crossing x_c = 0.45 here.
+    # Zone 3 at 3 g/m2s: constant until x = f = 0.1 (21 g, 7 s), then first order down
+    # to r = 1e-3: (f m_s / J) ln(f/r) = 3 s x ln(100) = 13.82 s. Total 60.82 s.
+    z = drying.zoned_drying(0.09, (2e-3, 1e-3, 3e-3), (10.0, 10.0, 30.0), 0.5, 0.45)
+    assert z.drying_time == pytest.approx(40 + 7 + 3 * math.log(100), rel=1e-9)
+    assert z.consolidation_drying_rate == pytest.approx(1e-3)
+    assert z.mean_drying_rate == pytest.approx(0.09 * (1 - 1e-3) / z.drying_time, rel=1e-9)
+    # too short a last zone: the film leaves wet, time extrapolated with the last zone
+    short = drying.zoned_drying(0.09, (2e-3, 1e-3, 3e-3), (10.0, 10.0, 2.0), 0.5, 0.45)
+    assert short.residual_solvent_fraction == pytest.approx(1 / 3 - 4 * 3e-3 / 0.09)
+    assert short.drying_time == pytest.approx(z.drying_time, rel=1e-9)
+
+
+def test_heat_up_delays_the_first_zone():
+    # zone 1 lasts 20 s either way; with 4 s of heat-up it evaporates 16 s x 2 g/m2s, 8 g
+    # less, which zone 2 removes at 3 g/m2s in 8/3 s more (the end is in zone 2 both times)
+    base = drying.zoned_drying(0.09, (2e-3, 3e-3), (10.0, 40.0), 0.5, 0.45)
+    late = drying.zoned_drying(0.09, (2e-3, 3e-3), (10.0, 40.0), 0.5, 0.45, heat_up_time=4.0)
+    assert late.drying_time - base.drying_time == pytest.approx(8e-3 / 3e-3, rel=1e-9)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.floats(0.03, 0.2), st.floats(3e-4, 5e-3), st.floats(3e-4, 5e-3), st.floats(2.0, 30.0),
+       st.floats(0.1, 0.8))
+def test_zoned_drying_conserves_solvent_and_is_monotone(m_s, j1, j2, length, x_c):
+    z = drying.zoned_drying(m_s, (j1, j2), (length, length), 0.5, x_c)
+    assert 0 <= z.residual_solvent_fraction <= 1
+    assert z.mean_drying_rate <= max(j1, j2) * (1 + 1e-12)
+    assert z.consolidation_drying_rate <= max(j1, j2) * (1 + 1e-12)
+    longer = drying.zoned_drying(m_s, (j1, j2), (length, 2 * length), 0.5, x_c)
+    assert longer.residual_solvent_fraction <= z.residual_solvent_fraction + 1e-15
+
+
+def test_drying_defect_probability_is_the_lognormal_cdf():
+    # P = Phi(ln I / 0.3): I = 1 -> 0.5; I = exp(0.3) -> Phi(1) = 0.841345
+    assert drying.drying_defect_probability(1.0) == pytest.approx(0.5)
+    assert drying.drying_defect_probability(math.exp(0.3)) == pytest.approx(0.841345, rel=1e-6)
+    p = drying.drying_defect_probability(np.array([0.3, 0.5, 2.0]))
+    assert np.all(np.diff(p) > 0) and p[0] < 1e-4 and p[-1] > 0.98
+
+
+def test_zone_lengths_may_differ_per_sample():
+    # a film cut at each position along one zone: solvent falls linearly at the zone's rate
+    lengths = np.array([1.0, 5.0, 10.0])
+    z = drying.zoned_drying(0.09, [1e-3], [lengths], 0.5, 0.45)
+    np.testing.assert_allclose(z.residual_solvent_fraction, 1 - 1e-3 * 2 * lengths / 0.09)

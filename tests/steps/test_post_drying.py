@@ -1,5 +1,7 @@
 """Post-drying: dew point, sorption equilibrium, kinetics and the Huttner (2019) calibration."""
 
+import math
+
 import numpy as np
 import pytest
 
@@ -64,3 +66,48 @@ def test_frost_point_pressure_matches_iapws_2011_sublimation():
     iapws = {193.15: 0.054773, 213.15: 1.08135, 233.15: 12.8412, 253.15: 103.239}
     for dew_point, p in iapws.items():
         assert post_drying.water_partial_pressure_from_dew_point(dew_point) == pytest.approx(p, rel=2e-3)
+
+
+def test_bound_water_release_rate_by_hand():
+    # k_b(120 C) = 1/(16 h); at 110 C: exp(-60000/8.314462618 (1/383.15 - 1/393.15)) = 0.6193
+    assert post_drying.bound_water_release_rate(393.15) == pytest.approx(1 / 57600)
+    factor = math.exp(-60e3 / 8.314462618 * (1 / 383.15 - 1 / 393.15))
+    assert post_drying.bound_water_release_rate(383.15) == pytest.approx(factor / 57600)
+    assert factor == pytest.approx(0.6193, rel=1e-3)
+    # a room-temperature purge releases almost none of it (k at 20 C below 1e-7 1/s)
+    assert post_drying.bound_water_release_rate(293.15) < 1e-7
+
+
+def test_two_pools_by_hand():
+    # 16 h at 120 C, 100 Pa, PVDF 2 wt%: the free pool (tau ~ 16 s) is gone, the bound pool
+    # keeps exp(-1): 672 ppm -> 247.2 ppm; the equilibrium adds a few tenths of a ppm
+    bound = post_drying.bound_moisture((0.96, 0.02), (700e-6, 0.0))
+    assert bound == pytest.approx(672e-6)
+    r = post_drying.post_drying(800e-6, 0.02, 16 * 3600.0, 393.15, 100.0, "PVDF", bound_moisture=bound)
+    assert r.bound_moisture == pytest.approx(672e-6 * math.exp(-1))
+    assert r.free_moisture == pytest.approx(r.equilibrium_moisture, abs=1e-12)
+    assert r.residual_moisture * 1e6 == pytest.approx(247.2, abs=0.5)
+    # without bound water the model is the one-pool model of before
+    one = post_drying.post_drying(800e-6, 0.02, 3600.0, 393.15, 100.0, "PVDF")
+    assert one.bound_moisture == 0 and one.residual_moisture == one.free_moisture
+
+
+def test_bound_moisture_needs_one_content_per_component():
+    with pytest.raises(ValueError, match="bound_water_contents"):
+        post_drying.bound_moisture((0.96, 0.04), (1e-4,))
+
+
+def test_dry_room_uptake_relaxes_the_free_pool_only():
+    # -40 C dew point: p_w = 12.84 Pa; at 20 C a = 12.84/2339 = 0.00549. CMC 3 wt%:
+    # X_eq = 0.03 X_GAB + 0.97 k_o a; after many time constants the free pool reaches it,
+    # the bound pool is untouched
+    p_w = post_drying.water_partial_pressure_from_dew_point(233.15)
+    a = post_drying.water_activity(293.15, p_w)
+    x_eq = post_drying.equilibrium_moisture(a, 0.03, "CMC")
+    done = post_drying.dry_room_uptake(1e-6, 300e-6, 0.03, 1e6, 233.15, binder="CMC")
+    assert done == pytest.approx(x_eq + 300e-6, rel=1e-9)
+    assert 50e-6 < x_eq < 200e-6
+    # a wetter room gives more water; no exposure gives what left the oven
+    wetter = post_drying.dry_room_uptake(1e-6, 300e-6, 0.03, 1e6, 243.15, binder="CMC")
+    assert wetter > done
+    assert post_drying.dry_room_uptake(1e-6, 300e-6, 0.03, 0.0, 233.15) == pytest.approx(301e-6)

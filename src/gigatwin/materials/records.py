@@ -68,6 +68,12 @@ class ActiveMaterial(Material):
     average_voltage_vs_li: float = quantity("V", ge=0, le=5.5)
     particle_size_d50: float = quantity("m", gt=0)
     nominal_voltage_vs_graphite: float | None = quantity("V", ge=0, le=5.5, optional=True)
+    # calendering (Meyer et al. 2017 model, see gigatwin.steps.calendering)
+    minimum_porosity: float | None = quantity("1", gt=0, lt=1, optional=True)
+    compaction_resistance_per_areal_loading: float | None = quantity(
+        "N*m/kg", gt=0, optional=True)
+    # post-drying: strongly bound water of the coating (see gigatwin.steps.post_drying)
+    bound_water_content: float | None = quantity("1", ge=0, lt=0.1, optional=True)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,10 @@ class Binder(Material):
     gab_monolayer_moisture: float = quantity("1", gt=0, lt=1)
     gab_c: float = quantity("1", gt=0)
     gab_k: float = quantity("1", gt=0, lt=1)
+    # drying rate above which the binder migrates, at 70 um (gigatwin.steps.drying)
+    critical_drying_rate: float = quantity("kg/(m^2*s)", gt=0)
+    # strongly bound water per kg binder (see gigatwin.steps.post_drying)
+    bound_water_content: float | None = quantity("1", ge=0, lt=0.5, optional=True)
 
 
 @dataclass(frozen=True)

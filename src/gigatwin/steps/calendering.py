@@ -9,7 +9,10 @@ Weyhe et al. 2020, via Zanotto et al. 2022 s.4.1.4 refs. 127, 131). The electrod
 back after the nip; spring-back grows linearly with line load and falls with mass
 loading and binder content (Diener et al. 2022, Zanotto ref. 133). Al foil elongates
 ~1 %, Cu does not (typical). Lines run at 60-100 m/min; porosity targets ~20-30 %
-for cathodes and 25-35 % for anodes (typical).
+for cathodes and 25-35 % for anodes (typical). The compaction parameters (eps_min and
+gamma_c per mass loading) belong to the active material (:mod:`gigatwin.materials`): harder,
+spherical NCM resists compaction more than graphite (Meyer et al. 2017), so one line load
+does not serve both; :func:`line_load_for_porosity` inverts the model to set a calender up.
 """
 
 from __future__ import annotations
@@ -94,6 +97,28 @@ def porosity_after_calendering(line_load, initial_porosity, minimum_porosity, co
     return scalar_or_array(minimum_porosity + (np.asarray(initial_porosity) - minimum_porosity) * decay)
 
 
+@cites(MEYER_2017)
+def line_load_for_porosity(target_porosity, initial_porosity, minimum_porosity, compaction_resistance):
+    """Line load that calenders to a target porosity (inverse of Meyer et al. 2017) [N/m].
+
+    q_L = gamma_c ln((eps_0 - eps_min) / (eps - eps_min)), for eps_min < eps <= eps_0.
+    target_porosity : eps [1]; initial_porosity : eps_0 [1]; minimum_porosity : eps_min [1];
+    compaction_resistance : gamma_c [N/m], > 0. A target at or below eps_min cannot be
+    reached at any load: the error names target_porosity.
+    """
+    require_fraction("target_porosity", target_porosity, open_interval=True)
+    require_fraction("initial_porosity", initial_porosity, open_interval=True)
+    require_fraction("minimum_porosity", minimum_porosity, open_interval=True)
+    require_positive("compaction_resistance", compaction_resistance, unit="N/m")
+    excess = np.asarray(target_porosity, dtype=float) - minimum_porosity
+    require_range("target_porosity (as eps - eps_min, above the minimum porosity)", excess,
+                  unit="1", gt=0)
+    require_range("target_porosity (not above initial_porosity)",
+                  np.asarray(initial_porosity) - target_porosity, unit="1", ge=0)
+    return scalar_or_array(np.asarray(compaction_resistance)
+                           * np.log((np.asarray(initial_porosity) - minimum_porosity) / excess))
+
+
 @cites(MEYER_2017, MEYER_2020)
 def compaction_resistance(areal_loading, roll_temperature, resistance_per_areal_loading=2.5e6,
                           reference_temperature=298.15, temperature_coefficient=3e-3):
@@ -103,14 +128,16 @@ def compaction_resistance(areal_loading, roll_temperature, resistance_per_areal_
     temperature (PVDF softens): Meyer et al. 2017 and Meyer, Weyhe et al. 2020
     (doi:10.1002/ente.201900175), as summarised by Zanotto et al. 2022 s.4.1.4.
     areal_loading : m_A [kg/m^2], (0, 1]; roll_temperature : T [K], 283-423;
-    resistance_per_areal_loading : k_m [(N/m)/(kg/m^2)] (typical 2.5e6: 500 N/mm at
-    20 mg/cm^2); reference_temperature : T_ref [K]; temperature_coefficient : alpha [1/K]
-    (typical 3e-3, set 0 for non-thermoplastic binders). Defaults are illustrative
-    (typical), to be fitted per electrode with Meyer's method.
+    resistance_per_areal_loading : k_m [(N/m)/(kg/m^2) = N m/kg], per active material in
+    :mod:`gigatwin.materials` (``compaction_resistance_per_areal_loading``; layered
+    oxides 2.5e6: 500 N/mm at 20 mg/cm^2, graphite 1.2e6: harder, spherical NCM resists
+    compaction more, Meyer et al. 2017); reference_temperature : T_ref [K];
+    temperature_coefficient : alpha [1/K] (typical 3e-3, set 0 for non-thermoplastic
+    binders). The default k_m is that of layered oxides (typical).
     """
     require_range("areal_loading", areal_loading, unit="kg/m^2", gt=0, le=1)
     require_range("roll_temperature", roll_temperature, unit="K", ge=283.15, le=423.15)
-    require_positive("resistance_per_areal_loading", resistance_per_areal_loading, unit="N/kg")
+    require_positive("resistance_per_areal_loading", resistance_per_areal_loading, unit="N*m/kg")
     require_range("temperature_coefficient", temperature_coefficient, unit="1/K", ge=0, le=5e-3)
     softening = 1.0 - np.asarray(temperature_coefficient) * (np.asarray(roll_temperature) - reference_temperature)
     require_range("roll_temperature (as softening factor)", softening, unit="1", gt=0.1)
@@ -211,6 +238,11 @@ _COMPACTION = {"line_load": 1e6, "initial_porosity": 0.5, "minimum_porosity": 0.
 CONFORMANCE = (
     Conformance(porosity_after_calendering, valid=_COMPACTION,
                 invalid=(("line_load", -1.0), ("initial_porosity", 1.0), ("minimum_porosity", 0.8),
+                         ("compaction_resistance", 0.0))),
+    Conformance(line_load_for_porosity,
+                valid={"target_porosity": 0.25, "initial_porosity": 0.45, "minimum_porosity": 0.2,
+                       "compaction_resistance": 5e5},
+                invalid=(("target_porosity", 0.15), ("initial_porosity", 1.0),
                          ("compaction_resistance", 0.0))),
     Conformance(compaction_resistance, valid={"areal_loading": 0.2, "roll_temperature": 353.15},
                 invalid=(("areal_loading", 0.0), ("roll_temperature", 500.0),

@@ -277,8 +277,8 @@ def _yields(recipe: Recipe, outputs) -> tuple[dict, dict[str, float], np.ndarray
     """Per-sample pass probability by step against the recipe's spec limits, and yields.
 
     A step passes a sample when every limited output of the step is within its limits;
-    assembly and slitting also multiply by 1 - their defect probabilities (misalignment,
-    burrs above the limit).
+    drying, assembly and slitting also multiply by 1 - their defect probabilities (binder
+    migration, misalignment, burrs above the limit).
     """
     n = len(outputs["cell"]["cell_capacity"])
     factors: dict[str, list[np.ndarray]] = {step: [] for step in (*STEPS, "cell")}
@@ -289,6 +289,8 @@ def _yields(recipe: Recipe, outputs) -> tuple[dict, dict[str, float], np.ndarray
                            f"{step!r}); outputs of {step}: {sorted(outputs.get(step, {}))}")
         factors[step].append(end_of_line.within_limits(outputs[step][name], lower, upper))
     factors["assembly"].append(1 - outputs["assembly"]["misalignment_defect_probability"])
+    factors["drying"] += [1 - outputs["drying"]["cathode.drying_defect_probability"],
+                          1 - outputs["drying"]["anode.drying_defect_probability"]]
     factors["slitting"] += [1 - outputs["slitting"]["cathode.edge_defect_probability"],
                             1 - outputs["slitting"]["anode.edge_defect_probability"]]
     per_step = {step: _product(found, n) for step, found in factors.items()}

@@ -7,6 +7,8 @@ structure on (solids density, loading, thickness, porosity ...).
 
 from __future__ import annotations
 
+import numpy as np
+
 from gigatwin import materials
 from gigatwin.steps import coating, drying, mixing
 from gigatwin.twin import tables
@@ -62,45 +64,76 @@ def run_coating(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict
 
 def run_drying(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict,
                coated: dict) -> dict:
-    """Constant-rate drying at the sampled air temperature; dried thickness at the as-dried
-    porosity. The heat balance (a bisection) is solved on a grid of air temperatures and
-    interpolated per sample (:mod:`gigatwin.twin.tables`), which keeps 10^5 samples fast."""
+    """The wet film through the dryer's zones (:func:`gigatwin.steps.drying.zoned_drying`).
+
+    Each zone ``i`` has its air temperature (sampled), nozzle air velocity and length
+    (``dryer_zone{i}_...``); the dryer air carries solvent at ``dryer_solvent_loading``.
+    A zone's heat balance (a bisection) is solved on a grid of air temperatures and
+    interpolated per sample (:mod:`gigatwin.twin.tables`), which keeps 10^5 samples fast.
+    The binder-migration index uses the drying rate when the film consolidates, and its
+    defect probability lowers the drying yield."""
     p = electrode
     solvent_name = recipe.text(f"{electrode}.solvent")
-    air = draw(f"{p}.dryer_air_temperature")
-    h = drying.heat_transfer_coefficient_slot_nozzles(recipe.value(f"{p}.dryer_air_velocity"),
-                                                      recipe.value(f"{p}.dryer_air_temperature"))
-    flux = tables.evaporation_flux(air, h, solvent_name)
+    solvent = materials.solvent(solvent_name)
+    p_inf = drying.solvent_partial_pressure(recipe.value(f"{p}.dryer_solvent_loading"), solvent_name)
+    zones = [i for i in range(1, 100) if f"{p}.dryer_zone{i}_length" in recipe.settings]
+    if not zones:
+        raise KeyError(f"recipe {recipe.source}: {p} needs dryer_zone1_length (and the zone's "
+                       "air temperature and air velocity)")
+    fluxes, lengths, first_h = [], [], None
+    for i in zones:
+        key = f"{p}.dryer_zone{i}_air_temperature"
+        h = drying.heat_transfer_coefficient_slot_nozzles(
+            recipe.value(f"{p}.dryer_zone{i}_air_velocity"), recipe.value(key))
+        first_h = h if first_h is None else first_h
+        fluxes.append(tables.evaporation_flux(draw(key), h, solvent_name, p_inf))
+        lengths.append(recipe.value(f"{p}.dryer_zone{i}_length"))
     solvent_mass = drying.solvent_areal_mass(coated["wet_film_thickness"], slurry["slurry_density"],
                                              slurry["slurry_solid_content"])
-    time = drying.drying_time(solvent_mass, flux)
     dried_porosity = draw(f"{p}.dried_porosity")
-    thickness = drying.dry_coating_thickness(coated["coating_areal_loading"], slurry["solids_density"],
-                                             dried_porosity)
-    return {"drying_rate": flux, "drying_time": time,
-            "dryer_length": drying.dryer_length(coated["coating_speed"], time),
+    loading = coated["coating_areal_loading"]
+    thickness = drying.dry_coating_thickness(loading, slurry["solids_density"], dried_porosity)
+    consolidation = 1.0 - drying.film_shrinkage_solvent_fraction(
+        solvent_mass, thickness, dried_porosity, solvent.density)
+    foil = materials.foil(recipe.text(f"{electrode}.current_collector"))
+    web = loading + foil.density * recipe.value(f"{electrode}.current_collector_thickness")
+    heat_up = drying.heat_up_time(solvent_mass, web, first_h, solvent_name)
+    dried = drying.zoned_drying(solvent_mass, fluxes, lengths, coated["coating_speed"],
+                                np.minimum(consolidation, 1.0 - 1e-9), heat_up)
+    index = drying.binder_migration_risk(
+        dried.consolidation_drying_rate, thickness,
+        recipe.material(electrode, "binder").critical_drying_rate)
+    return {"drying_rate": dried.mean_drying_rate, "drying_time": dried.drying_time,
+            "dryer_length": coated["coating_speed"] * dried.drying_time,
+            "consolidation_drying_rate": dried.consolidation_drying_rate,
+            "residual_solvent_content": dried.residual_solvent_fraction * solvent_mass / loading,
             "dry_coating_thickness": thickness, "dried_porosity": dried_porosity,
-            "binder_migration_index": drying.binder_migration_risk(flux, thickness)}
+            "binder_migration_index": index,
+            "drying_defect_probability": drying.drying_defect_probability(index)}
 
 
 def run_calendering(recipe: Recipe, draw: SettingDraws, electrode: str, slurry: dict,
                     coated: dict, dried: dict) -> dict:
-    """Porosity and thickness at the sampled line load (Meyer et al. 2017), with a compaction
-    resistance growing with the sampled loading and falling with roll temperature."""
+    """Porosity and thickness at the sampled line load (Meyer et al. 2017). The compaction
+    parameters are the active material's (minimum porosity, compaction resistance per
+    loading, :mod:`gigatwin.materials`): the resistance grows with the sampled loading and
+    falls with roll temperature, the minimum porosity falls with roll temperature."""
     from gigatwin.steps import calendering
 
     p = electrode
+    am = recipe.material(electrode, "active_material")
+    roll_temperature = draw(f"{p}.calender_roll_temperature")
     resistance = calendering.compaction_resistance(
-        coated["coating_areal_loading"], draw(f"{p}.calender_roll_temperature"),
-        recipe.get(f"{p}.compaction_resistance_per_areal_loading", 2.5e6))
+        coated["coating_areal_loading"], roll_temperature, am.compaction_resistance_per_areal_loading)
+    minimum = calendering.minimum_porosity_at_temperature(am.minimum_porosity, roll_temperature)
     result = calendering.calender(
         draw(f"{p}.calender_line_load"), coated["coating_areal_loading"], slurry["solids_density"],
-        dried["dried_porosity"], recipe.value(f"{p}.minimum_achievable_porosity"), resistance,
+        dried["dried_porosity"], minimum, resistance,
         mass_fractions(recipe, electrode)["binder"], recipe.value(f"{electrode}.coating_width"))
     return {"calendered_porosity": result.porosity,
             "calendered_thickness": result.coating_thickness,
             "calendered_coating_density": result.coating_density, "spring_back": result.spring_back,
-            "compaction_resistance": resistance}
+            "compaction_resistance": resistance, "minimum_achievable_porosity": minimum}
 
 
 def run_slitting(recipe: Recipe, draw: SettingDraws, electrode: str, coated: dict) -> dict:
@@ -121,15 +154,26 @@ def run_slitting(recipe: Recipe, draw: SettingDraws, electrode: str, coated: dic
 
 
 def run_post_drying(recipe: Recipe, draw: SettingDraws, electrode: str) -> dict:
-    """Residual moisture after vacuum post-drying (Huttner et al. 2019 kinetics)."""
+    """Residual moisture after vacuum post-drying (free and bound water), then the moisture
+    at assembly after the electrode's wait in the dry room (:mod:`gigatwin.steps.post_drying`)."""
     from gigatwin.steps import post_drying
 
     p = electrode
+    w = mass_fractions(recipe, electrode)
+    binder_name = recipe.text(f"{electrode}.binder")
+    bound = post_drying.bound_moisture(
+        (w["active_material"], w["binder"]),
+        (recipe.material(electrode, "active_material").bound_water_content or 0.0,
+         recipe.material(electrode, "binder").bound_water_content or 0.0))
     result = post_drying.post_drying(
-        recipe.value(f"{p}.moisture_before_post_drying"), mass_fractions(recipe, electrode)["binder"],
+        recipe.value(f"{p}.moisture_before_post_drying"), w["binder"],
         draw(f"{p}.post_drying_time"), draw(f"{p}.post_drying_temperature"),
-        draw(f"{p}.post_drying_pressure"), recipe.text(f"{electrode}.binder"))
-    return {"residual_moisture": result.residual_moisture}
+        draw(f"{p}.post_drying_pressure"), binder_name, bound_moisture=bound)
+    at_assembly = post_drying.dry_room_uptake(
+        result.free_moisture, result.bound_moisture, w["binder"],
+        draw(f"{p}.dry_room_exposure_time"), draw("dry_room.dry_room_dew_point"),
+        binder=binder_name)
+    return {"residual_moisture": result.residual_moisture, "moisture_at_assembly": at_assembly}
 
 
 def run_electrode(recipe: Recipe, draw: SettingDraws, electrode: str, out: dict) -> dict:

@@ -39,7 +39,8 @@ COMPONENTS = ("active_material", "conductive_additive", "binder")
 # gigatwin.materials kind of each formulation component
 MATERIAL_KINDS = {"active_material": "active_material",
                   "conductive_additive": "conductive_carbon", "binder": "binder"}
-CELL_SECTIONS = ("cell", "assembly", "electrolyte_filling", "formation", "aging_eol")
+CELL_SECTIONS = ("cell", "assembly", "electrolyte_filling", "formation", "aging_eol",
+                 "dry_room")
 ELECTRODE_STEPS = ("mixing", "coating", "drying", "calendering", "slitting", "post_drying")
 METADATA = ("name", "description", "sources")
 # Sections that hold text or tables, not settings.
@@ -52,6 +53,9 @@ OVERRIDES = {
     "active_material_first_cycle_efficiency": ("active_material", "first_cycle_efficiency"),
     "active_material_density": ("active_material", "density"),
     "active_material_d50": ("active_material", "particle_size_d50"),
+    "minimum_achievable_porosity": ("active_material", "minimum_porosity"),
+    "compaction_resistance_per_areal_loading": ("active_material",
+                                                "compaction_resistance_per_areal_loading"),
     "conductive_additive_density": ("conductive_additive", "density"),
     "binder_density": ("binder", "density"),
     "separator_thickness": ("separator", "thickness"),

@@ -49,14 +49,17 @@ REQUIRED_ELECTRODE = (
     "current_collector_thickness", "slurry_solid_content", "slurry_zero_shear_viscosity",
     "slurry_infinite_shear_viscosity", "slurry_cross_time_constant",
     "slurry_cross_rate_index", "coating_speed", "coating_width", "coating_gap",
-    "coating_areal_loading", "dryer_air_temperature", "dryer_air_velocity", "dried_porosity",
-    "calender_line_load", "calender_roll_temperature", "minimum_achievable_porosity",
+    "coating_areal_loading", "dryer_zone1_air_temperature", "dryer_zone1_air_velocity",
+    "dryer_zone1_length", "dryer_solvent_loading", "dried_porosity",
+    "calender_line_load", "calender_roll_temperature",
     "slitting_lane_count", "slitting_speed", "slitting_blade_cut_length",
     "moisture_before_post_drying", "post_drying_temperature", "post_drying_time",
-    "post_drying_pressure")
+    "post_drying_pressure", "dry_room_exposure_time")
 REQUIRED_ANODE = ("active_material_bet_surface_area",)
+DRYER_ZONE_KEYS = ("air_temperature", "air_velocity", "length")
 REQUIRED = {
     "cell": ("cell_format", "cathode_sheet_height", "housing_mass", "ocv_curve"),
+    "dry_room": ("dry_room_dew_point",),
     "assembly": ("separator", "anode_overhang", "stacking_placement_std", "weld_area",
                  "weld_bonded_fraction", "tab_length", "tab_width", "tab_thickness"),
     "electrolyte_filling": ("electrolyte", "electrolyte_volume_factor",
@@ -278,6 +281,7 @@ def _required(recipe: Recipe, found: list[Problem]) -> None:
             continue
         needed = REQUIRED_ELECTRODE + (REQUIRED_ANODE if electrode == "anode" else ())
         missing += [f"{electrode}.{k}" for k in needed if k not in body]
+        missing += _dryer_zones(electrode, body, found)
         by_mass = all(f"{c}_mass_fraction" in body for c in COMPONENTS)
         by_volume = all(f"{c}_volume_fraction" in body for c in COMPONENTS)
         if not (by_mass or by_volume):
@@ -291,13 +295,29 @@ def _required(recipe: Recipe, found: list[Problem]) -> None:
         missing += [f"cell.{k}" for k in REQUIRED_BY_FORMAT[fmt]
                     if k not in (raw.get("cell") or {})]
     spec = _spec()
-    for path in missing:
+    for path in dict.fromkeys(missing):  # once each, in order
         key = path.rsplit(".", 1)[-1]
         what = "" if key in TABLES else f" ({spec[key].label}, {spec[key].display_unit})"
         if key in TABLES:
             what = (" (the cell's open-circuit voltage table {soc: [0 ... 1], voltage: [V]},"
                     " used for cut-off voltages, the OCV at shipping and the k-value)")
         found.append(Problem(path, f"missing required setting{what}", kind="missing"))
+
+
+def _dryer_zones(electrode: str, body: dict, found: list[Problem]) -> list[str]:
+    """The dryer is zones in series (gigatwin.steps.drying.zoned_drying): each zone i up to
+    the last needs its air temperature, air velocity and length; the single-zone keys
+    (dryer_air_temperature, dryer_air_velocity) would be ignored, so they are refused."""
+    for key in ("dryer_air_temperature", "dryer_air_velocity"):
+        if key in body:
+            zone_key = key.replace("dryer_", "dryer_zone1_")
+            found.append(Problem(f"{electrode}.{key}", f"the dryer is given by zones: write "
+                                 f"{zone_key} (and dryer_zone1_length)", kind="section"))
+    spec = _spec()  # zones the specification knows (others are unknown keys)
+    known = [i for i in range(1, 100) if f"dryer_zone{i}_length" in spec]
+    zones = [i for i in known if any(f"dryer_zone{i}_{k}" in body for k in DRYER_ZONE_KEYS)]
+    return [f"{electrode}.dryer_zone{i}_{k}" for i in range(1, max(zones, default=0) + 1)
+            for k in DRYER_ZONE_KEYS if f"dryer_zone{i}_{k}" not in body]
 
 
 def _protocols(recipe: Recipe, found: list[Problem]) -> None:

@@ -21,6 +21,7 @@ SECTION_NOTES = {
     "cathode": "positive electrode: formulation and the settings of each electrode step",
     "anode": "negative electrode",
     "cell": "cell design: format, dimensions, housing, open-circuit voltage",
+    "dry_room": "dry room where the electrodes wait between oven and sealing",
     "assembly": "stacking or winding, tab welding, separator",
     "electrolyte_filling": "electrolyte, dosing and wetting",
     "formation": "formation protocol and SEI parameters",
@@ -114,7 +115,7 @@ def new_recipe(cell_format: str, chemistry: str) -> dict:
     raw: dict = {"name": f"{chem['name']} {fmt['name']}",
                  "description": f"{chem['description']} {fmt['description']}",
                  "sources": {**chem.get("sources", {}), **fmt.get("sources", {})}}
-    for section in ("cathode", "anode", "cell", "assembly", "electrolyte_filling",
+    for section in ("cathode", "anode", "cell", "dry_room", "assembly", "electrolyte_filling",
                     "formation", "aging_eol", "spec_limits"):
         merged = {**(fmt.get(section) or {}), **(chem.get(section) or {})}
         if merged:

@@ -32,26 +32,30 @@ MAX_POINTS = 4001
 
 
 def evaporation_flux(air_temperature: np.ndarray, heat_transfer_coefficient: float,
-                     solvent: str) -> np.ndarray:
+                     solvent: str, solvent_partial_pressure: float = 0.0) -> np.ndarray:
     """Constant-rate evaporation flux [kg/(m^2 s)] at each sampled air temperature [K].
 
-    heat_transfer_coefficient [W/(m^2 K)] (one value for the run); solvent : material name.
+    heat_transfer_coefficient [W/(m^2 K)] (one value for the run); solvent : material name;
+    solvent_partial_pressure [Pa] : solvent vapour in the dryer air (one value for the run).
     """
+    p_inf = float(solvent_partial_pressure)
     air = np.asarray(air_temperature, dtype=float)
     scaled = air * (1.0 / MAX_SPACING)
     first, last = math.floor(float(scaled.min())), math.floor(float(scaled.max())) + 1
     if last - first + 1 > MAX_POINTS:  # a range of 200 K: solve every sample
-        return _direct(air, heat_transfer_coefficient, solvent)
+        return _direct(air, heat_transfer_coefficient, solvent, p_inf)
     try:
-        table = _flux_table(solvent, float(heat_transfer_coefficient), first, last)
+        table = _flux_table(solvent, float(heat_transfer_coefficient), first, last, p_inf)
     except RangeError:
-        return _direct(air, heat_transfer_coefficient, solvent)
+        return _direct(air, heat_transfer_coefficient, solvent, p_inf)
     cite(*table.citations)
     return table.interpolate_scaled(scaled)
 
 
-def _direct(air: np.ndarray, heat_transfer_coefficient: float, solvent: str) -> np.ndarray:
-    flux = drying.constant_rate_drying(air, heat_transfer_coefficient, solvent)
+def _direct(air: np.ndarray, heat_transfer_coefficient: float, solvent: str,
+            solvent_partial_pressure: float) -> np.ndarray:
+    flux = drying.constant_rate_drying(air, heat_transfer_coefficient, solvent,
+                                       solvent_partial_pressure=solvent_partial_pressure)
     return np.asarray(flux.evaporation_flux, dtype=float).reshape(air.shape)
 
 
@@ -103,9 +107,10 @@ class UniformTable:
 
 @lru_cache(maxsize=64)
 def _flux_table(solvent: str, heat_transfer_coefficient: float, first: int,
-                last: int) -> UniformTable:
+                last: int, solvent_partial_pressure: float = 0.0) -> UniformTable:
     grid = np.arange(first, last + 1) * MAX_SPACING
     with collect() as used:
-        flux = drying.constant_rate_drying(grid, heat_transfer_coefficient, solvent)
+        flux = drying.constant_rate_drying(grid, heat_transfer_coefficient, solvent,
+                                           solvent_partial_pressure=solvent_partial_pressure)
     return UniformTable.lattice(first, np.asarray(flux.evaporation_flux, dtype=float).reshape(-1),
                                 MAX_SPACING, tuple(used))
