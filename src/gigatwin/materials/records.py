@@ -68,6 +68,29 @@ class ActiveMaterial(Material):
     average_voltage_vs_li: float = quantity("V", ge=0, le=5.5)
     particle_size_d50: float = quantity("m", gt=0)
     nominal_voltage_vs_graphite: float | None = quantity("V", ge=0, le=5.5, optional=True)
+    # the half-cell OCV curve (an entry of ocv_curves.yaml) used for electrode balancing
+    ocv_curve: str | None = text(optional=True)
+    # first-cycle SEI loss (anodes): BET area of the powder, SEI charge per BET area
+    specific_surface_area: float | None = quantity("m^2/kg", gt=0, optional=True)
+    sei_charge_per_area: float | None = quantity("C/m^2", ge=0, optional=True)
+    # silicon(-oxide) part of a blend and its own capacity and first-cycle efficiency
+    silicon_mass_fraction: float | None = quantity("1", ge=0, le=1, optional=True)
+    silicon_specific_capacity: float | None = quantity("C/kg", gt=0, optional=True)
+    silicon_first_cycle_efficiency: float | None = quantity("1", gt=0, le=1, optional=True)
+
+
+@dataclass(frozen=True)
+class HalfCellOCVCurve(Material):
+    """An electrode's open-circuit potential vs Li/Li+ over stoichiometry (a table).
+
+    ``stoichiometric_capacity`` is the charge per mass of active material for a
+    stoichiometry change of 1 on the curve's own scale.
+    """
+
+    electrode: str = text(choices=("cathode", "anode"))
+    stoichiometry: tuple = quantity("1", ge=0, le=1)
+    voltage: tuple = quantity("V", ge=0, le=6)
+    stoichiometric_capacity: float = quantity("C/kg", gt=0)
 
 
 @dataclass(frozen=True)
