@@ -75,7 +75,7 @@ def test_higher_line_load_trends(pouch):
     for name, key in (("porosity", ("calendering", "cathode_porosity")),
                       ("thickness", ("calendering", "cathode_coating_thickness")),
                       ("electrolyte", ("filling", "electrolyte_volume")),
-                      ("wetting", ("filling", "wetting_time"))):
+                      ("wetting", ("filling", "cathode_wetting_time"))):
         from gigatwin.twin.chain import run
         from gigatwin.twin.sampling import SettingDraws
 
@@ -98,8 +98,10 @@ def test_capacity_linear_in_electrode_area(scale):
     scaled = recipe_from_dict(raw)
     q0 = evaluate(base, "capacity", {}, 1)[0]
     q1 = evaluate(scaled, "capacity", {}, 1)[0]
-    # facing area = 2 n W H; anode overhang rows do not count: exactly proportional in W
-    assert q1 / q0 == pytest.approx(scale, rel=1e-9)
+    # facing area = 2 n W H sets the electrode capacities; the SEI also forms on the anode
+    # overhang (rows that do not scale with W), so the lithium loss and the capacity are
+    # proportional only to within the overhang's share of the anode (~1 %) of the loss
+    assert q1 / q0 == pytest.approx(scale, rel=2e-4)
 
 
 @pytest.mark.parametrize("path", example_recipes(), ids=lambda p: p.stem)

@@ -192,6 +192,9 @@ class Separator(Material):
     thickness: float = quantity("m", gt=0)
     porosity: float = quantity("1", gt=0, lt=1)
     skeleton_density: float = quantity("kg/m^3", gt=0)
+    # wetting: mean pore diameter and contact angle of carbonate electrolytes on the film
+    mean_pore_diameter: float | None = quantity("m", gt=0, optional=True)
+    contact_angle: float | None = quantity("rad", ge=0, lt=np.pi / 2, optional=True)
 
 
 @dataclass(frozen=True)
