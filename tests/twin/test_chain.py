@@ -31,8 +31,8 @@ def test_nmc622_pouch_in_published_ranges(pouch_result):
     (Loebberding et al. 2020, World Electr. Veh. J. 11, 77, doi:10.3390/wevj11040077, pouch
     cells of 2019 BEVs); N/P 1.05-1.2 (REFERENCES.md, typical 1.1-1.2)."""
     cell = {k: pouch_result.summary("cell", k)["mean"] for k in
-            ("capacity", "gravimetric_energy_density", "volumetric_energy_density", "np_ratio")}
-    assert 60 <= cell["capacity"] <= 70  # Ah
+            ("cell_capacity", "gravimetric_energy_density", "volumetric_energy_density", "np_ratio")}
+    assert 60 <= cell["cell_capacity"] <= 70  # Ah
     assert 240 <= cell["gravimetric_energy_density"] <= 280  # Wh/kg
     assert 500 <= cell["volumetric_energy_density"] <= 700  # Wh/L
     assert 1.05 <= cell["np_ratio"] <= 1.2
@@ -41,10 +41,11 @@ def test_nmc622_pouch_in_published_ranges(pouch_result):
 def test_json_document_shape(pouch_result):
     doc = pouch_result.to_dict()
     assert {"samples", "steps", "cell", "yield", "citations"} <= set(doc)
-    for name in ("capacity", "energy", "gravimetric_energy_density", "volumetric_energy_density",
-                 "np_ratio"):
+    for name in ("cell_capacity", "cell_energy", "gravimetric_energy_density",
+                 "volumetric_energy_density", "np_ratio"):
         assert {"mean", "std", "p05", "p95", "unit"} <= set(doc["cell"][name])
-    for step in ("coating", "calendering", "assembly", "filling", "formation", "end_of_line"):
+    for step in ("coating", "calendering", "assembly", "electrolyte_filling", "formation",
+                 "aging_eol"):
         for q in doc["steps"][step].values():
             assert {"mean", "std", "p05", "p95", "unit"} <= set(q)
     assert 0 < doc["yield"]["overall"] <= 1
@@ -55,16 +56,17 @@ def test_json_document_shape(pouch_result):
 def test_seed_reproducible_and_dataframe(pouch):
     a = simulate(pouch, 500, seed=11)
     b = simulate(pouch, 500, seed=11)
-    np.testing.assert_array_equal(a.outputs["cell"]["capacity"], b.outputs["cell"]["capacity"])
+    np.testing.assert_array_equal(a.outputs["cell"]["cell_capacity"],
+                                  b.outputs["cell"]["cell_capacity"])
     frame = a.to_dataframe()
-    assert len(frame) == 500 and "cell.capacity [A*h]" in frame.columns
+    assert len(frame) == 500 and "cell.cell_capacity [A*h]" in frame.columns
 
 
 def test_machine_tolerances_spread_outputs(pouch_result):
     # loading varies with pump (0.4 %), speed (0.17 %) and solid content: capacity spread > 0
-    assert pouch_result.summary("cell", "capacity")["std"] > 0.1  # Ah
-    nominal = pouch_result.nominal["cell"]["capacity"] / 3600
-    assert nominal == pytest.approx(pouch_result.summary("cell", "capacity")["mean"], rel=0.01)
+    assert pouch_result.summary("cell", "cell_capacity")["std"] > 0.1  # Ah
+    nominal = pouch_result.nominal["cell"]["cell_capacity"] / 3600
+    assert nominal == pytest.approx(pouch_result.summary("cell", "cell_capacity")["mean"], rel=0.01)
 
 
 def test_higher_line_load_trends(pouch):
@@ -72,15 +74,15 @@ def test_higher_line_load_trends(pouch):
     (Zanotto et al. 2022 s.4.1.7: wetting slower after harder calendering)."""
     loads = np.array([600e3, 850e3, 1100e3, 1400e3])  # N/m
     out = {}
-    for name, key in (("porosity", ("calendering", "cathode_porosity")),
-                      ("thickness", ("calendering", "cathode_coating_thickness")),
-                      ("electrolyte", ("filling", "electrolyte_volume")),
-                      ("wetting", ("filling", "cathode_wetting_time"))):
+    for name, key in (("porosity", ("calendering", "cathode.calendered_porosity")),
+                      ("thickness", ("calendering", "cathode.calendered_thickness")),
+                      ("electrolyte", ("electrolyte_filling", "electrolyte_volume")),
+                      ("wetting", ("electrolyte_filling", "cathode.wetting_time"))):
         from gigatwin.twin.chain import run
         from gigatwin.twin.sampling import SettingDraws
 
         draws = SettingDraws(pouch, np.random.default_rng(0), loads.size, nominal=True,
-                             given={"cathode.calendering.line_load": loads})
+                             given={"cathode.calender_line_load": loads})
         out[name] = run(pouch, draws)[key[0]][key[1]]
     assert np.all(np.diff(out["porosity"]) < 0)
     assert np.all(np.diff(out["thickness"]) < 0)
@@ -93,8 +95,8 @@ def test_higher_line_load_trends(pouch):
 def test_capacity_linear_in_electrode_area(scale):
     raw = yaml.safe_load(POUCH.read_text())
     base = recipe_from_dict(copy.deepcopy(raw))
-    raw["cell"]["cathode_width"] = f"{95 * scale} mm"
-    raw["cell"]["external_width"] = f"{110 * scale} mm"
+    raw["cell"]["cathode_sheet_width"] = f"{95 * scale} mm"
+    raw["cell"]["pouch_width"] = f"{110 * scale} mm"
     scaled = recipe_from_dict(raw)
     q0 = evaluate(base, "capacity", {}, 1)[0]
     q1 = evaluate(scaled, "capacity", {}, 1)[0]
@@ -109,24 +111,25 @@ def test_invariants_on_every_example(path):
     result = simulate(load_recipe(path), samples=3000, seed=5)
     o = result.outputs
     for electrode in ("cathode", "anode"):
-        for step, name in (("drying", "dried_porosity"), ("calendering", "porosity")):
-            eps = o[step][f"{electrode}_{name}"]
+        for step, name in (("drying", "dried_porosity"), ("calendering", "calendered_porosity")):
+            eps = o[step][f"{electrode}.{name}"]
             assert np.all((eps > 0) & (eps < 1))
         # mass conserved from slurry to dried coating: loading = wet film x slurry density x
         # solid content = dried thickness x solids density x (1 - porosity)
-        loading = o["coating"][f"{electrode}_areal_loading"]
+        loading = o["coating"][f"{electrode}.coating_areal_loading"]
         np.testing.assert_allclose(
-            loading, o["coating"][f"{electrode}_wet_film_thickness"]
-            * o["mixing"][f"{electrode}_slurry_density"] * o["mixing"][f"{electrode}_solid_content"],
+            loading, o["coating"][f"{electrode}.wet_film_thickness"]
+            * o["mixing"][f"{electrode}.slurry_density"]
+            * o["mixing"][f"{electrode}.slurry_solid_content"],
             rtol=1e-12)
         np.testing.assert_allclose(
-            loading, o["drying"][f"{electrode}_dry_coating_thickness"]
-            * o["mixing"][f"{electrode}_solids_density"]
-            * (1 - o["drying"][f"{electrode}_dried_porosity"]), rtol=1e-12)
+            loading, o["drying"][f"{electrode}.dry_coating_thickness"]
+            * o["mixing"][f"{electrode}.solids_density"]
+            * (1 - o["drying"][f"{electrode}.dried_porosity"]), rtol=1e-12)
         # calendered density never above the solid density
-        assert np.all(o["calendering"][f"{electrode}_coating_density"]
-                      < o["mixing"][f"{electrode}_solids_density"])
-    assert np.all(o["filling"]["wetting_time"] > 0)
-    assert np.all(o["formation"]["formation_time"] > 0)
-    assert np.all(o["cell"]["energy"] > 0)
+        assert np.all(o["calendering"][f"{electrode}.calendered_coating_density"]
+                      < o["mixing"][f"{electrode}.solids_density"])
+    assert np.all(o["electrolyte_filling"]["wetting_time"] > 0)
+    assert np.all(o["formation"]["formation_duration"] > 0)
+    assert np.all(o["cell"]["cell_energy"] > 0)
     assert 0 <= result.overall_yield <= 1

@@ -49,8 +49,8 @@ def test_draws_follow_the_tolerance(pouch):
 
 def test_nominal_and_untoleranced_settings_are_read_only_constants(pouch):
     nominal = SettingDraws(pouch, np.random.default_rng(0), 50, nominal=True)
-    speed = nominal("cathode.coating.coating_speed")
-    assert np.all(speed == pouch.value("cathode.coating.coating_speed"))
+    speed = nominal("cathode.coating_speed")
+    assert np.all(speed == pouch.value("cathode.coating_speed"))
     assert not speed.flags.writeable
     assert np.all(nominal.normals(3) == 0) and nominal.normals(3).shape == (3, 50)
     with pytest.raises(ValueError, match="workers"):

@@ -104,16 +104,16 @@ def stage_quality(out: Path) -> None:
     result = _simulated_cells()
     quality = out / "quality"
     quality.mkdir(parents=True, exist_ok=True)
-    loading = from_si(result.outputs["coating"]["cathode_areal_loading"], "mg/cm^2")
+    loading = from_si(result.outputs["coating"]["cathode.coating_areal_loading"], "mg/cm^2")
     pd.DataFrame({"sample": np.arange(loading.size), "cathode_loading_mg_cm2": loading}).to_csv(
         quality / "cathode_loading.csv", index=False)
-    eol = result.outputs["end_of_line"]
+    eol = result.outputs["aging_eol"]
     pd.DataFrame({
         "cell_id": [f"CELL-{i:06d}" for i in range(loading.size)],
         "batch": np.arange(loading.size) // 400,
-        "capacity_Ah": from_si(eol["capacity"], "Ah"),
-        "dcir_mohm": from_si(eol["dcir"], "mohm"),
-        "k_mV_per_day": from_si(eol["k_value"], "mV/day"),
+        "capacity_Ah": from_si(eol["eol_discharge_capacity"], "Ah"),
+        "dcir_mohm": from_si(eol["eol_dc_internal_resistance"], "mohm"),
+        "k_mV_per_day": from_si(eol["self_discharge_k_value"], "mV/day"),
     }).to_csv(quality / "eol_cells.csv", index=False)
     target = float(np.mean(loading))
     _run("spc", "chart", str(quality / "cathode_loading.csv"), "--column", "cathode_loading_mg_cm2",

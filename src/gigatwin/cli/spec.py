@@ -61,15 +61,19 @@ def list_parameters(
 def show(key: str) -> None:
     """Everything the specification says about one parameter."""
     reg = _registry()
-    if key not in reg.parameters:
-        import difflib
+    param = reg.get(key)  # a key, or an electrode-qualified one (cathode.dried_porosity)
+    if param is None:
+        from gigatwin.spec.vocabulary import close_matches, renamed_key
 
-        close = difflib.get_close_matches(key, reg.parameters, n=3)
-        raise fail(f"unknown key {key!r}" + (f"; did you mean {', '.join(close)}?" if close else ""))
+        new = renamed_key(key.split(".")[-1])
+        close = close_matches(key.split(".")[-1], reg.parameters)
+        raise fail(f"unknown key {key!r}" + (f"; renamed to {new!r}" if new else
+                                             f"; did you mean {', '.join(close)}?" if close
+                                             else ""))
     table = Table(show_header=False, title=key)
     table.add_column(style="bold")
     table.add_column(overflow="fold")
-    for name, value in reg.parameters[key].as_dict().items():
+    for name, value in param.as_dict().items():
         if isinstance(value, dict):
             value = f"{value['as_given']}  →  SI {_interval(value)}  (source: {value['source']})"
         elif isinstance(value, list):

@@ -10,8 +10,9 @@ import typer
 
 from gigatwin.cli._common import console, fail, write_json
 
-KEY_CELL = ("capacity", "energy", "gravimetric_energy_density", "volumetric_energy_density",
-            "np_ratio", "dcir", "mass", "volume")
+KEY_CELL = ("cell_capacity", "cell_energy", "gravimetric_energy_density",
+            "volumetric_energy_density", "np_ratio", "cathode.areal_capacity", "cell_mass",
+            "cell_volume")
 
 
 def register(app: typer.Typer) -> None:
@@ -115,7 +116,7 @@ def _plots(result, directory: Path) -> None:
 
 def sensitivity(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                 output: str = typer.Option("capacity", "--output", "-o",
-                                           help="capacity, energy_density, yield, ..."),
+                                           help="capacity, energy, energy_density, dcir, yield, or any output key"),
                 samples: int = typer.Option(512, "--samples", "-n",
                                             help="Saltelli base samples N (evaluations N (D + 2))"),
                 parameter: list[str] | None = typer.Option(None, "--parameter", "-p",

@@ -26,17 +26,18 @@ def cell_from_recipe(recipe_path: Path) -> dict:
     nominal = simulate(load_recipe(recipe_path), samples=1, seed=0).nominal
     cell, coating, mixing = nominal["cell"], nominal["coating"], nominal["mixing"]
     entries = {
-        "capacity": f"{cell['capacity']} A*s",
-        "nominal_voltage": f"{cell['nominal_voltage']} V",
-        "mass": f"{cell['mass']} kg",
-        "cathode_coating_mass": f"{cell['cathode_coating_mass']} kg",
-        "anode_coating_mass": f"{cell['anode_coating_mass']} kg",
-        "cathode_solids_fraction": mixing["cathode_solid_content"],
-        "anode_solids_fraction": mixing["anode_solid_content"],
+        "capacity": f"{cell['cell_capacity']} A*s",
+        "nominal_voltage": f"{cell['cell_nominal_voltage']} V",
+        "mass": f"{cell['cell_mass']} kg",
+        "cathode_coating_mass": f"{cell['cathode.coating_mass']} kg",
+        "anode_coating_mass": f"{cell['anode.coating_mass']} kg",
+        "cathode_solids_fraction": mixing["cathode.slurry_solid_content"],
+        "anode_solids_fraction": mixing["anode.slurry_solid_content"],
         "source": f"gigatwin.twin nominal run of {recipe_path.name}",
     }
     for electrode in ("cathode", "anode"):
         # coating mass = areal loading (per face) x coated area (both faces) -> foil area = half
-        coated = cell[f"{electrode}_coating_mass"] / coating[f"{electrode}_areal_loading"]
+        coated = (cell[f"{electrode}.coating_mass"]
+                  / coating[f"{electrode}.coating_areal_loading"])
         entries[f"{electrode}_area"] = f"{coated / 2.0} m^2"
     return entries

@@ -83,7 +83,7 @@ def _bounds(r: Range | None) -> tuple[float, float, bool, bool]:
 
 
 def _pair(registry: Registry, key, unit) -> _Pair:
-    param = registry.parameters.get(key) if isinstance(key, str) else None
+    param = registry.get(key) if isinstance(key, str) else None
     if param is None or not param.is_quantity or not isinstance(unit, str):
         return _Pair(usable=False)
     unit = unit.strip()

@@ -253,7 +253,7 @@ def validate_record(record: Mapping, registry: Registry | None = None, *, row: i
         return result
     key = str(key).strip()
     result.key = key
-    param = registry.parameters.get(key)
+    param = registry.get(key)  # a key or an electrode-qualified key
     if param is None:
         result.errors.append(Problem("key", f"unknown key {key!r}{_suggest(key, registry)}"))
         return result

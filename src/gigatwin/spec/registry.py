@@ -23,6 +23,8 @@ from gigatwin import units
 from gigatwin.spec.model import KINDS, MODEL_FAMILIES, ONLINE, ROLES, Parameter, Range, Step
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]*$")
+# Electrode qualifiers of a key: "cathode.dried_porosity" (gigatwin.spec.vocabulary).
+QUALIFIERS = ("cathode.", "anode.")
 GIGATWIN_NS = "https://w3id.org/gigatwin/spec#"
 STEP_FIELDS = {"step", "name", "order", "description", "source", "parameters"}
 PARAMETER_FIELDS = {
@@ -49,6 +51,14 @@ class Registry:
 
     steps: dict[str, Step]
     parameters: dict[str, Parameter]
+
+    def get(self, name: str) -> Parameter | None:
+        """The parameter of a key or of an electrode-qualified name
+        (``cathode.dried_porosity``, see :mod:`gigatwin.spec.vocabulary`); None if unknown."""
+        param = self.parameters.get(name)
+        if param is None and name.startswith(QUALIFIERS):
+            param = self.parameters.get(name.split(".", 1)[1])
+        return param
 
     def step_parameters(self, step: str) -> list[Parameter]:
         if step not in self.steps:

@@ -41,27 +41,27 @@ def design_geometry(recipe: Recipe, cathode_thickness: float, anode_thickness: f
     separator_thickness [m].
     """
     fmt = recipe.cell_format
-    overhang = recipe.value("cell.overhang")
-    height = recipe.value("cell.cathode_height")
+    overhang = recipe.value("assembly.anode_overhang")
+    height = recipe.value("cell.cathode_sheet_height")
     pitch = cathode_thickness + anode_thickness + 2 * separator_thickness
     if fmt == "pouch":
-        width = recipe.value("cell.cathode_width")
-        n = assembly.stack_sheet_count(recipe.value("cell.stack_thickness"), cathode_thickness,
+        width = recipe.value("cell.cathode_sheet_width")
+        n = assembly.stack_sheet_count(recipe.value("cell.design_stack_thickness"), cathode_thickness,
                                        anode_thickness, separator_thickness)
         anode_sheet = (width + 2 * overhang) * (height + 2 * overhang)
         return CellGeometry(fmt, n, 0.0, 2 * n * width * height, 2 * (n + 1) * anode_sheet,
                             (2 * n + 2) * anode_sheet * 1.02, min(width, height) / 2 + overhang,
                             n, 2, 1)
-    rolls = int(recipe.get("cell.jelly_rolls", 1))
+    rolls = int(recipe.get("cell.jelly_roll_count", 1))
     if fmt == "cylindrical":
-        area = assembly.cylindrical_winding_area(recipe.value("cell.jelly_roll_diameter"),
+        area = assembly.cylindrical_winding_area(recipe.value("cell.design_jelly_roll_diameter"),
                                                  recipe.value("cell.mandrel_diameter"))
-        turns = (recipe.value("cell.jelly_roll_diameter") - recipe.value("cell.mandrel_diameter")) \
+        turns = (recipe.value("cell.design_jelly_roll_diameter") - recipe.value("cell.mandrel_diameter")) \
             / (2 * pitch)
     else:
-        area = assembly.flat_winding_area(recipe.value("cell.jelly_roll_thickness"),
+        area = assembly.flat_winding_area(recipe.value("cell.design_jelly_roll_thickness"),
                                           recipe.value("cell.jelly_roll_width"))
-        turns = recipe.value("cell.jelly_roll_thickness") / (2 * pitch)
+        turns = recipe.value("cell.design_jelly_roll_thickness") / (2 * pitch)
     length = assembly.winding_length(area, cathode_thickness, anode_thickness, separator_thickness)
     anode_area = 2 * (length + 2 * overhang) * (height + 2 * overhang)
     return CellGeometry(fmt, 0.0, length, rolls * 2 * length * height, rolls * anode_area,
@@ -88,7 +88,7 @@ def cell_volume(geometry: CellGeometry, recipe: Recipe, stack):
     """External cell volume [m^3]: pouch from its outline and the stack; cans are fixed."""
     if geometry.cell_format == "pouch":
         thickness = np.asarray(stack) + 2 * recipe.value("cell.pouch_foil_thickness")
-        return recipe.value("cell.external_length") * recipe.value("cell.external_width") * thickness
+        return recipe.value("cell.pouch_length") * recipe.value("cell.pouch_width") * thickness
     if geometry.cell_format == "cylindrical":
         return np.broadcast_to(np.pi / 4 * recipe.value("cell.can_diameter") ** 2
                                * recipe.value("cell.can_height"), np.shape(stack))

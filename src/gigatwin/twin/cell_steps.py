@@ -30,10 +30,10 @@ def run_assembly(recipe: Recipe, draw: SettingDraws, geometry: cell_design.CellG
     stack = cell_design.stack_size(geometry, recipe, cathode["electrode_thickness"],
                                    anode["electrode_thickness"], separator_thickness)
     defect = assembly.overhang_defect_probability(
-        draw("cell.overhang"), draw("assembly.placement_std"), geometry.placement_units,
+        draw("assembly.anode_overhang"), draw("assembly.stacking_placement_std"), geometry.placement_units,
         geometry.placement_axes)
     welds = sum(assembly.tab_weld_resistance(draw("assembly.weld_area"),
-                                             draw("assembly.bonded_fraction"),
+                                             draw("assembly.weld_bonded_fraction"),
                                              RESISTIVITY[metal], RESISTIVITY[metal])
                 for metal in ("Al", "Cu"))
     tabs = (assembly.tab_bulk_resistance(recipe.value("assembly.tab_length"),
@@ -57,21 +57,21 @@ def run_filling(recipe: Recipe, draw: SettingDraws, geometry: cell_design.CellGe
     in its pores at the chamber pressure (Guenter et al. 2019); the cell is wet when its
     slowest layer is, and its wetting degree is that of the least wetted layer.
     """
-    sep = materials.separator(recipe.text("separator.name"))
-    ely = materials.electrolyte(recipe.text("electrolyte.name"))
+    sep = recipe.separator()
+    ely = materials.electrolyte(recipe.text("electrolyte_filling.electrolyte"))
     pores = (filling.pore_volume(geometry.cathode_coated_area, cathode["coating_thickness"],
                                  cathode["porosity"])
              + filling.pore_volume(geometry.anode_coated_area, anode["coating_thickness"],
                                    anode["porosity"])
              + filling.pore_volume(geometry.separator_area, sep.thickness, sep.porosity))
-    volume = filling.electrolyte_volume(pores, draw("filling.volume_factor"))
+    volume = filling.electrolyte_volume(pores, draw("electrolyte_filling.electrolyte_volume_factor"))
     viscosity = filling.electrolyte_viscosity(
-        draw("filling.filling_temperature"), ely.viscosity_reference,
+        draw("electrolyte_filling.filling_temperature"), ely.viscosity_reference,
         ely.viscosity_activation_temperature * GAS_CONSTANT, ely.viscosity_reference_temperature)
-    liquid = recipe.get("filling.ambient_pressure", STANDARD_PRESSURE)
-    gas = draw("filling.chamber_pressure")
-    target = recipe.get("filling.wetting_degree_target", WETTING_DEGREE_TARGET)
-    layers = {f"{name}_": (filling.carman_capillary_radius(e["porosity"], e["particle_diameter"]),
+    liquid = recipe.get("electrolyte_filling.filling_ambient_pressure", STANDARD_PRESSURE)
+    gas = draw("electrolyte_filling.filling_chamber_pressure")
+    target = recipe.get("electrolyte_filling.wetting_degree_target", WETTING_DEGREE_TARGET)
+    layers = {f"{name}.": (filling.carman_capillary_radius(e["porosity"], e["particle_diameter"]),
                            e["porosity"], ely.contact_angle_on_electrode)
               for name, e in (("cathode", cathode), ("anode", anode))}
     if sep.mean_pore_diameter is not None:
@@ -100,7 +100,7 @@ def half_cell_curves(recipe: Recipe) -> tuple:
         if material.ocv_curve is None:
             known = materials.names("half_cell_ocv")
             raise ValueError(
-                f"{electrode}.active_material.name = {material.name!r} has no half-cell OCV "
+                f"{electrode}.active_material = {material.name!r} has no half-cell OCV "
                 f"curve, so the cell cannot be balanced; materials with one use {known}")
         record = materials.half_cell_ocv(material.ocv_curve)
         found.append((balancing.HalfCellOCV(record.stoichiometry, record.voltage), record))
@@ -110,8 +110,8 @@ def half_cell_curves(recipe: Recipe) -> tuple:
 
 def cutoff_voltages(recipe: Recipe) -> tuple[float, float]:
     """Upper and lower cut-off voltage of the cell's rated window [V]."""
-    return (recipe.value("end_of_line.upper_cutoff_voltage"),
-            recipe.value("end_of_line.lower_cutoff_voltage"))
+    return (recipe.value("aging_eol.eol_upper_cutoff_voltage"),
+            recipe.value("aging_eol.eol_lower_cutoff_voltage"))
 
 
 def first_cycle_loss(recipe: Recipe, anode_active_mass, specific_surface_area,
@@ -121,7 +121,7 @@ def first_cycle_loss(recipe: Recipe, anode_active_mass, specific_surface_area,
     own first-cycle loss."""
     aam = recipe.material("anode", "active_material")
     if aam.sei_charge_per_area is None:
-        raise ValueError(f"anode.active_material.name = {aam.name!r} has no "
+        raise ValueError(f"anode.active_material = {aam.name!r} has no "
                          "sei_charge_per_area [C/m^2] in the material data")
     loss = formation.sei_lithium_loss(anode_active_mass * specific_surface_area,
                                       aam.sei_charge_per_area, sei_growth_rate, duration)
@@ -135,11 +135,11 @@ def first_cycle_loss(recipe: Recipe, anode_active_mass, specific_surface_area,
 def anode_surface_area(recipe: Recipe) -> float:
     """BET area of the anode powder [m^2/kg]: the recipe's value, else the material's."""
     aam = recipe.material("anode", "active_material")
-    if "formation.anode_specific_surface_area" in recipe.settings:
-        return recipe.value("formation.anode_specific_surface_area")
+    if "anode.active_material_bet_surface_area" in recipe.settings:
+        return recipe.value("anode.active_material_bet_surface_area")
     if aam.specific_surface_area is None:
-        raise ValueError(f"anode.active_material.name = {aam.name!r} has no "
-                         "specific_surface_area; give formation.anode_specific_surface_area")
+        raise ValueError(f"anode.active_material = {aam.name!r} has no specific_surface_area "
+                         "in the material data; give anode.active_material_bet_surface_area")
     return aam.specific_surface_area
 
 
@@ -147,13 +147,13 @@ def nominal_balance(recipe: Recipe) -> balancing.ElectrodeBalance:
     """The balance of the recipe's nominal cell (per unit cathode area), for converting the
     formation protocol's voltages to states of charge. Depends on the recipe only."""
     cathode_ocv, anode_ocv, cathode_curve, anode_curve = half_cell_curves(recipe)
-    masses = {e: recipe.value(f"{e}.coating.coating_areal_loading")
+    masses = {e: recipe.value(f"{e}.coating_areal_loading")
               * mass_fractions(recipe, e)["active_material"] for e in ("cathode", "anode")}
     q_p = masses["cathode"] * cathode_curve.stoichiometric_capacity
     q_n = masses["anode"] * anode_curve.stoichiometric_capacity
     loss = first_cycle_loss(recipe, masses["anode"], anode_surface_area(recipe),
                             recipe.get("formation.sei_growth_rate", 0.0),
-                            recipe.value("formation.aging_time"))
+                            recipe.value("aging_eol.aging_time"))
     v_max, v_min = cutoff_voltages(recipe)
     cam = recipe.material("cathode", "active_material")
     return balancing.balance_electrodes(q_p, q_n, q_p - loss, cathode_ocv, anode_ocv, v_max,
@@ -161,11 +161,11 @@ def nominal_balance(recipe: Recipe) -> balancing.ElectrodeBalance:
 
 
 def _protocol_steps(recipe: Recipe):
-    steps = list(recipe.text("formation.protocol", []))
-    cycles = list(recipe.text("formation.cycle", []))
-    sequence = [("formation.protocol", i, s) for i, s in enumerate(steps)]
-    for _ in range(int(recipe.get("formation.cycle_count", 0))):
-        sequence += [("formation.cycle", i, s) for i, s in enumerate(cycles)]
+    steps = list(recipe.text("formation.formation_protocol", []))
+    cycles = list(recipe.text("formation.formation_cycle", []))
+    sequence = [("formation.formation_protocol", i, s) for i, s in enumerate(steps)]
+    for _ in range(int(recipe.get("formation.formation_cycle_count", 0))):
+        sequence += [("formation.formation_cycle", i, s) for i, s in enumerate(cycles)]
     return sequence
 
 
@@ -185,17 +185,17 @@ def formation_protocol(recipe: Recipe, draw: SettingDraws | None = None) -> dict
     balance = nominal_balance(recipe)
     cathode_ocv, anode_ocv, _, _ = half_cell_curves(recipe)
     soc_grid, ocv = balancing.cell_ocv_table(balance, cathode_ocv, anode_ocv)
-    soc = recipe.get("formation.start_soc", 0.0)
+    soc = recipe.get("formation.formation_start_soc", 0.0)
     total, last_rate = 0.0, None
     moved = {"in": [0.0, 0.0], "out": [0.0, 0.0]}  # share of capacity, share x mean OCV
     for prefix, i, step in _protocol_steps(recipe):
         path = f"{prefix}.{i}"
-        kind = step["step"]
+        kind = step["formation_step_type"]
         if kind in ("charge", "discharge"):
-            target = (formation.soc_at_voltage(recipe.value(f"{path}.to_voltage"), soc_grid, ocv)
-                      if f"{path}.to_voltage" in recipe.settings
-                      else recipe.value(f"{path}.to_soc"))
-            rate = value(f"{path}.c_rate") / 3600.0
+            target = (formation.soc_at_voltage(recipe.value(f"{path}.formation_cutoff_voltage"), soc_grid, ocv)
+                      if f"{path}.formation_cutoff_voltage" in recipe.settings
+                      else recipe.value(f"{path}.formation_target_soc"))
+            rate = value(f"{path}.formation_c_rate")  # [1/s]
             delta = abs(target - soc)
             if delta > 0:
                 total = total + formation.cc_step_duration(delta, rate)
@@ -204,26 +204,26 @@ def formation_protocol(recipe: Recipe, draw: SettingDraws | None = None) -> dict
                 side[1] += delta * _mean_ocv(soc_grid, ocv, soc, target)
             soc, last_rate = target, rate
         elif kind == "cv":
-            cutoff = recipe.value(f"{path}.cutoff_c_rate") / 3600.0
+            cutoff = recipe.value(f"{path}.formation_cv_cutoff_c_rate")  # [1/s]
             total = total + formation.cv_step_duration(last_rate, cutoff,
-                                                       recipe.value(f"{path}.time_constant"))
+                                                       recipe.value(f"{path}.formation_cv_time_constant"))
         elif kind == "rest":
-            total = total + recipe.value(f"{path}.duration")
+            total = total + recipe.value(f"{path}.formation_rest_time")
         else:
-            raise ValueError(f"{path}.step = {kind!r} is not charge, discharge, cv or rest")
+            raise ValueError(f"{path}.formation_step_type = {kind!r} is not charge, discharge, cv or rest")
     (share_in, volt_in), (share_out, volt_out) = moved["in"], moved["out"]
     energy = formation.formation_electric_energy(
         share_in, volt_in / share_in if share_in else 1.0,
         share_out, volt_out / share_out if share_out else 1.0,
-        recipe.get("formation.charger_efficiency", CHARGER_EFFICIENCY),
-        recipe.get("formation.recovery_efficiency", RECOVERY_EFFICIENCY))
-    return {"formation_duration": total + value("formation.aging_time"),
+        recipe.get("formation.formation_charger_efficiency", CHARGER_EFFICIENCY),
+        recipe.get("formation.formation_energy_recovery_efficiency", RECOVERY_EFFICIENCY))
+    return {"formation_duration": total + value("aging_eol.aging_time"),
             "energy_per_capacity": energy}
 
 
 def formation_time_and_energy(recipe: Recipe, cell_capacity: float) -> tuple[float, float]:
     """Formation and aging time [s] and net electric energy [J] of one cell of the recipe
-    with a capacity [C] (e.g. ``result.nominal["cell"]["capacity"]``): for the factory."""
+    with a capacity [C] (e.g. ``result.nominal["cell"]["cell_capacity"]``): for the factory."""
     protocol = formation_protocol(recipe)
     return float(protocol["formation_duration"]), float(protocol["energy_per_capacity"]
                                                         * cell_capacity)
@@ -261,31 +261,32 @@ def run_formation(recipe: Recipe, draw: SettingDraws, geometry: cell_design.Cell
     balance = balancing.balance_electrodes(q_p, q_n, q_p - loss, cathode_ocv, anode_ocv, v_max,
                                            v_min, cam.first_cycle_efficiency)
     capacity = balance.capacity
-    temperature = draw("formation.temperature")
-    gas = formation.formation_gas_volume(loss, recipe.value("formation.gas_fraction"), temperature)
-    sep = materials.separator(recipe.text("separator.name"))
-    ely = materials.electrolyte(recipe.text("electrolyte.name"))
+    temperature = draw("formation.formation_chamber_temperature")
+    gas = formation.formation_gas_volume(loss, recipe.value("formation.sei_gas_fraction"), temperature)
+    sep = recipe.separator()
+    ely = materials.electrolyte(recipe.text("electrolyte_filling.electrolyte"))
     dcir = formation.dc_internal_resistance(
         area, cathode["coating_thickness"], cathode["porosity"], anode["coating_thickness"],
         anode["porosity"], sep.thickness, sep.porosity, ely.ionic_conductivity,
-        draw("formation.charge_transfer_asr"), assembled["tab_resistance"])
-    soc_ship = recipe.value("formation.shipping_soc")
+        draw("formation.charge_transfer_area_specific_resistance"), assembled["tab_resistance"])
+    soc_ship = recipe.value("aging_eol.aging_state_of_charge")
     slope = _ocv_slope(balance, cathode_ocv, anode_ocv, soc_ship)  # dV/dSOC [V]
     k_value = formation.self_discharge_k_value(draw("formation.leakage_current_density"), area,
                                                capacity / slope)
     first_charge = q_p * (1 - balance.y_100)
-    return {"formation_time": duration, "lithium_loss": loss,
-            "first_cycle_loss": 1 - capacity / first_charge, "gas_volume": gas,
-            "capacity": capacity, "dcir": dcir, "k_value": k_value,
-            "cathode_capacity": q_cathode, "anode_capacity": q_anode,
+    return {"formation_duration": duration, "sei_lithium_loss": loss,
+            "first_cycle_irreversible_capacity_loss": 1 - capacity / first_charge,
+            "formation_gas_volume": gas, "formation_discharge_capacity": capacity,
+            "formation_internal_resistance": dcir, "cell_self_discharge_k_value": k_value,
+            "cathode.electrode_capacity": q_cathode, "anode.electrode_capacity": q_anode,
             "formation_aging_energy_per_cell": protocol["energy_per_capacity"] * capacity,
             "lithium_inventory": q_p - loss,
-            "anode_stoichiometry_discharged": balance.x_0,
-            "anode_stoichiometry_charged": balance.x_100,
-            "cathode_stoichiometry_discharged": balance.y_0,
-            "cathode_stoichiometry_charged": balance.y_100,
-            "open_circuit_energy": balance.energy,
-            "open_circuit_mean_voltage": balance.mean_voltage}
+            "anode.stoichiometry_at_0_soc": balance.x_0,
+            "anode.stoichiometry_at_100_soc": balance.x_100,
+            "cathode.stoichiometry_at_0_soc": balance.y_0,
+            "cathode.stoichiometry_at_100_soc": balance.y_100,
+            "cell_open_circuit_energy": balance.energy,
+            "cell_open_circuit_mean_voltage": balance.mean_voltage}
 
 
 def _ocv_slope(balance, cathode_ocv, anode_ocv, soc: float, step: float = 0.01):
@@ -300,35 +301,39 @@ def run_end_of_line(recipe: Recipe, draw: SettingDraws, formed: dict) -> dict:
 
     Energy at the test's discharge rate: the open-circuit energy of the balanced window
     less the ohmic loss, E = Q (U_mean - I R)."""
-    capacity = formed["capacity"]
-    voltage = formed["open_circuit_mean_voltage"]
-    current = capacity * recipe.value("end_of_line.discharge_c_rate") / 3600.0
-    energy = end_of_line.discharge_energy(capacity, voltage, formed["dcir"], current)
+    capacity = formed["formation_discharge_capacity"]
+    voltage = formed["cell_open_circuit_mean_voltage"]
+    current = capacity * recipe.value("aging_eol.eol_discharge_c_rate")  # [1/s] x [A s]
+    energy = end_of_line.discharge_energy(capacity, voltage,
+                                          formed["formation_internal_resistance"], current)
     cathode_ocv, anode_ocv, _, _ = half_cell_curves(recipe)
-    ocv_0 = _window_ocv(formed, cathode_ocv, anode_ocv, recipe.value("formation.shipping_soc"))
-    rest = recipe.value("end_of_line.k_rest_time")
-    ocv_1 = end_of_line.ocv_after_rest(ocv_0, formed["k_value"], rest)
-    u_ocv = recipe.value("end_of_line.ocv_uncertainty")
+    ocv_0 = _window_ocv(formed, cathode_ocv, anode_ocv, recipe.value("aging_eol.aging_state_of_charge"))
+    rest = recipe.value("aging_eol.k_value_rest_time")
+    ocv_1 = end_of_line.ocv_after_rest(ocv_0, formed["cell_self_discharge_k_value"], rest)
+    u_ocv = recipe.value("aging_eol.eol_ocv_uncertainty")
     noise = draw.normals(5)  # one block: OCV before and after the rest, capacity, energy, DCIR
     ocv_0_meas = end_of_line.measured_value(ocv_0, u_ocv, noise[0])
     ocv_1_meas = end_of_line.measured_value(ocv_1, u_ocv, noise[1])
     return {
-        "capacity": end_of_line.measured_value(
-            capacity, recipe.value("end_of_line.capacity_uncertainty") * capacity, noise[2]),
-        "energy": end_of_line.measured_value(
-            energy, recipe.value("end_of_line.capacity_uncertainty") * energy, noise[3]),
-        "dcir": end_of_line.measured_value(
-            formed["dcir"], recipe.value("end_of_line.dcir_uncertainty"), noise[4]),
-        "ocv": ocv_1_meas,
-        "k_value": (ocv_0_meas - ocv_1_meas) / rest,
-        "true_energy": energy,
-        "mean_voltage": voltage - current * formed["dcir"],
+        "eol_discharge_capacity": end_of_line.measured_value(
+            capacity, recipe.value("aging_eol.eol_capacity_relative_uncertainty") * capacity,
+            noise[2]),
+        "eol_discharge_energy": end_of_line.measured_value(
+            energy, recipe.value("aging_eol.eol_capacity_relative_uncertainty") * energy,
+            noise[3]),
+        "eol_dc_internal_resistance": end_of_line.measured_value(
+            formed["formation_internal_resistance"], recipe.value("aging_eol.eol_dcir_uncertainty"),
+            noise[4]),
+        "eol_open_circuit_voltage": ocv_1_meas,
+        "self_discharge_k_value": (ocv_0_meas - ocv_1_meas) / rest,
+        "cell_energy": energy,
+        "cell_nominal_voltage": voltage - current * formed["formation_internal_resistance"],
     }
 
 
 def _window_ocv(formed: dict, cathode_ocv, anode_ocv, soc: float):
-    x = formed["anode_stoichiometry_discharged"] + soc * (
-        formed["anode_stoichiometry_charged"] - formed["anode_stoichiometry_discharged"])
-    y = formed["cathode_stoichiometry_discharged"] - soc * (
-        formed["cathode_stoichiometry_discharged"] - formed["cathode_stoichiometry_charged"])
+    x_0, x_100 = formed["anode.stoichiometry_at_0_soc"], formed["anode.stoichiometry_at_100_soc"]
+    y_0, y_100 = formed["cathode.stoichiometry_at_0_soc"], formed["cathode.stoichiometry_at_100_soc"]
+    x = x_0 + soc * (x_100 - x_0)
+    y = y_0 - soc * (y_0 - y_100)
     return cathode_ocv(y) - anode_ocv(x)

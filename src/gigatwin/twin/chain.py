@@ -17,8 +17,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
-from gigatwin import materials
 from gigatwin.citations import collect
+from gigatwin.spec.vocabulary import step_of
 from gigatwin.steps import end_of_line
 from gigatwin.twin import cell_design, cell_steps, electrode_steps
 from gigatwin.twin.recipe import Recipe
@@ -27,7 +27,8 @@ from gigatwin.twin.sampling import PARALLEL_MIN_SAMPLES, SettingDraws, constant
 
 ELECTRODES = ("cathode", "anode")
 ELECTRODE_STEPS = ("mixing", "coating", "drying", "calendering", "slitting", "post_drying")
-CELL_STEPS = ("assembly", "filling", "formation", "end_of_line")
+# Step names are those of the data specification (gigatwin.spec), "cell" included.
+CELL_STEPS = ("assembly", "electrolyte_filling", "formation", "aging_eol")
 STEPS = ELECTRODE_STEPS + CELL_STEPS
 
 
@@ -60,22 +61,47 @@ def simulate(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
 
 
 def run(recipe: Recipe, draw: SettingDraws) -> dict[str, dict[str, np.ndarray]]:
-    """All steps in order; ``{step: {output: array}}`` plus ``"cell"`` (SI)."""
-    out: dict[str, dict[str, np.ndarray]] = {step: {} for step in STEPS}
+    """All steps in order; ``{step: {[electrode.]key: array}}`` plus ``"cell"`` (SI).
+
+    Each output is a key of the data specification and sits under the spec step of that
+    key (:func:`_by_spec_step`). The cell design (sheet count, winding length) is fixed
+    from the recipe's nominal settings (:func:`design`), as a plant fixes it, so every
+    sample's result depends on its own draws only.
+    """
+    out: dict[str, dict[str, np.ndarray]] = {step: {} for step in (*STEPS, "cell")}
     cathode, anode = _electrodes(recipe, draw, out)
-    sep = materials.separator(recipe.text("separator.name"))
-    geometry = cell_design.design_geometry(
-        recipe, float(np.median(cathode["electrode_thickness"])),
-        float(np.median(anode["electrode_thickness"])), sep.thickness)
-    out["assembly"] = cell_steps.run_assembly(recipe, draw, geometry, cathode, anode, sep.thickness)
-    out["filling"] = cell_steps.run_filling(recipe, draw, geometry, cathode, anode)
-    out["formation"] = cell_steps.run_formation(recipe, draw, geometry, cathode, anode,
-                                                out["assembly"], out["filling"])
-    out["end_of_line"] = cell_steps.run_end_of_line(recipe, draw, out["formation"])
-    out["cell"] = _cell(recipe, geometry, cathode, anode, sep, out)
+    sep = recipe.separator()
+    geometry = design(recipe)
+    steps = {"assembly": cell_steps.run_assembly(recipe, draw, geometry, cathode, anode,
+                                                 sep.thickness)}
+    steps["electrolyte_filling"] = cell_steps.run_filling(recipe, draw, geometry, cathode, anode)
+    steps["formation"] = cell_steps.run_formation(recipe, draw, geometry, cathode, anode,
+                                                  steps["assembly"], steps["electrolyte_filling"])
+    steps["aging_eol"] = cell_steps.run_end_of_line(recipe, draw, steps["formation"])
+    for values in steps.values():
+        _by_spec_step(values, out)
+    _by_spec_step(_cell(recipe, geometry, cathode, anode, sep, steps), out)
     shape = (draw.samples,)
     return {step: {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in values.items()}
             for step, values in out.items()}
+
+
+def _by_spec_step(values: dict[str, np.ndarray], out: dict) -> None:
+    """File each output under the spec step of its key (a cell's energy computed at the
+    end-of-line test is a ``cell`` figure)."""
+    for name, array in values.items():
+        out.setdefault(step_of(name), {})[name] = array
+
+
+def design(recipe: Recipe) -> cell_design.CellGeometry:
+    """The cell design from the recipe's nominal electrode thicknesses (one nominal run of
+    the electrode steps): a plant designs its stack once, not per cell."""
+    draw = SettingDraws(recipe, np.random.default_rng(0), 1, nominal=True)
+    thickness = [electrode_steps.run_electrode(
+        recipe, draw, e, {s: {} for s in ELECTRODE_STEPS})["electrode_thickness"]
+        for e in ELECTRODES]
+    return cell_design.design_geometry(recipe, float(thickness[0][0]), float(thickness[1][0]),
+                                       recipe.separator().thickness)
 
 
 def _electrodes(recipe: Recipe, draw: SettingDraws, out: dict) -> tuple[dict, dict]:
@@ -101,31 +127,31 @@ def _electrodes(recipe: Recipe, draw: SettingDraws, out: dict) -> tuple[dict, di
     return structures[0], structures[1]
 
 
-def _cell(recipe, geometry, cathode, anode, sep, out) -> dict[str, np.ndarray]:
-    formed, eol = out["formation"], out["end_of_line"]
-    stack = next(iter(out["assembly"].values()))
+def _cell(recipe, geometry, cathode, anode, sep, steps) -> dict[str, np.ndarray]:
+    """Whole-cell figures: capacity, mass breakdown, volume, energy densities, N/P."""
+    formed, eol = steps["formation"], steps["aging_eol"]
+    stack = next(iter(steps["assembly"].values()))
     masses = {
-        "cathode_coating_mass": cathode["areal_loading"] * geometry.cathode_coated_area,
-        "anode_coating_mass": anode["areal_loading"] * geometry.anode_coated_area,
-        "foil_mass": (cathode["foil_areal_mass"] * geometry.cathode_coated_area / 2
-                      + anode["foil_areal_mass"] * geometry.anode_coated_area / 2),
+        "cathode.coating_mass": cathode["areal_loading"] * geometry.cathode_coated_area,
+        "anode.coating_mass": anode["areal_loading"] * geometry.anode_coated_area,
+        "current_collector_mass": (cathode["foil_areal_mass"] * geometry.cathode_coated_area / 2
+                                   + anode["foil_areal_mass"] * geometry.anode_coated_area / 2),
         "separator_mass": constant(sep.skeleton_density * (1 - sep.porosity) * sep.thickness
                                    * geometry.separator_area, stack.size),
-        "electrolyte_mass": out["filling"]["electrolyte_mass"],
-        "housing_mass": constant(recipe.value("cell.housing_mass")
-                                 + recipe.get("cell.other_mass", 0.0), stack.size),
+        "packaging_mass": constant(recipe.value("cell.housing_mass")
+                                   + recipe.get("cell.other_component_mass", 0.0), stack.size),
     }
-    mass = sum(masses.values())
+    mass = sum(masses.values()) + steps["electrolyte_filling"]["electrolyte_mass"]
     volume = cell_design.cell_volume(geometry, recipe, stack)
-    energy = eol["true_energy"]
+    energy = eol["cell_energy"]
     gravimetric, volumetric = cell_design.energy_densities(energy, mass, volume)
-    cathode_areal = formed["cathode_capacity"] / geometry.cathode_coated_area
-    anode_areal = formed["anode_capacity"] / geometry.cathode_coated_area
-    return {"capacity": formed["capacity"], "energy": energy, "mass": mass, "volume": volume,
-            "gravimetric_energy_density": gravimetric, "volumetric_energy_density": volumetric,
+    cathode_areal = formed["cathode.electrode_capacity"] / geometry.cathode_coated_area
+    anode_areal = formed["anode.electrode_capacity"] / geometry.cathode_coated_area
+    return {"cell_capacity": formed["formation_discharge_capacity"], "cell_mass": mass,
+            "cell_volume": volume, "gravimetric_energy_density": gravimetric,
+            "volumetric_energy_density": volumetric,
             "np_ratio": cell_design.np_ratio(anode_areal, cathode_areal),
-            "cathode_areal_capacity": cathode_areal, "dcir": formed["dcir"],
-            "nominal_voltage": eol["mean_voltage"],
+            "cathode.areal_capacity": cathode_areal,
             "cathode_sheet_count": constant(geometry.cathode_sheet_count, stack.size),
             "winding_length": constant(geometry.winding_length, stack.size), **masses}
 
@@ -137,17 +163,17 @@ def _yields(recipe: Recipe, outputs) -> tuple[dict, dict[str, float], np.ndarray
     assembly and slitting also multiply by 1 - their defect probabilities (misalignment,
     burrs above the limit).
     """
-    n = len(outputs["cell"]["capacity"])
+    n = len(outputs["cell"]["cell_capacity"])
     factors: dict[str, list[np.ndarray]] = {step: [] for step in (*STEPS, "cell")}
-    for key, (lower, upper, _unit) in recipe.spec_limits().items():
-        step, name = key.split(".", 1)
-        if step not in outputs or name not in outputs[step]:
-            raise KeyError(f"spec_limits.{key}: no output {name!r} in step {step!r}; known: "
-                           f"{sorted(outputs.get(step, {}))}")
+    for name, (lower, upper, _unit) in recipe.spec_limits().items():
+        step = step_of(name)
+        if name not in outputs.get(step, {}):
+            raise KeyError(f"spec_limits.{name}: the chain has no output {name!r} (step "
+                           f"{step!r}); outputs of {step}: {sorted(outputs.get(step, {}))}")
         factors[step].append(end_of_line.within_limits(outputs[step][name], lower, upper))
     factors["assembly"].append(1 - outputs["assembly"]["misalignment_defect_probability"])
-    factors["slitting"] += [1 - outputs["slitting"]["cathode_edge_defect_probability"],
-                            1 - outputs["slitting"]["anode_edge_defect_probability"]]
+    factors["slitting"] += [1 - outputs["slitting"]["cathode.edge_defect_probability"],
+                            1 - outputs["slitting"]["anode.edge_defect_probability"]]
     per_step = {step: _product(found, n) for step, found in factors.items()}
     probability = np.ones(n)
     for values in per_step.values():

@@ -1,22 +1,27 @@
 """Cell recipes: a YAML file describing a whole cell and its process, loaded once into SI.
 
-A quantity is written with its unit, optionally with a tolerance, either as a mapping or as
-a string::
+Every setting of a recipe is a key of the data specification (``gigatwin spec show
+KEY``); settings of one electrode sit in its ``cathode:`` or ``anode:`` section (the
+electrode qualifier, :mod:`gigatwin.spec.vocabulary`), cell settings in the section of
+their spec step (``cell``, ``assembly``, ``electrolyte_filling``, ``formation``,
+``aging_eol``). A quantity is written with its unit, optionally with a tolerance::
 
     coating_speed: {value: 30, unit: m/min, tolerance: 0.05}   # tolerance in the same unit
     coating_speed: "30 m/min +- 0.05 m/min"
-    solid_content: "0.70 +- 0.5 %"                             # a relative tolerance
+    slurry_solid_content: "0.70 +- 0.5 %"                      # a relative tolerance
 
 A tolerance is the **standard deviation** of the machine's variation around the setting
 (1 sigma); Monte Carlo samples it from a normal distribution. Every quantity is converted to
 SI with :mod:`gigatwin.units` when the recipe is loaded, so the chain never touches pint.
 
-Validation collects every problem and raises :class:`RecipeError`, whose lines name the
-field (dotted path), the value, its unit and the allowed range.
+Validation (:mod:`gigatwin.twin.recipe_checks`) reports every problem at once and raises
+:class:`RecipeError`, whose lines name the field (dotted path), the value, its unit and the
+allowed range.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,27 +31,68 @@ import numpy as np
 import yaml
 
 from gigatwin import materials
-from gigatwin.units import UnitError, dimensionality, parse_unit, to_si
+from gigatwin.spec.vocabulary import ELECTRODES
+from gigatwin.units import UnitError, dimensionality, to_si
 
 FORMATS = ("pouch", "cylindrical", "prismatic")
-COMPONENTS = ("active_material", "conductive_carbon", "binder")
-# Settings that may be zero or negative (everything else with a dimension must be > 0).
-MAY_BE_ZERO = {"sei_growth_rate", "leakage_current_density", "charge_transfer_asr",
-               "gas_fraction", "mandrel_diameter", "bruggeman_exponent"}
+COMPONENTS = ("active_material", "conductive_additive", "binder")
+# gigatwin.materials kind of each formulation component
+MATERIAL_KINDS = {"active_material": "active_material",
+                  "conductive_additive": "conductive_carbon", "binder": "binder"}
+CELL_SECTIONS = ("cell", "assembly", "electrolyte_filling", "formation", "aging_eol")
+ELECTRODE_STEPS = ("mixing", "coating", "drying", "calendering", "slitting", "post_drying")
+METADATA = ("name", "description", "sources")
+# Sections that hold text or tables, not settings.
+NOT_SETTINGS = ("spec_limits", "sources")
+TABLES = ("ocv_curve",)
+PROTOCOLS = ("formation_protocol", "formation_cycle")
+# Material and component properties a recipe may override; each needs a `source`.
+OVERRIDES = {
+    "active_material_specific_capacity": ("active_material", "specific_capacity"),
+    "active_material_first_cycle_efficiency": ("active_material", "first_cycle_efficiency"),
+    "active_material_density": ("active_material", "density"),
+    "active_material_d50": ("active_material", "particle_size_d50"),
+    "conductive_additive_density": ("conductive_additive", "density"),
+    "binder_density": ("binder", "density"),
+    "separator_thickness": ("separator", "thickness"),
+    "separator_porosity": ("separator", "porosity"),
+}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with a recipe: where (dotted path), what, and how bad."""
+
+    path: str
+    message: str
+    severity: str = "error"  # or "warning"
+    kind: str = "value"  # unknown_key, dimension, range, missing, cross_field, syntax ...
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.message}" if self.path else self.message
+
+    def as_dict(self) -> dict:
+        return {"path": self.path, "message": self.message, "severity": self.severity,
+                "kind": self.kind}
 
 
 class RecipeError(ValueError):
-    """A recipe that does not validate; ``problems`` lists one message per problem."""
+    """A recipe that does not validate; ``problems`` lists every problem found."""
 
-    def __init__(self, source: str, problems: list[str]):
-        self.problems = problems
-        lines = "\n  - ".join(problems)
-        super().__init__(f"recipe {source} has {len(problems)} problem(s):\n  - {lines}")
+    def __init__(self, source: str, problems: list[Problem | str],
+                 warnings: list[Problem] | None = None):
+        self.source = source
+        self.problems = [p if isinstance(p, Problem) else Problem("", str(p))
+                         for p in problems]
+        self.warnings = list(warnings or [])
+        lines = "\n  - ".join(str(p) for p in self.problems)
+        super().__init__(f"recipe {source} has {len(self.problems)} problem(s):\n  - {lines}")
 
 
 @dataclass(frozen=True)
 class Setting:
-    """One recipe quantity in SI: nominal value, standard deviation and the unit it was given in."""
+    """One recipe quantity in SI: nominal value, standard deviation and the unit it was
+    given in."""
 
     path: str
     nominal: float
@@ -60,8 +106,8 @@ class Setting:
         return self.nominal + self.std * rng.standard_normal(n)
 
 
-_QTY = re.compile(r"^\s*(?P<value>[-+0-9.eE]+)\s*(?P<unit>[^+±]*?)\s*"
-                  r"(?:(?:\+-|±|\+/-)\s*(?P<tol>[-+0-9.eE]+)\s*(?P<tolunit>.*?))?\s*$")
+_QTY = re.compile(r"^\s*(?P<value>[-+0-9.eE]+|nan|inf|-inf)\s*(?P<unit>[^+±]*?)\s*"
+                  r"(?:(?:\+-|±|\+/-)\s*(?P<tol>[-+0-9.eE]+|nan|inf)\s*(?P<tolunit>.*?))?\s*$")
 
 
 @dataclass
@@ -73,6 +119,7 @@ class Recipe:
     source: str
     raw: dict[str, Any]
     settings: dict[str, Setting] = field(default_factory=dict)
+    warnings: list[Problem] = field(default_factory=list)
 
     def __getitem__(self, path: str) -> Setting:
         try:
@@ -98,16 +145,27 @@ class Recipe:
 
     @property
     def cell_format(self) -> str:
-        return self.text("cell.format")
+        return self.text("cell.cell_format")
 
     def material(self, electrode: str, component: str):
-        """The material record of an electrode component (``active_material`` ...)."""
-        kind = {"active_material": "active_material", "conductive_carbon": "conductive_carbon",
-                "binder": "binder"}[component]
-        return materials.get(kind, self.text(f"{electrode}.{component}.name"))
+        """The material record of an electrode component (``active_material`` ...), with
+        the recipe's overrides of its properties (:data:`OVERRIDES`)."""
+        record = materials.get(MATERIAL_KINDS[component], self.text(f"{electrode}.{component}"))
+        return self._overridden(record, electrode, component)
+
+    def separator(self):
+        """The separator record, with the recipe's overrides (thickness, porosity)."""
+        record = materials.separator(self.text("assembly.separator"))
+        return self._overridden(record, "assembly", "separator")
+
+    def _overridden(self, record, section: str, component: str):
+        changes = {f: self.settings[f"{section}.{key}"].nominal
+                   for key, (c, f) in OVERRIDES.items()
+                   if c == component and f"{section}.{key}" in self.settings}
+        return dataclasses.replace(record, **changes) if changes else record
 
     def spec_limits(self) -> dict[str, tuple[float, float, str]]:
-        """``{"step.output": (lower, upper, display unit)}`` in SI."""
+        """``{"[electrode.]key": (lower, upper, display unit)}`` in SI."""
         limits = {}
         for key, spec in (self.raw.get("spec_limits") or {}).items():
             unit = str(spec.get("unit", "1"))
@@ -117,39 +175,89 @@ class Recipe:
         return limits
 
 
-def load_recipe(path: str | Path) -> Recipe:
-    """Read, convert to SI and validate a recipe file."""
+def load_recipe(path: str | Path, overrides: dict[str, Any] | None = None) -> Recipe:
+    """Read, convert to SI and validate a recipe file (every problem at once).
+
+    ``overrides`` maps recipe paths (``cathode.calender_line_load``) to values written as
+    in a recipe (``"850 N/mm"``); they replace or add settings before validation.
+    """
     path = Path(path)
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise RecipeError(str(path), [f"cannot read: {exc}"]) from exc
-    return recipe_from_dict(raw, source=str(path))
+        text = path.read_bytes().decode("utf-8")
+    except OSError as exc:
+        raise RecipeError(str(path), [Problem("", f"cannot read the file: {exc.strerror}",
+                                              kind="syntax")]) from None
+    except UnicodeDecodeError as exc:
+        raise RecipeError(str(path), [Problem("", f"the file is not UTF-8 text (byte "
+                                              f"{exc.start}: {exc.reason})",
+                                              kind="syntax")]) from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        where = getattr(exc, "problem_mark", None)
+        at = f" at line {where.line + 1}, column {where.column + 1}" if where else ""
+        reason = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise RecipeError(str(path), [Problem("", f"not valid YAML{at}: {reason}",
+                                              kind="syntax")]) from None
+    return recipe_from_dict(raw, source=str(path), overrides=overrides)
 
 
-def recipe_from_dict(raw: dict[str, Any], source: str = "<dict>") -> Recipe:
+def recipe_from_dict(raw: Any, source: str = "<dict>",
+                     overrides: dict[str, Any] | None = None) -> Recipe:
     """Build and validate a :class:`Recipe` from its parsed YAML mapping."""
+    from gigatwin.twin import recipe_checks
+
+    if raw is None:
+        raise RecipeError(source, [Problem("", "the recipe is empty", kind="syntax")])
     if not isinstance(raw, dict):
-        raise RecipeError(source, ["top level must be a mapping"])
-    problems: list[str] = []
+        raise RecipeError(source, [Problem("", f"the top level must be a mapping of "
+                                           f"sections, not a {type(raw).__name__}",
+                                           kind="syntax")])
+    raw = apply_overrides(raw, overrides or {})
+    problems: list[Problem] = []
     settings: dict[str, Setting] = {}
-    _collect(raw, "", settings, problems)
+    collect_settings(raw, settings, problems)
     recipe = Recipe(name=str(raw.get("name", Path(source).stem)),
                     description=str(raw.get("description", "")), source=source, raw=raw,
                     settings=settings)
-    if not problems:
-        problems += _validate(recipe)
-    if problems:
-        raise RecipeError(source, problems)
+    found, warnings = recipe_checks.check(recipe, problems)
+    recipe.warnings = warnings
+    if found:
+        raise RecipeError(source, found, warnings)
     return recipe
 
 
+def apply_overrides(raw: dict, overrides: dict[str, Any]) -> dict:
+    """A copy of ``raw`` with ``{"section.key": value}`` set (``--set`` on the CLI)."""
+    if not overrides:
+        return raw
+    import copy
+
+    new = copy.deepcopy(raw)
+    for path, value in overrides.items():
+        *parents, leaf = path.split(".")
+        node = new
+        for part in parents:
+            if not isinstance(node.get(part), dict):
+                node[part] = {}
+            node = node[part]
+        node[leaf] = value
+    return new
+
+
 def parse_setting(path: str, node: Any) -> Setting:
-    """One quantity (mapping or ``"value unit +- tol unit"`` string) as an SI :class:`Setting`."""
+    """One quantity (mapping or ``"value unit +- tol unit"`` string) as an SI
+    :class:`Setting`; raises :class:`UnitError` or ValueError naming what is wrong."""
     if isinstance(node, dict):
+        if "value" not in node:
+            raise UnitError("a quantity mapping needs 'value' (and 'unit', 'tolerance')")
         value, unit = node["value"], str(node.get("unit", "1"))
         tol = node.get("tolerance", 0.0)
         tol_value, tol_unit = (tol, unit) if not isinstance(tol, str) else _split(tol, unit)
+    elif isinstance(node, bool) or node is None:
+        raise UnitError(f"{node!r} is not a quantity")
+    elif isinstance(node, int | float):
+        value, unit, tol_value, tol_unit = node, "1", 0.0, "1"
     else:
         match = _QTY.match(str(node))
         if not match:
@@ -157,11 +265,15 @@ def parse_setting(path: str, node: Any) -> Setting:
         value, unit = float(match["value"]), match["unit"].strip() or "1"
         tol_value = float(match["tol"]) if match["tol"] else 0.0
         tol_unit = (match["tolunit"] or "").strip() or unit
-    nominal = float(to_si(float(value), unit))
+    try:
+        value, tol_value = float(value), float(tol_value)
+    except (TypeError, ValueError):
+        raise UnitError(f"value {value!r} or tolerance {tol_value!r} is not a number") from None
+    nominal = float(to_si(value, unit))
     if tol_unit == "%":
-        std = abs(nominal) * float(tol_value) / 100
+        std = abs(nominal) * tol_value / 100
     else:
-        std = float(_scale(float(tol_value), tol_unit, unit))
+        std = float(_scale(tol_value, tol_unit, unit))
     return Setting(path, nominal, std, unit)
 
 
@@ -180,120 +292,49 @@ def _scale(tolerance: float, tol_unit: str, unit: str) -> float:
     return tolerance * factor
 
 
-def _is_quantity(node: Any) -> bool:
-    if isinstance(node, dict):
-        return "value" in node and "unit" in node
-    return isinstance(node, str) and bool(_QTY.match(node)) and bool(
-        re.match(r"^\s*[-+0-9.]", node))
-
-
-def _collect(node: Any, prefix: str, out: dict[str, Setting], problems: list[str]) -> None:
-    if prefix.startswith("spec_limits") or prefix.endswith(".ocv") or prefix == "sources":
-        return
-    if isinstance(node, dict) and not _is_quantity(node):
-        for key, child in node.items():
-            _collect(child, f"{prefix}.{key}" if prefix else str(key), out, problems)
-        return
-    if isinstance(node, list):
-        for i, child in enumerate(node):
-            _collect(child, f"{prefix}.{i}", out, problems)
-        return
+def is_quantity(node: Any) -> bool:
+    """Written as a quantity: a number, ``{value, unit}`` or a string starting with one."""
     if isinstance(node, bool) or node is None:
-        return
+        return False
     if isinstance(node, int | float):
-        out[prefix] = Setting(prefix, float(node), 0.0, "1")
-        return
-    if _is_quantity(node):
+        return True
+    if isinstance(node, dict):
+        return "value" in node
+    return isinstance(node, str) and bool(re.match(r"^\s*([-+]?[0-9.]|nan|inf|-inf)", node))
+
+
+def setting_nodes(raw: dict):
+    """``(path, section, key, node)`` of every setting written in a recipe, in file
+    order: the keys of every section, and the keys of every formation protocol step."""
+    for section, body in raw.items():
+        if section in METADATA or section in NOT_SETTINGS or not isinstance(body, dict):
+            continue
+        for key, node in body.items():
+            path = f"{section}.{key}"
+            yield path, section, str(key), node
+            if key in PROTOCOLS and isinstance(node, list):
+                for i, step in enumerate(node):
+                    if isinstance(step, dict):
+                        for k, v in step.items():
+                            yield f"{path}.{i}.{k}", section, str(k), v
+
+
+def collect_settings(raw: dict, out: dict[str, Setting], problems: list[Problem]) -> None:
+    """Every quantity of the recipe as an SI :class:`Setting` (syntax problems noted)."""
+    for path, _section, key, node in setting_nodes(raw):
+        if key in TABLES or key in PROTOCOLS or not is_quantity(node):
+            continue
         try:
-            out[prefix] = parse_setting(prefix, node)
+            out[path] = parse_setting(path, node)
         except (UnitError, ValueError, KeyError, TypeError) as exc:
-            problems.append(f"{prefix} = {node!r}: {exc}")
-
-
-def _bounds_problem(setting: Setting, name: str, lower: float | None, upper: float | None,
-                    inclusive: bool = True) -> str | None:
-    v = setting.nominal
-    low_bad = lower is not None and (v < lower if inclusive else v <= lower)
-    high_bad = upper is not None and v > upper
-    if low_bad or high_bad or not np.isfinite(v):
-        lo = "-inf" if lower is None else f"{lower:g}"
-        hi = "inf" if upper is None else f"{upper:g}"
-        left = "[" if inclusive else "("
-        return (f"{name} = {v:g} [SI of {setting.unit!r}] is outside the allowed range "
-                f"{left}{lo}, {hi}]")
-    return None
-
-
-def _validate(recipe: Recipe) -> list[str]:
-    problems: list[str] = []
-    for path, s in recipe.settings.items():
-        leaf = path.rsplit(".", 1)[-1]
-        if s.std < 0:
-            problems.append(f"{path} tolerance = {s.std:g} [{s.unit}] must be >= 0")
-        if leaf in ("mass_fraction", "volume_fraction", "solid_content", "porosity",
-                    "bonded_fraction", "gas_fraction", "shipping_soc"):
-            p = _bounds_problem(s, path, 0.0, 1.0)
-        elif leaf in MAY_BE_ZERO or path.startswith("formation.protocol"):
-            p = _bounds_problem(s, path, 0.0, None)
-        elif s.unit != "1" and parse_unit(s.unit).dimensionality:
-            p = _bounds_problem(s, path, 0.0, None, inclusive=False)
-        else:
-            p = None
-        if p:
-            problems.append(p)
-    problems += _validate_formulations(recipe)
-    fmt = recipe.cell_format
-    if fmt not in FORMATS:
-        problems.append(f"cell.format = {fmt!r} is not one of {FORMATS}")
-    for key in (recipe.raw.get("spec_limits") or {}):
-        spec = recipe.raw["spec_limits"][key]
-        if "min" in spec and "max" in spec and spec["min"] > spec["max"]:
-            problems.append(f"spec_limits.{key}: min {spec['min']} > max {spec['max']} "
-                            f"[{spec.get('unit', '1')}]")
-    return problems
-
-
-def _validate_formulations(recipe: Recipe) -> list[str]:
-    problems: list[str] = []
-    for electrode in ("cathode", "anode"):
-        if electrode not in recipe.raw:
-            problems.append(f"{electrode}: missing section")
-            continue
-        try:
-            records = {c: recipe.material(electrode, c) for c in COMPONENTS}
-        except KeyError as exc:
-            problems.append(f"{electrode}: {exc.args[0]}")
-            continue
-        if records["active_material"].electrode != electrode:
-            problems.append(f"{electrode}.active_material.name = "
-                            f"{records['active_material'].name!r} is a "
-                            f"{records['active_material'].electrode} material")
-        by_volume = all(f"{electrode}.{c}.volume_fraction" in recipe.settings for c in COMPONENTS)
-        if by_volume:
-            total = sum(recipe.value(f"{electrode}.{c}.volume_fraction") for c in COMPONENTS)
-            porosity = recipe.get(f"{electrode}.porosity", 0.0)
-            if total + porosity > 1 + 1e-9:
-                problems.append(
-                    f"{electrode}: porosity + solid volume fractions = {total + porosity:.6g} [1]"
-                    " is outside the allowed range (0, 1]")
-            continue
-        fractions = [recipe.settings.get(f"{electrode}.{c}.mass_fraction") for c in COMPONENTS]
-        if any(f is None for f in fractions):
-            problems.append(f"{electrode}: give mass_fraction (or volume_fraction and porosity) "
-                            f"for each of {COMPONENTS}")
-            continue
-        total = sum(f.nominal for f in fractions)
-        if abs(total - 1) > 1e-6:
-            problems.append(f"{electrode}: mass fractions sum to {total:.6g} [1]; allowed range "
-                            "[0.999999, 1.000001] (they must sum to 1)")
-    return problems
+            problems.append(Problem(path, f"{node!r}: {exc}", kind="syntax"))
 
 
 def mass_fractions(recipe: Recipe, electrode: str) -> dict[str, float]:
     """Dry-solids mass fractions of an electrode, converting volume fractions if given."""
-    if f"{electrode}.active_material.mass_fraction" in recipe.settings:
-        return {c: recipe.value(f"{electrode}.{c}.mass_fraction") for c in COMPONENTS}
-    masses = {c: recipe.value(f"{electrode}.{c}.volume_fraction")
+    if f"{electrode}.active_material_mass_fraction" in recipe.settings:
+        return {c: recipe.value(f"{electrode}.{c}_mass_fraction") for c in COMPONENTS}
+    masses = {c: recipe.value(f"{electrode}.{c}_volume_fraction")
               * recipe.material(electrode, c).density for c in COMPONENTS}
     total = sum(masses.values())
     return {c: m / total for c, m in masses.items()}
@@ -303,3 +344,7 @@ def example_recipes() -> list[Path]:
     """The example recipe files shipped in ``examples/recipes`` (repository checkout)."""
     root = Path(__file__).resolve().parents[3] / "examples" / "recipes"
     return sorted(root.glob("*.yaml"))
+
+
+__all__ = ["COMPONENTS", "ELECTRODES", "FORMATS", "Problem", "Recipe", "RecipeError",
+           "Setting", "load_recipe", "mass_fractions", "parse_setting", "recipe_from_dict"]

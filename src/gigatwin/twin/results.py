@@ -1,4 +1,9 @@
-"""The result of a chain run: per-step outputs (nominal and distributions), yields, citations."""
+"""The result of a chain run: per-step outputs (nominal and distributions), yields, citations.
+
+Every output is named by a key of the data specification, qualified by electrode where
+the quantity exists for both (``cathode.calendered_porosity``); its unit is the spec's
+display unit of that key (:mod:`gigatwin.spec.vocabulary`).
+"""
 
 from __future__ import annotations
 
@@ -8,33 +13,13 @@ import numpy as np
 import pandas as pd
 
 from gigatwin.citations import Citation
+from gigatwin.spec import vocabulary
 from gigatwin.units import from_si
-
-# Display units by output name (suffix match, first hit wins); SI otherwise.
-DISPLAY_UNITS = (
-    ("gravimetric_energy_density", "W*h/kg"), ("volumetric_energy_density", "W*h/L"),
-    ("areal_capacity", "mA*h/cm^2"), ("capacity", "A*h"), ("lithium_loss", "A*h"),
-    ("energy", "W*h"), ("porosity", "%"), ("solid_content", "%"), ("volume_fraction", "%"),
-    ("first_cycle_loss", "%"), ("probability", "%"), ("mass_fraction", "%"),
-    ("areal_loading", "mg/cm^2"), ("wet_film_thickness", "um"), ("coating_thickness", "um"),
-    ("electrode_thickness", "um"), ("stack_thickness", "mm"), ("jelly_roll_diameter", "mm"),
-    ("jelly_roll_thickness", "mm"), ("dryer_length", "m"), ("winding_length", "m"),
-    ("drying_time", "s"), ("wetting_time", "min"), ("formation_time", "h"), ("k_value", "mV/day"),
-    ("dcir", "mohm"), ("tab_resistance", "mohm"), ("electrolyte_volume", "mL"),
-    ("pore_volume", "mL"), ("gas_volume", "mL"), ("electrolyte_mass", "g"), ("mass", "g"),
-    ("volume", "L"), ("density", "g/cm^3"), ("viscosity", "mPa*s"), ("evaporation_flux", "g/(m^2*s)"),
-    ("coating_speed", "m/min"), ("ocv", "V"), ("voltage", "V"), ("moisture", "ppm"),
-    ("width", "mm"), ("margin", "%"), ("risk", "1"), ("ratio", "1"), ("count", "1"),
-    ("compaction_resistance", "N/mm"), ("spring_back", "%"), ("burr_height", "um"),
-    ("trim_loss_fraction", "%"),
-)
 
 
 def display_unit(name: str) -> str:
-    for suffix, unit in DISPLAY_UNITS:
-        if name.endswith(suffix):
-            return unit
-    return "1"
+    """The display unit of an output, from the data specification (never from its name)."""
+    return vocabulary.display_unit(name)
 
 
 def _stats(values: np.ndarray, unit: str) -> dict:
@@ -86,7 +71,8 @@ class ChainResult:
         }
 
     def _entry(self, step: str, name: str) -> dict:
-        entry = self.summary(step, name)
+        electrode, key = vocabulary.split_name(name)
+        entry = {"key": key, "electrode": electrode, **self.summary(step, name)}
         if self.nominal is not None:
             entry["nominal"] = float(from_si(self.nominal[step][name], entry["unit"]))
         return entry

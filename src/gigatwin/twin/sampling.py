@@ -47,6 +47,8 @@ class SettingDraws:
             raise ValueError(f"workers = {workers} [1] is outside the allowed range [1, inf)")
         self.recipe, self.rng, self.samples, self.nominal = recipe, rng, samples, nominal
         self.workers = workers
+        self._noise: list[np.ndarray] = []  # measurement-noise blocks, in the order drawn
+        self._replay: list[np.ndarray] = []  # blocks to hand out again (a subset's noise)
         self._cache: dict[str, np.ndarray] = {
             k: np.broadcast_to(np.asarray(v, dtype=float), (samples,)) for k, v in (given or {}).items()}
         if not nominal:
@@ -84,7 +86,27 @@ class SettingDraws:
         (``(count, samples)``; zeros in a nominal run)."""
         if self.nominal:
             return np.broadcast_to(np.float64(0.0), (count, self.samples))
-        return self._standard_normal_rows(count)
+        if self._replay:
+            block = self._replay.pop(0)
+            if block.shape != (count, self.samples):
+                raise ValueError(f"replayed noise block of shape {block.shape}; the chain "
+                                 f"asked for ({count}, {self.samples})")
+            return block
+        block = self._standard_normal_rows(count)
+        self._noise.append(block)
+        return block
+
+    def subset(self, index) -> SettingDraws:
+        """The draws of the samples at ``index`` (after a run of this object): every
+        setting value and measurement-noise number of those samples, and nothing else, so
+        running the chain on the subset must give those samples' results (subset
+        invariance, tests/twin/test_subset_invariance.py)."""
+        index = np.atleast_1d(np.asarray(index, dtype=np.intp))
+        given = {path: np.array(values[index]) for path, values in self._cache.items()}
+        part = SettingDraws(self.recipe, np.random.default_rng(0), index.size,
+                            nominal=self.nominal, given=given)
+        part._replay = [np.array(block[:, index]) for block in self._noise]
+        return part
 
     def _standard_normal_rows(self, count: int) -> np.ndarray:
         """``(count, samples)`` standard normals, row i from the i-th stream spawned now."""

@@ -30,14 +30,23 @@ HERMAN_2017 = Citation(
     "Sensitivity Analysis", venue="Journal of Open Source Software 2(9) (2017) 97", year=2017,
     doi="10.21105/joss.00097")
 
-# Output names people ask for -> (step, output); "yield" is the per-sample pass probability.
+# Short names people ask for -> (step, output); "yield" is the per-sample pass probability.
+# Any other output is named by its (qualified) spec key, e.g. cathode.calendered_porosity.
 OUTPUTS = {
-    "capacity": ("cell", "capacity"), "energy": ("cell", "energy"),
-    "gravimetric_energy_density": ("cell", "gravimetric_energy_density"),
-    "volumetric_energy_density": ("cell", "volumetric_energy_density"),
-    "energy_density": ("cell", "gravimetric_energy_density"), "np_ratio": ("cell", "np_ratio"),
-    "dcir": ("cell", "dcir"), "wetting_time": ("filling", "wetting_time"), "yield": ("", "yield"),
+    "capacity": ("cell", "cell_capacity"), "energy": ("cell", "cell_energy"),
+    "energy_density": ("cell", "gravimetric_energy_density"),
+    "dcir": ("formation", "formation_internal_resistance"), "yield": ("", "yield"),
 }
+
+
+def output_address(output: str) -> tuple[str, str]:
+    """(step, qualified key) of an output name: a short name of :data:`OUTPUTS` or a
+    (qualified) spec key; KeyError naming close keys otherwise."""
+    from gigatwin.spec.vocabulary import step_of
+
+    if output in OUTPUTS:
+        return OUTPUTS[output]
+    return step_of(output), output
 
 
 @dataclass
@@ -64,8 +73,11 @@ def default_parameters(recipe: Recipe) -> list[str]:
 def sobol_indices(recipe: Recipe, output: str = "capacity", parameters: list[str] | None = None,
                   base_samples: int = 256, width: float = 3.0, seed: int = 0) -> SobolResult:
     """First- and total-order Sobol indices of ``output`` w.r.t. ``parameters``."""
-    if output not in OUTPUTS:
-        raise ValueError(f"output {output!r} is not one of {sorted(OUTPUTS)}")
+    try:
+        output_address(output)
+    except KeyError as exc:
+        raise ValueError(f"output {output!r}: {exc.args[0]}; short names: "
+                         f"{', '.join(sorted(OUTPUTS))}") from None
     parameters = parameters or default_parameters(recipe)
     bounds = []
     for path in parameters:
@@ -87,7 +99,7 @@ def evaluate(recipe: Recipe, output: str, given: dict[str, np.ndarray], samples:
 
     draw = SettingDraws(recipe, np.random.default_rng(0), samples, nominal=True, given=given)
     outputs = run(recipe, draw)
-    step, name = OUTPUTS[output]
+    step, name = output_address(output)
     if output == "yield":
         return _yields(recipe, outputs)[2]
     return np.asarray(outputs[step][name], dtype=float)

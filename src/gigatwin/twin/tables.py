@@ -2,17 +2,18 @@
 
 The drying heat balance (:func:`gigatwin.steps.drying.constant_rate_drying`) is a 60-step
 bisection whose cost is Python overhead per step, not per sample. The chain solves it on a
-uniform grid of air temperatures and interpolates linearly per sample. The grid's ends are
-the sampled extremes rounded outwards to whole multiples of the setting's standard deviation,
-so repeated runs of one recipe (other seeds, Sobol, the benchmark) reuse the same table from
-a small cache; the citations the model records are replayed on every use, so a run lists the
-same papers whether or not the table came from the cache. Should the rounded-out grid leave
-the model's validity range, the table is solved on the exact sampled range instead, so the
-model's own error names the offending sample as a direct call would.
+grid of air temperatures and interpolates linearly per sample.
 
-Accuracy (tests/twin/test_tables.py): with grid points at most 0.05 K apart, linear
-interpolation agrees with the direct bisection at every sample within 1e-7 relative (the
-previous 48 points over the sampled range: ~2e-7 at a 0.5 K tolerance, ~2e-5 at 5 K).
+The grid is a fixed lattice, the multiples of :data:`MAX_SPACING` (0.05 K), over the cells
+around the sampled range; a sample's value is interpolated between the two lattice points
+around it, computed from the sample alone (``x / spacing``, its floor and fraction). So a
+sample's result does not depend on which other samples share the run (subset invariance,
+tests/twin/test_subset_invariance.py), and repeated runs reuse tables from a small cache.
+Should the grid leave the model's validity range, every sample is solved directly (also
+per sample), so the model's own error names the offending sample.
+
+Accuracy (tests/twin/test_tables.py): with lattice points 0.05 K apart, linear
+interpolation agrees with the direct bisection at every sample within 1e-7 relative.
 """
 
 from __future__ import annotations
@@ -25,42 +26,33 @@ import numpy as np
 from gigatwin.checks import RangeError
 from gigatwin.citations import Citation, cite, collect
 from gigatwin.steps import drying
-from gigatwin.twin.sampling import constant
 
 MAX_SPACING = 0.05  # [K] between grid air temperatures: interpolation error < 1e-7 relative
 MAX_POINTS = 4001
 
 
 def evaporation_flux(air_temperature: np.ndarray, heat_transfer_coefficient: float,
-                     solvent: str, step: float) -> np.ndarray:
+                     solvent: str) -> np.ndarray:
     """Constant-rate evaporation flux [kg/(m^2 s)] at each sampled air temperature [K].
 
-    heat_transfer_coefficient [W/(m^2 K)] (one value for the run); solvent : material name;
-    step [K] : lattice the grid ends are rounded out to (the setting's standard deviation;
-    0 or less for the exact sampled range).
+    heat_transfer_coefficient [W/(m^2 K)] (one value for the run); solvent : material name.
     """
     air = np.asarray(air_temperature, dtype=float)
-    low, high = float(air.min()), float(air.max())
-    if high == low:
-        table = _flux_table(solvent, float(heat_transfer_coefficient), low, low)
-        cite(*table.citations)
-        return constant(table.values[0], air.size)
-    table = None
-    if step > 0:
-        try:
-            table = _flux_table(solvent, float(heat_transfer_coefficient),
-                                math.floor(low / step) * step, math.ceil(high / step) * step)
-        except RangeError:
-            table = None
-    if table is None:
-        try:
-            table = _flux_table(solvent, float(heat_transfer_coefficient), low, high)
-        except RangeError:
-            # name the offending sample, as a direct call would (the grid's are in between)
-            drying.constant_rate_drying(air, heat_transfer_coefficient, solvent)
-            raise
+    scaled = air * (1.0 / MAX_SPACING)
+    first, last = math.floor(float(scaled.min())), math.floor(float(scaled.max())) + 1
+    if last - first + 1 > MAX_POINTS:  # a range of 200 K: solve every sample
+        return _direct(air, heat_transfer_coefficient, solvent)
+    try:
+        table = _flux_table(solvent, float(heat_transfer_coefficient), first, last)
+    except RangeError:
+        return _direct(air, heat_transfer_coefficient, solvent)
     cite(*table.citations)
-    return table.interpolate(air)
+    return table.interpolate_scaled(scaled)
+
+
+def _direct(air: np.ndarray, heat_transfer_coefficient: float, solvent: str) -> np.ndarray:
+    flux = drying.constant_rate_drying(air, heat_transfer_coefficient, solvent)
+    return np.asarray(flux.evaporation_flux, dtype=float).reshape(air.shape)
 
 
 class UniformTable:
@@ -72,15 +64,37 @@ class UniformTable:
         self.spacing = (stop - start) / (self.values.size - 1) if self.values.size > 1 else 1.0
         self.slopes = np.diff(self.values)
         self.values.flags.writeable = False
+        self.first_index = 0  # lattice index of values[0] (lattice tables)
+
+    @classmethod
+    def lattice(cls, first: int, values: np.ndarray, spacing: float,
+                citations: tuple[Citation, ...] = ()) -> UniformTable:
+        """A table at the lattice points ``k * spacing``, k = first, first + 1, ..."""
+        table = cls(first * spacing, (first + len(values) - 1) * spacing, values, citations)
+        table.spacing, table.first_index = spacing, first
+        return table
 
     def interpolate(self, x: np.ndarray) -> np.ndarray:
         """Linear interpolation at ``x`` (inside the grid); same values as ``numpy.interp``
         up to rounding, without its binary search."""
         position = np.subtract(x, self.start)
         position *= 1.0 / self.spacing
-        index = position.astype(np.intp)
+        return self._between(position, 0)
+
+    def interpolate_scaled(self, scaled: np.ndarray) -> np.ndarray:
+        """Interpolation at ``x`` given as ``scaled = x / spacing`` on a lattice table: the
+        cell and the weight of a sample depend on the sample alone."""
+        return self._between(np.array(scaled, dtype=float), self.first_index)
+
+    def _between(self, position: np.ndarray, offset: int) -> np.ndarray:
+        """``position`` in grid steps from lattice point 0 (``offset`` = index of values[0])."""
+        index = np.floor(position).astype(np.intp)
+        if offset:
+            index -= offset
         np.clip(index, 0, self.values.size - 2, out=index)
-        position -= index
+        position -= index  # the weight within the cell (1 at the grid's upper end)
+        if offset:
+            position -= offset
         result = self.slopes.take(index)
         result *= position
         result += self.values.take(index)
@@ -88,11 +102,10 @@ class UniformTable:
 
 
 @lru_cache(maxsize=64)
-def _flux_table(solvent: str, heat_transfer_coefficient: float, low: float,
-                high: float) -> UniformTable:
-    points = min(math.ceil((high - low) / MAX_SPACING) + 1, MAX_POINTS) if high > low else 1
-    grid = np.linspace(low, high, max(points, 2) if high > low else 1)
+def _flux_table(solvent: str, heat_transfer_coefficient: float, first: int,
+                last: int) -> UniformTable:
+    grid = np.arange(first, last + 1) * MAX_SPACING
     with collect() as used:
         flux = drying.constant_rate_drying(grid, heat_transfer_coefficient, solvent)
-    return UniformTable(low, high, np.asarray(flux.evaporation_flux, dtype=float).reshape(-1),
-                        tuple(used))
+    return UniformTable.lattice(first, np.asarray(flux.evaporation_flux, dtype=float).reshape(-1),
+                                MAX_SPACING, tuple(used))
