@@ -6,7 +6,7 @@ capillary flow through the porous stack, described by the Lucas-Washburn equatio
 tortuous path (Bruggeman), a capillary radius from the Carman hydraulic radius, an
 Arrhenius viscosity and the pressure difference left by vacuum filling. The gas left in
 the pores at the chamber pressure is compressed ahead of the front and pushes back
-(Guenter et al. 2019's residual-gas model), so a layer wets only up to an equilibrium
+(Guenter et al. 2022's residual-gas model), so a layer wets only up to an equilibrium
 degree and the last per cent take longest; the layer that wets slowest, usually the
 polyolefin separator with its ~0.1 um pores and poor wettability (seed 002 s.4.1.7),
 sets the wetting time of the cell.
@@ -172,18 +172,18 @@ def vacuum_driving_pressure(ambient_pressure, chamber_pressure):
     return scalar_or_array(np.asarray(ambient_pressure, dtype=float) - chamber_pressure)
 
 
-GUENTER_2019 = Citation(
-    key="guenter2019",
-    authors="Guenter, Burgstaller, Konwitschny, Reinhart",
+GUENTER_2022 = Citation(
+    key="guenter2022",
+    authors="Guenter, Keilhofer, Rauch, Roessler, Schulz, Braunwarth, Gilles, Daub, Reinhart",
     title="Influence of pressure and temperature on the electrolyte filling of lithium-ion "
           "cells: experiment, model and method",
-    venue="J. Electrochem. Soc. 166 (2019) A1709-A1714",
-    year=2019,
-    doi="10.1149/2.0121910jes",
+    venue="J. Power Sources 517 (2022) 230668",
+    year=2022,
+    doi=None,  # not verified here; venue and article number identify the paper
 )
 
 
-@cites(GUENTER_2019)
+@cites(GUENTER_2022)
 def equilibrium_wetting_degree(liquid_pressure, capillary_pressure, gas_pressure):
     """Degree of wetting at which the trapped gas stops the front [1].
 
@@ -204,7 +204,7 @@ def equilibrium_wetting_degree(liquid_pressure, capillary_pressure, gas_pressure
     return scalar_or_array(np.clip(1 - np.asarray(gas_pressure) / drive, 0.0, 1.0))
 
 
-@cites(WASHBURN_1921, GUENTER_2019)
+@cites(WASHBURN_1921, GUENTER_2022)
 def wetting_time_with_gas(wetting_distance, capillary_radius, tortuosity, surface_tension,
                           contact_angle, viscosity, liquid_pressure, gas_pressure,
                           wetting_degree=0.95):
@@ -212,7 +212,7 @@ def wetting_time_with_gas(wetting_distance, capillary_radius, tortuosity, surfac
 
     Poiseuille flow along a path tau times the straight distance (Washburn 1921) driven
     by the liquid pressure and the capillary pressure p_c = 2 sigma cos(theta) / r,
-    against the gas compressed ahead of the front (Guenter et al. 2019):
+    against the gas compressed ahead of the front (Guenter et al. 2022):
 
         tau^2 h dh/dt = r^2 / (8 mu) (A - B / (L - h)),  A = p_l + p_c,  B = p_0 L
 

@@ -54,7 +54,7 @@ def run_filling(recipe: Recipe, draw: SettingDraws, geometry: cell_design.CellGe
     """Pore volume, electrolyte volume and mass, wetting degree and time (slowest layer).
 
     Each layer (cathode, anode, separator) wets from the open edge against the gas left
-    in its pores at the chamber pressure (Guenter et al. 2019); the cell is wet when its
+    in its pores at the chamber pressure (Guenter et al. 2022); the cell is wet when its
     slowest layer is, and its wetting degree is that of the least wetted layer.
     """
     sep = recipe.separator()
