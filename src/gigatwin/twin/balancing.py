@@ -182,11 +182,13 @@ def _solve_window_end(q_p, q_n, q_li, voltage, y_max, cathode_ocv, anode_ocv):
     shape = lower.shape
     lo, hi = lower.ravel().copy(), upper.ravel().copy()
     qp, qn, qli, v = (a.ravel() for a in (q_p, q_n, q_li, voltage))
-    active = np.flatnonzero(hi > lo)
-    x = lo.copy()
+    # a root outside the bracket: that electrode runs out first, the window ends at the edge
+    g_lo = _residual(lo, qp, qn, qli, v, cathode_ocv, anode_ocv)[0]
+    g_hi = _residual(hi, qp, qn, qli, v, cathode_ocv, anode_ocv)[0]
+    x = np.where(g_hi <= 0, hi, lo)
+    active = np.flatnonzero((g_lo < 0) & (g_hi > 0))
     # first guess from a cached table of solutions over (N/P, lithium fraction) for
-    # this pair of curves and voltage (depends on the inputs only, not on the batch);
-    # a root outside the bracket is approached by bisection towards that edge
+    # this pair of curves and voltage (depends on the inputs only, not on the batch)
     guess = _table_guess(qp[active], qn[active], qli[active], v[active], y_max.ravel()[active],
                          cathode_ocv, anode_ocv)
     x[active] = np.clip(guess, lo[active], hi[active])
@@ -264,13 +266,13 @@ def _residual(x, q_p, q_n, q_li, voltage, cathode_ocv, anode_ocv):
 
 
 def _value_and_slope(curve: HalfCellOCV, s):
-    """Table value [V] and segment slope [V] at s (slope 0 outside the table)."""
+    """Table value [V] and segment slope [V] at s; outside the table the end value holds
+    (and the end segment's slope is returned: the solver keeps s inside [0, 1])."""
     nodes, values, slopes, _ = _segments(curve)
     clipped = np.clip(s, nodes[0], nodes[-1])
     i = _segment_index(curve, clipped)
-    value = values[i] + slopes[i] * (clipped - nodes[i])
-    inside = (s >= nodes[0]) & (s <= nodes[-1])
-    return value, np.where(inside, slopes[i], 0.0)
+    slope = slopes[i]
+    return values[i] + slope * (clipped - nodes[i]), slope
 
 
 _LOOKUP_CELLS = 4096
@@ -292,9 +294,15 @@ def _segments(curve: HalfCellOCV):
 def _segment_index(curve: HalfCellOCV, s: np.ndarray) -> np.ndarray:
     nodes, _, _, lookup = _segments(curve)
     i = lookup[np.minimum((s * _LOOKUP_CELLS).astype(np.intp), _LOOKUP_CELLS)]
-    if np.min(np.diff(nodes)) * _LOOKUP_CELLS > 1:
-        return np.minimum(i + (s >= nodes[np.minimum(i + 1, nodes.size - 1)]), nodes.size - 2)
+    if _fine_lookup(curve):
+        return np.minimum(i + (s >= nodes[i + 1]), nodes.size - 2)
     return np.clip(np.searchsorted(nodes, s, side="right") - 1, 0, nodes.size - 2)
+
+
+@lru_cache(maxsize=64)
+def _fine_lookup(curve: HalfCellOCV) -> bool:
+    """True when a lookup cell holds at most one node (nodes wider apart than a cell)."""
+    return bool(np.min(np.diff(_segments(curve)[0])) * _LOOKUP_CELLS > 1)
 
 
 @lru_cache(maxsize=64)
