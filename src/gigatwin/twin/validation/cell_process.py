@@ -101,7 +101,7 @@ def _electrolyte() -> list[Comparison]:
     per_ah = (nominal["electrolyte_filling"]["electrolyte_mass"] * 1000
               / (nominal["cell"]["cell_capacity"] / HOUR))
     return [Comparison(
-        case="Electrolyte per Ah, 62 Ah NMC622 pouch (example)",
+        case="Electrolyte per Ah, NMC622 pouch (example)",
         quantity="electrolyte_per_capacity", unit="g/(A*h)", reference=1.25,
         predicted=per_ah, tolerance=0.25, relative=False, source=FRITH_2023,
         known_miss=("the example's cathode carries 3.5 mAh/cm2 against 5.0 in the automotive "
@@ -125,7 +125,7 @@ CASES = [
     Case("Electrolyte per Ah, NMC622 pouch (example)", "electrolyte_filling", FRITH_2023,
          _electrolyte),
     Case("Wetting time, NMC622 pouch (example)", "electrolyte_filling", WETTING,
-         lambda: _wetting("nmc622_graphite_pouch", "65 Ah class NMC622 pouch")),
+         lambda: _wetting("nmc622_graphite_pouch", "NMC622 pouch")),
     Case("Wetting time, NMC811 21700 (example)", "electrolyte_filling", WETTING,
          lambda: _wetting("nmc811_sigraphite_21700", "NMC811 21700")),
 ]
