@@ -35,16 +35,6 @@ def test_gas_volume_hand_computed():
     assert v == pytest.approx(114.1e-6, rel=1e-3)
 
 
-def test_lithium_balance_cathode_fce_masks_anode_loss():
-    # NMC-like: Q_c = 65 Ah, FCE 0.88 -> first charge 73.86 Ah; SEI 6 Ah -> 67.86 > 65: 65 Ah
-    ah = 3600.0
-    q = formation.capacity_after_formation(65 * ah, 75 * ah, 6 * ah, 0.88)
-    assert q == pytest.approx(65 * ah)
-    # LFP-like: FCE 0.97 -> 67.01 - 6 = 61.01 Ah (lithium-inventory limited)
-    q = formation.capacity_after_formation(65 * ah, 75 * ah, 6 * ah, 0.97)
-    assert q == pytest.approx((65 / 0.97 - 6) * ah)
-
-
 def test_sei_loss_parabolic_in_time():
     s, q0, k = 300.0, 40.0, 0.02
     loss_0 = formation.sei_lithium_loss(s, q0, k, 0.0)

@@ -200,35 +200,6 @@ def formation_gas_volume(sei_charge, gas_fraction, temperature=298.15, pressure=
     return scalar_or_array(moles * GAS_CONSTANT * np.asarray(temperature) / pressure)
 
 
-@cites(ZANOTTO_2022)
-def capacity_after_formation(cathode_capacity, anode_capacity, lithium_loss,
-                             cathode_first_cycle_efficiency=1.0):
-    """Discharge capacity after formation from a lithium-inventory balance [C].
-
-    Q = min(Q_c, Q_a, Q_c / FCE_c - Q_SEI)
-
-    The first charge extracts Q_c / FCE_c of lithium from the cathode (its reversible
-    capacity over its own first-cycle efficiency); the anode SEI binds Q_SEI of it; the
-    discharge returns at most what the cathode can take back (Q_c) and what the anode
-    holds. A cathode with a low first-cycle efficiency (layered oxides, ~0.88) therefore
-    masks part of the anode loss; with LFP (~0.97) the lithium loss shows in full.
-
-    cathode_capacity, anode_capacity : reversible capacities in the cell [C]
-    lithium_loss : Q_SEI [C], below Q_c / FCE_c
-    cathode_first_cycle_efficiency : FCE_c [1], (0, 1]
-    """
-    require_positive("cathode_capacity", cathode_capacity, unit="C")
-    require_positive("anode_capacity", anode_capacity, unit="C")
-    require_range("lithium_loss", lithium_loss, unit="C", ge=0)
-    require_range("cathode_first_cycle_efficiency", cathode_first_cycle_efficiency, unit="1",
-                  gt=0, le=1)
-    first_charge = np.asarray(cathode_capacity, dtype=float) / cathode_first_cycle_efficiency
-    require_range("lithium_loss / first-charge capacity", np.asarray(lithium_loss) / first_charge,
-                  unit="1", ge=0, lt=1)
-    return scalar_or_array(np.minimum(np.minimum(cathode_capacity, anode_capacity),
-                             first_charge - lithium_loss))
-
-
 @cites(OGIHARA_2012)
 def dc_internal_resistance(electrode_area, cathode_coating_thickness, cathode_porosity,
                            anode_coating_thickness, anode_porosity, separator_thickness,
@@ -325,11 +296,6 @@ CONFORMANCE = (
     Conformance(formation_gas_volume,
                 dict(sei_charge=18000.0, gas_fraction=0.05, temperature=298.15, pressure=101325.0),
                 (("sei_charge", -1.0), ("gas_fraction", 2.0), ("temperature", 1000.0))),
-    Conformance(capacity_after_formation,
-                dict(cathode_capacity=2.5e5, anode_capacity=2.8e5, lithium_loss=1.8e4,
-                     cathode_first_cycle_efficiency=0.97),
-                (("cathode_capacity", 0.0), ("lithium_loss", 3e5),
-                 ("cathode_first_cycle_efficiency", 1.2))),
     Conformance(dc_internal_resistance,
                 dict(electrode_area=2.0, cathode_coating_thickness=70e-6, cathode_porosity=0.25,
                      anode_coating_thickness=85e-6, anode_porosity=0.3, separator_thickness=12e-6,
