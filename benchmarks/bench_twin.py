@@ -7,11 +7,20 @@ samples, rate extrapolated), measured in the same run. Also times a Sobol analys
 capacity. The machine's load average is printed before and after: the figures are wall
 times on a machine shared with other jobs (best of several repeats), plus the CPU time of
 the 1-worker call.
+
+End to end (issue 10, item 6): ``gigatwin simulate RECIPE --samples 1000000 --json`` in a
+fresh process (interpreter start, imports, recipe validation, the chunked chain, summary
+statistics, table and JSON), its wall time against the in-process chain
+(``simulate(recipe, 1000000, workers=2)``) measured in the same run, and its peak memory
+(the child's own ``ru_maxrss``, read after the command).
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,6 +33,19 @@ VECTOR_SAMPLES = 100_000
 LARGE_SAMPLES = 1_000_000
 LOOP_SAMPLES = 200
 TARGET = 1_000_000  # cells/s, issue 3
+END_TO_END_RATIO = 2.0  # CLI wall time / in-process chain time, issue 10
+END_TO_END_MEMORY = 600  # MB, issue 10
+# Runs the CLI in this fresh interpreter and reports its own peak memory on stderr.
+CLI = """
+import resource, sys
+from gigatwin.cli.app import app
+try:
+    app(sys.argv[1:])
+except SystemExit as exc:
+    if exc.code:
+        raise
+print("MAXRSS_KB", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+"""
 
 
 def _best_of(repeats: int, func) -> tuple[float, float]:
@@ -65,6 +87,7 @@ def main() -> dict:
             run(recipe, SettingDraws(recipe, rng, 1))
 
     looped, _ = _best_of(1, loop)
+    end_to_end = [_end_to_end(recipe) for _ in range(2)]
     sobol, _ = _best_of(1, lambda: sobol_indices(recipe, "capacity", base_samples=512))
     load_after = _load()
     rate = {key: key[0] / wall for key, (wall, _cpu) in timings.items()}
@@ -78,6 +101,7 @@ def main() -> dict:
         "speed_up": max(rate.values()) / (LOOP_SAMPLES / looped),
         "seconds_100k": timings[VECTOR_SAMPLES, 1][0],
         "sobol_capacity_seconds": sobol,
+        "end_to_end": end_to_end,
         "load_before": load_before, "load_after": load_after,
     }
     table = Table(title="gigatwin twin: chain throughput (NMC622 pouch recipe, all 10 steps)")
@@ -94,9 +118,31 @@ def main() -> dict:
     table.add_row(f"target of issue 3: {TARGET:,} cells/s",
                   "reached" if max(rate.values()) >= TARGET else "not reached")
     table.add_row("Sobol of capacity, N = 512 (all toleranced settings)", f"{sobol:.2f} s")
+    for i, e2e in enumerate(end_to_end, start=1):
+        table.add_row(f"end to end {i}: `gigatwin simulate -n 1000000 --json` / in-process "
+                      "chain (2 workers)",
+                      f"{e2e['cli_s']:.2f} s / {e2e['chain_s']:.2f} s = {e2e['ratio']:.2f} x "
+                      f"(target <= {END_TO_END_RATIO:g}), peak {e2e['peak_mb']:.0f} MB "
+                      f"(target < {END_TO_END_MEMORY})")
     console.print(table)
     console.print(f"load average after: {load_after}")
     return figures
+
+
+def _end_to_end(recipe) -> dict:
+    """The CLI on 10^6 samples in a fresh process, then the in-process chain."""
+    from gigatwin.twin import simulate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        done = subprocess.run([sys.executable, "-c", CLI, "simulate", str(RECIPE), "--samples",
+                               str(LARGE_SAMPLES), "--json", str(Path(tmp) / "sim.json")],
+                              capture_output=True, text=True, check=True)
+        cli = time.perf_counter() - start
+    peak = next(int(line.split()[1]) for line in done.stderr.splitlines()
+                if line.startswith("MAXRSS_KB"))
+    chain, _ = _best_of(1, lambda: simulate(recipe, LARGE_SAMPLES, seed=0, workers=2))
+    return {"cli_s": cli, "chain_s": chain, "ratio": cli / chain, "peak_mb": peak / 1024}
 
 
 if __name__ == "__main__":

@@ -24,15 +24,19 @@ def test_results_do_not_depend_on_worker_count(pouch):
             np.testing.assert_array_equal(array, two.outputs[step][name], err_msg=f"{step}.{name}")
 
 
-def test_each_row_is_its_own_spawned_stream(pouch):
-    """Row i of the block equals nominal + std * the i-th spawned child's standard normals."""
+def test_each_row_is_the_stream_of_its_setting(pouch):
+    """Row of a setting = nominal + std * the standard normals of the stream keyed by its
+    path; the same path gives the same numbers when other settings lose their tolerance."""
     draws = SettingDraws(pouch, np.random.default_rng(9), 1000)
     paths = [p for p, s in pouch.settings.items() if s.std > 0]
-    children = np.random.default_rng(9).spawn(len(paths))
-    for path, child in zip(paths, children, strict=True):
+    streams = [draws.stream(p).standard_normal(1000) for p in paths]
+    for path, z in zip(paths, streams, strict=True):
         setting = pouch[path]
-        np.testing.assert_allclose(draws(path), setting.nominal + setting.std
-                                   * child.standard_normal(1000), rtol=1e-15)
+        np.testing.assert_allclose(draws(path), setting.nominal + setting.std * z, rtol=1e-15)
+    assert len({float(z[0]) for z in streams}) == len(paths)  # distinct streams
+    fewer = SettingDraws(pouch, np.random.default_rng(9), 1000,
+                         given={paths[0]: np.zeros(1000)})
+    np.testing.assert_array_equal(fewer(paths[-1]), draws(paths[-1]))
 
 
 def test_draws_follow_the_tolerance(pouch):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import typer
 
-from gigatwin.cli import demo, factory, linedata, quality, spec, twin, validate
+from gigatwin.cli import demo, factory, linedata, quality, recipe, spec, twin, validate
 
 app = typer.Typer(
     name="gigatwin",
@@ -21,7 +21,7 @@ app = typer.Typer(
 )
 
 # Each area's command module adds its commands, in the order they appear in --help.
-for _module in (demo, spec, twin, validate, factory, linedata, quality):
+for _module in (demo, spec, recipe, twin, validate, factory, linedata, quality):
     _module.register(app)
 
 

@@ -1,4 +1,4 @@
-"""``gigatwin simulate`` and ``gigatwin sensitivity``: run the process chain on a recipe."""
+"""``gigatwin simulate``, ``sensitivity`` and ``compare``: run the process chain on recipes."""
 # ruff: noqa: B008  (typer declares arguments and options as default values)
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from pathlib import Path
 import typer
 
 from gigatwin.cli._common import console, fail, write_json
+from gigatwin.cli.recipe import SET_HELP, load
 
 KEY_CELL = ("cell_capacity", "cell_energy", "gravimetric_energy_density",
             "volumetric_energy_density", "np_ratio", "cathode.areal_capacity", "cell_mass",
@@ -18,15 +19,7 @@ KEY_CELL = ("cell_capacity", "cell_energy", "gravimetric_energy_density",
 def register(app: typer.Typer) -> None:
     app.command("simulate")(simulate)
     app.command("sensitivity")(sensitivity)
-
-
-def _load(recipe_path: Path):
-    from gigatwin.twin import RecipeError, load_recipe
-
-    try:
-        return load_recipe(recipe_path)
-    except RecipeError as exc:
-        raise fail(str(exc)) from exc
+    app.command("compare")(compare)
 
 
 def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
@@ -35,32 +28,39 @@ def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
              json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON (- for stdout)"),
              plot: Path | None = typer.Option(None, "--plot", help="Directory for PNG plots"),
              workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
-                                         help="Threads (the result does not depend on it)")) -> None:
+                                         help="Threads (the result does not depend on it)"),
+             sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP)) -> None:
     """Simulate a recipe through the whole chain; print a per-step table with units."""
+    from rich import box
+    from rich.markup import escape
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from gigatwin.twin import simulate as run_chain
+    from gigatwin.twin.chain import simulate_summary
 
     if samples < 1:
         raise fail(f"--samples = {samples} [1] is outside the allowed range [1, inf)")
-    loaded = _load(recipe)
+    loaded = load(recipe, sets)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=console, transient=True) as progress:
         progress.add_task(f"simulating {samples:,} cells of {loaded.name}", total=None)
         try:
-            result = run_chain(loaded, samples=samples, seed=seed, workers=workers)
+            result = simulate_summary(loaded, samples=samples, seed=seed, workers=workers)
         except (ValueError, KeyError) as exc:
             raise fail(str(exc)) from exc
     data = result.to_dict()
-    table = Table(title=f"{loaded.name}: {samples:,} samples, seed {seed}")
-    for col in ("step", "output", "nominal", "mean", "std", "p05", "p95", "unit"):
-        table.add_column(col, justify="left" if col in ("step", "output", "unit") else "right",
-                         no_wrap=col in ("output", "unit"))
+    table = Table(title=f"{loaded.name}: {samples:,} samples, seed {seed}",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("step / output [unit]", "nominal", "mean", "std", "p05", "p95"):
+        first = col.startswith("step")
+        table.add_column(col, justify="left" if first else "right", no_wrap=not first,
+                         overflow="fold", min_width=22 if first else None,
+                         max_width=None if first else 10)
     for step, outputs in [*data["steps"].items(), ("cell", data["cell"])]:
+        table.add_row(f"[bold]{step}[/bold]")
         for i, (name, q) in enumerate(outputs.items()):
-            table.add_row(step if i == 0 else "", name, _g(q.get("nominal")), _g(q["mean"]),
-                          _g(q["std"]), _g(q["p05"]), _g(q["p95"]), q["unit"],
+            table.add_row(escape(f"  {name} [{q['unit']}]"), _g4(q.get("nominal")), _g4(q["mean"]),
+                          _g4(q["std"]), _g4(q["p05"]), _g4(q["p95"]),
                           end_section=i == len(outputs) - 1)
     console.print(table)
     yields = Table(title="Yield against the recipe's spec limits")
@@ -80,6 +80,10 @@ def _g(value) -> str:
     return "" if value is None else f"{value:.5g}"
 
 
+def _g4(value) -> str:
+    return "" if value is None else f"{value:.4g}"
+
+
 def _plots(result, directory: Path) -> None:
     import matplotlib
 
@@ -90,7 +94,7 @@ def _plots(result, directory: Path) -> None:
     from gigatwin.units import from_si
 
     directory.mkdir(parents=True, exist_ok=True)
-    names = [n for n in KEY_CELL if n in result.outputs["cell"]]
+    names = [n for n in KEY_CELL if n in result.outputs.get("cell", {})]  # varying ones
     fig, axes = plt.subplots(2, 4, figsize=(14, 6))
     for ax, name in zip(axes.flat, names, strict=False):
         unit = display_unit(name)
@@ -122,13 +126,14 @@ def sensitivity(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                 parameter: list[str] | None = typer.Option(None, "--parameter", "-p",
                                                            help="Setting path (repeatable); default all with a tolerance"),
                 plot: Path | None = typer.Option(None, "--plot", help="PNG file for the bar chart"),
-                json_path: Path | None = typer.Option(None, "--json", help="Write indices as JSON")) -> None:
+                json_path: Path | None = typer.Option(None, "--json", help="Write indices as JSON"),
+                sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP)) -> None:
     """Sobol first- and total-order indices of an output w.r.t. machine settings."""
     from rich.table import Table
 
     from gigatwin.twin.sensitivity import plot_indices, sobol_indices
 
-    loaded = _load(recipe)
+    loaded = load(recipe, sets)
     with console.status(f"Sobol analysis of {output} ({loaded.name})"):
         try:
             result = sobol_indices(loaded, output, parameter or None, base_samples=samples)
@@ -146,3 +151,60 @@ def sensitivity(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
     write_json({"output": output, "evaluations": result.evaluations,
                 "indices": [dict(zip(("setting", "S1", "S1_conf", "ST", "ST_conf"), r, strict=True))
                             for r in result.rows()]}, json_path)
+
+
+def compare(recipe_a: Path = typer.Argument(..., help="Recipe A (the reference)"),
+            recipe_b: Path = typer.Argument(..., help="Recipe B"),
+            sets: list[str] | None = typer.Option(None, "--set",
+                                                  help=SET_HELP + "; applied to B only"),
+            samples: int = typer.Option(10_000, "--samples", "-n", help="Samples per recipe"),
+            seed: int = typer.Option(0, "--seed", help="Seed of the numpy Generator"),
+            json_path: Path | None = typer.Option(None, "--json",
+                                                  help="Write the comparison as JSON"),
+            show_all: bool = typer.Option(False, "--all",
+                                          help="List every output, not only changed ones"),
+            workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
+                                        help="Threads (the result does not depend on it)")
+            ) -> None:
+    """Compare two recipes (B - A): both means of every output, the difference with its
+    95 % confidence interval, and which spec limits moved the yield."""
+    from rich.table import Table
+
+    from gigatwin.twin.compare import compare as run_compare
+
+    if samples < 2:
+        raise fail(f"--samples = {samples} [1] is outside the allowed range [2, inf)")
+    a, b = load(recipe_a), load(recipe_b, sets)
+    with console.status(f"simulating {samples:,} cells of each recipe"):
+        try:
+            result = run_compare(a, b, samples=samples, seed=seed, workers=workers)
+        except (ValueError, KeyError) as exc:
+            raise fail(str(exc)) from exc
+    table = Table(title=f"B = {b.name} vs A = {a.name}: {samples:,} paired samples, "
+                        "95 % intervals")
+    for col in ("output", "mean A", "mean B", "B - A", "± 95 %", "unit"):
+        table.add_column(col, justify="left" if col in ("output", "unit") else "right",
+                         no_wrap=col in ("output", "unit"))
+    shown = [d for d in result.outputs if show_all or d.significant]
+    for d in shown:
+        table.add_row(d.name, _g4(d.mean_a), _g4(d.mean_b), _g4(d.difference),
+                      _g4(d.high - d.difference), d.unit)
+    y = result.yield_difference
+    table.add_row("yield", _g4(y.mean_a), _g4(y.mean_b), _g4(y.difference),
+                  _g4(y.high - y.difference), "%", style="bold")
+    console.print(table)
+    hidden = len(result.outputs) - len(shown)
+    if hidden:
+        console.print(f"[dim]{hidden} output(s) without a significant change not shown "
+                      "(--all lists them)[/dim]")
+    limits = Table(title="What moved the yield: pass fraction per spec limit / defect model")
+    for col in ("limit", "A [%]", "B [%]", "B - A", "± 95 %", "moved"):
+        limits.add_column(col, justify="left" if col == "limit" else "right",
+                          no_wrap=col == "limit")
+    for row in result.limits:
+        name = row["limit"].removeprefix("spec_limits.")
+        limits.add_row(name, _g4(row["pass_a"]), _g4(row["pass_b"]), _g4(row["difference"]),
+                       _g4(row["ci_high"] - row["difference"]),
+                       "yes" if row["moved_yield"] else "")
+    console.print(limits)
+    write_json(result.as_dict(), json_path)

@@ -10,21 +10,31 @@ need and those tables lack. See docs/spec.md.
 0.5
 """
 
-from gigatwin.spec.batch import ValidatedColumns, validate_batch
-from gigatwin.spec.model import KINDS, MODEL_FAMILIES, ONLINE, ROLES, Parameter, Range, Step
-from gigatwin.spec.records import (
-    BatchResult,
-    Problem,
-    RecordResult,
-    read_records,
-    validate_file,
-    validate_record,
-    validate_records,
-)
-from gigatwin.spec.registry import Registry, SpecError, load_files, load_registry
+import importlib
 
-__all__ = [
-    "KINDS", "MODEL_FAMILIES", "ONLINE", "ROLES", "Parameter", "Range", "Step",
-    "BatchResult", "Problem", "RecordResult", "read_records", "validate_file",
-    "validate_record", "validate_records", "validate_batch", "ValidatedColumns", "Registry", "SpecError", "load_files", "load_registry",
-]
+# Names exported here and the module that defines each. Imported on first use (PEP 562),
+# so `from gigatwin.spec.registry import ...` does not load the record and batch
+# validation (pyarrow) that the twin does not need.
+_EXPORTS = {
+    "ValidatedColumns": "batch", "validate_batch": "batch",
+    "KINDS": "model", "MODEL_FAMILIES": "model", "ONLINE": "model", "ROLES": "model",
+    "Parameter": "model", "Range": "model", "Step": "model",
+    "BatchResult": "records", "Problem": "records", "RecordResult": "records",
+    "read_records": "records", "validate_file": "records", "validate_record": "records",
+    "validate_records": "records",
+    "Registry": "registry", "SpecError": "registry", "load_files": "registry",
+    "load_registry": "registry",
+}
+__all__ = list(_EXPORTS)
+
+
+def __getattr__(name: str):
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'gigatwin.spec' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"gigatwin.spec.{_EXPORTS[name]}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

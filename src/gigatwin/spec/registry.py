@@ -34,6 +34,9 @@ PARAMETER_FIELDS = {
 }
 REQUIRED_PARAMETER_FIELDS = ("key", "label", "role", "description", "online")
 
+# libyaml's parser when installed (about 10x faster than the pure-Python one)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 class SpecError(ValueError):
     """The specification data files are malformed. ``problems`` lists every one found."""
@@ -127,7 +130,7 @@ def load_files(paths: Iterable[Path]) -> Registry:
 def _load_step_file(path: Path, problems: list[str]) -> tuple[Step | None, list[Parameter]]:
     name = path.name
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER)
     except yaml.YAMLError as exc:
         problems.append(f"{name}: not valid YAML ({exc})")
         return None, []

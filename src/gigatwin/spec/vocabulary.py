@@ -34,6 +34,9 @@ from gigatwin.spec.registry import load_registry
 ELECTRODES = ("cathode", "anode")  # the qualifiers of registry.QUALIFIERS
 PLACEHOLDER = "<electrode>"
 
+# libyaml's parser when installed (about 10x faster than the pure-Python one)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 def qualified(key: str, electrode: str | None = None) -> str:
     """``cathode.calendered_porosity`` for (key, electrode); the bare key without one."""
@@ -119,7 +122,7 @@ def _expand(table: dict) -> dict:
 def renames() -> Renames:
     """The table of renamed keys (``renamed.yaml``), expanded for both electrodes."""
     text = resources.files("gigatwin.spec").joinpath("renamed.yaml").read_text("utf-8")
-    raw = yaml.safe_load(text)
+    raw = yaml.load(text, Loader=YAML_LOADER)
     return Renames(
         steps=dict(raw["steps"]),
         settings={k: _entry(v) for k, v in _expand(raw["settings"]).items()},
@@ -209,6 +212,15 @@ def upgrade_recipe(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     notes: list[tuple[str, str]] = []
 
     def walk(node: Any, path: str) -> None:
+        if path == "cell.ocv" and isinstance(node, dict) and node.get("voltage"):
+            # the cell OCV now follows from the electrodes' half-cell curves; the old
+            # table's end points were the cell's cut-off voltages
+            volts = [float(v) for v in node["voltage"]]
+            _set(new, "aging_eol.eol_lower_cutoff_voltage", f"{min(volts)} V")
+            _set(new, "aging_eol.eol_upper_cutoff_voltage", f"{max(volts)} V")
+            notes.append((path, "aging_eol.eol_lower_cutoff_voltage and "
+                          "aging_eol.eol_upper_cutoff_voltage (its end points)"))
+            return
         entry = table.settings.get(path)
         if entry is not None:
             value = _with_unit(node, entry.unit)

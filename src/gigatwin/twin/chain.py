@@ -22,7 +22,7 @@ from gigatwin.spec.vocabulary import step_of
 from gigatwin.steps import end_of_line
 from gigatwin.twin import cell_design, cell_steps, electrode_steps
 from gigatwin.twin.recipe import Recipe
-from gigatwin.twin.results import ChainResult
+from gigatwin.twin.results import ChainResult, ChainSummary, SummaryAccumulator
 from gigatwin.twin.sampling import PARALLEL_MIN_SAMPLES, SettingDraws, constant
 
 ELECTRODES = ("cathode", "anode")
@@ -30,6 +30,7 @@ ELECTRODE_STEPS = ("mixing", "coating", "drying", "calendering", "slitting", "po
 # Step names are those of the data specification (gigatwin.spec), "cell" included.
 CELL_STEPS = ("assembly", "electrolyte_filling", "formation", "aging_eol")
 STEPS = ELECTRODE_STEPS + CELL_STEPS
+CHUNK = 2**17  # samples per chunk of simulate_summary: 1-2 MB per array, cache-friendly
 
 
 def simulate(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
@@ -49,15 +50,47 @@ def simulate(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
     rng = np.random.default_rng(seed)
     with collect() as used:
         outputs = run(recipe, SettingDraws(recipe, rng, samples, given=given, workers=workers))
-    nominal = None
-    if nominal_run:
-        nominal_out = run(recipe, SettingDraws(recipe, rng, 1, nominal=True))
-        nominal = {step: {k: float(v[0]) for k, v in out.items()}
-                   for step, out in nominal_out.items()}
+    nominal = _nominal(recipe, rng) if nominal_run else None
     passed, step_yield, probability = _yields(recipe, outputs)
     return ChainResult(recipe=recipe.name, samples=samples, seed=seed, outputs=outputs,
                        nominal=nominal, step_yield=step_yield, pass_probability=probability,
                        citations=list(used))
+
+
+def simulate_summary(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
+                     workers: int = 1, chunk: int = CHUNK, nominal_run: bool = True
+                     ) -> ChainSummary:
+    """The statistics of :func:`simulate` (same samples, same means), computed chunk by
+    chunk so that 10^6 samples need a few hundred MB instead of more than a GB.
+
+    Each chunk continues every setting's random stream where the last one stopped, so the
+    chunks hold exactly the samples of one large run; and a sample's result depends on
+    its own draws only (tests/twin/test_subset_invariance.py), so each output of each
+    sample is the one :func:`simulate` gives. Means and standard deviations are exact;
+    percentiles come from a float32 copy of each output.
+    """
+    if samples < 1:
+        raise ValueError(f"samples = {samples} [1] is outside the allowed range [1, inf)")
+    if chunk < 1:
+        raise ValueError(f"chunk = {chunk} [1] is outside the allowed range [1, inf)")
+    rng = np.random.default_rng(seed)
+    streams: dict[str, np.random.Generator] = {}
+    totals = SummaryAccumulator(samples)
+    with collect() as used:
+        for start in range(0, samples, chunk):
+            draw = SettingDraws(recipe, rng, min(chunk, samples - start), workers=workers,
+                                streams=streams)
+            outputs = run(recipe, draw)
+            per_step, _, probability = _yields(recipe, outputs)
+            totals.add(outputs, per_step, probability)
+            del outputs, draw, per_step, probability  # free the chunk before the next one
+    nominal = _nominal(recipe, rng) if nominal_run else None
+    return totals.result(recipe.name, seed, nominal, used)
+
+
+def _nominal(recipe: Recipe, rng: np.random.Generator) -> dict[str, dict[str, float]]:
+    out = run(recipe, SettingDraws(recipe, rng, 1, nominal=True))
+    return {step: {k: float(v[0]) for k, v in values.items()} for step, values in out.items()}
 
 
 def run(recipe: Recipe, draw: SettingDraws) -> dict[str, dict[str, np.ndarray]]:

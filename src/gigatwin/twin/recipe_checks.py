@@ -16,6 +16,7 @@ the first):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -97,11 +98,21 @@ def check(recipe: Recipe, problems: list[Problem]) -> tuple[list[Problem], list[
     _required(recipe, found)
     _protocols(recipe, found)
     _ocv(recipe, found)
-    if not any(p.kind in ("syntax", "missing", "dimension") for p in found):
-        _formulation(recipe, found)
-        _housing(recipe, found)
-        _np_ratio(recipe, found, warnings)
+    # Cross-field checks read only settings without a problem of their own (a missing or
+    # wrong one reads as absent), so one bad value is reported once, not again as a
+    # consequence.
+    bad = {p.path for p in found}
+    sound = dataclasses.replace(recipe, settings={
+        path: s for path, s in recipe.settings.items() if path not in bad})
+    _formulation(sound, found)
+    _housing(sound, found)
+    _np_ratio(sound, found, warnings)
     _spec_limits(recipe, found)
+    renamed = sum("renamed to" in p.message for p in found)
+    if renamed:
+        warnings.insert(0, Problem("", f"{renamed} key(s) use names from before the spec "
+                                   "vocabulary; `gigatwin recipe upgrade RECIPE -o NEW` "
+                                   "rewrites them", "warning", "renamed"))
     return found, warnings
 
 
@@ -237,6 +248,12 @@ def _range(rng, unit: str) -> str:
 
 def _material_name(path: str, key: str, node, found: list[Problem]) -> None:
     kind = MATERIAL_TEXT.get(key)
+    if not isinstance(node, str):
+        old = " (the old layout {name, mass_fraction}: see `gigatwin recipe upgrade`)" \
+            if isinstance(node, dict) and "name" in node else ""
+        found.append(Problem(path, f"{node!r} is not a name; write {key}: NAME{old}",
+                             kind="syntax"))
+        return
     if kind is None:
         return
     try:
@@ -407,7 +424,7 @@ def nominal_np_ratio(recipe: Recipe) -> float:
 def _np_ratio(recipe: Recipe, found: list[Problem], warnings: list[Problem]) -> None:
     try:
         ratio = nominal_np_ratio(recipe)
-    except (KeyError, ValueError, ZeroDivisionError):
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
         return  # a missing or unknown material is reported elsewhere
     typical = _spec()["np_ratio"].typical
     if ratio < 1:
