@@ -133,3 +133,19 @@ def test_invariants_on_every_example(path):
     assert np.all(o["formation"]["formation_duration"] > 0)
     assert np.all(o["cell"]["cell_energy"] > 0)
     assert 0 <= result.overall_yield <= 1
+
+
+def test_silicon_content_of_the_anode_raises_the_first_cycle_loss():
+    """The recipe's silicon fraction replaces the material's (8 wt% SiOx): 12 wt% binds
+    more lithium in formation and leaves less capacity."""
+    import yaml as _yaml
+
+    from gigatwin.twin.recipe import recipe_from_dict
+    from gigatwin.twin.sensitivity import evaluate
+
+    path = POUCH.parent / "nmc811_sigraphite_21700.yaml"
+    raw = _yaml.safe_load(path.read_text())
+    base = evaluate(recipe_from_dict(copy.deepcopy(raw)), "capacity", {}, 1)[0]
+    raw["anode"]["active_material_silicon_mass_fraction"] = 0.12
+    more = evaluate(recipe_from_dict(raw), "capacity", {}, 1)[0]
+    assert more < base

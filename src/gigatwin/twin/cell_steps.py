@@ -125,9 +125,16 @@ def first_cycle_loss(recipe: Recipe, anode_active_mass, specific_surface_area,
                          "sei_charge_per_area [C/m^2] in the material data")
     loss = formation.sei_lithium_loss(anode_active_mass * specific_surface_area,
                                       aam.sei_charge_per_area, sei_growth_rate, duration)
-    if aam.silicon_mass_fraction:
+    silicon = recipe.get("anode.active_material_silicon_mass_fraction",
+                         aam.silicon_mass_fraction or 0.0)
+    if silicon:
+        if aam.silicon_specific_capacity is None or aam.silicon_first_cycle_efficiency is None:
+            raise ValueError(
+                f"anode.active_material_silicon_mass_fraction = {silicon:g} [1], but "
+                f"anode.active_material = {aam.name!r} has no silicon_specific_capacity and "
+                "silicon_first_cycle_efficiency in the material data; use a silicon blend")
         loss = loss + formation.silicon_first_cycle_loss(
-            anode_active_mass * aam.silicon_mass_fraction, aam.silicon_specific_capacity,
+            anode_active_mass * silicon, aam.silicon_specific_capacity,
             aam.silicon_first_cycle_efficiency)
     return loss
 
