@@ -71,3 +71,32 @@ def test_bad_inputs_name_the_field():
         balance_electrodes(1.0, 1.0, 1.0, CATHODE, ANODE, 3.0, 3.2)
     with pytest.raises(ValueError, match="stoichiometry"):
         HalfCellOCV((0.0, 0.5, 0.4), (1.0, 0.9, 0.8))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("parameter_set", "cathode", "anode", "limits"), [
+    ("Chen2020", "NMC811_Chen2020", "graphite_SiOx_Chen2020", (4.2, 2.5)),
+    ("Prada2013", "LFP_Afshar2017", "graphite_SiOx_Chen2020", (3.6, 2.0)),
+])
+def test_same_windows_as_pybamm_electrode_soh(parameter_set, cathode, anode, limits,
+                                             monkeypatch):
+    """PyBaMM's ElectrodeSOHSolver (Mohtat et al. 2019) on its own parameter set and our
+    balance of the same Q_n, Q_p, Q_Li with the tabulated curves agree to the tables'
+    interpolation error."""
+    monkeypatch.setenv("PYBAMM_DISABLE_TELEMETRY", "true")
+    pybamm = pytest.importorskip("pybamm")
+    from gigatwin import materials
+
+    values = pybamm.ParameterValues(parameter_set)
+    param = pybamm.LithiumIonParameters()
+    q_n, q_p, q_li = (float(values.evaluate(q)) for q in (
+        param.n.Q_init, param.p.Q_init, param.Q_Li_particles_init))  # [A h]
+    ref = pybamm.lithium_ion.ElectrodeSOHSolver(values, param=param).solve(
+        {"Q_n": q_n, "Q_p": q_p, "Q_Li": q_li})
+    curves = [materials.half_cell_ocv(name) for name in (cathode, anode)]
+    ours = balance_electrodes(q_p * 3600, q_n * 3600, q_li * 3600,
+                              *(HalfCellOCV(c.stoichiometry, c.voltage) for c in curves),
+                              *limits)
+    for name in ("x_0", "x_100", "y_0", "y_100"):
+        assert getattr(ours, name) == pytest.approx(float(ref[name]), abs=3e-3), name
+    assert ours.capacity / 3600 == pytest.approx(float(ref["Q"]), rel=3e-3)
