@@ -115,6 +115,14 @@ def test_missing_ocv_table_is_a_clear_message():
     assert "'LCO' has no half-cell OCV curve" in problem.message
 
 
+def test_empty_voltage_window_is_a_cross_field_error():
+    raw = _raw()
+    raw["aging_eol"]["eol_lower_cutoff_voltage"] = "4.3 V"
+    problem = _only(raw)
+    assert problem.path == "aging_eol.eol_upper_cutoff_voltage"
+    assert problem.kind == "cross_field" and "rated window is empty" in problem.message
+
+
 def test_old_cell_ocv_table_is_reported_as_no_longer_used():
     raw = _raw()
     raw["cell"]["ocv_curve"] = {"soc": [0.0, 1.0], "voltage": [3.0, 4.2]}

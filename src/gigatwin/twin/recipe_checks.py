@@ -336,6 +336,13 @@ def _ocv(recipe: Recipe, found: list[Problem]) -> None:
         found.append(Problem("cell.ocv_curve", "no longer used: the cell's open-circuit voltage "
                              "follows from the half-cell OCV curves of its active materials "
                              "(materials ocv_curves.yaml); remove it", kind="unknown_key"))
+    upper = recipe.settings.get("aging_eol.eol_upper_cutoff_voltage")
+    lower = recipe.settings.get("aging_eol.eol_lower_cutoff_voltage")
+    if upper is not None and lower is not None and not upper.nominal > lower.nominal:
+        found.append(Problem("aging_eol.eol_upper_cutoff_voltage",
+                             f"{upper.nominal:g} V is not above eol_lower_cutoff_voltage = "
+                             f"{lower.nominal:g} V: the cell's rated window is empty",
+                             kind="cross_field"))
     for electrode in ELECTRODES:
         try:
             material = recipe.material(electrode, "active_material")
