@@ -149,3 +149,26 @@ def test_silicon_content_of_the_anode_raises_the_first_cycle_loss():
     raw["anode"]["active_material_silicon_mass_fraction"] = 0.12
     more = evaluate(recipe_from_dict(raw), "capacity", {}, 1)[0]
     assert more < base
+
+
+def test_wetting_limits_can_trip():
+    """Gas left at a poor vacuum stops the electrode wetting short (degree below 90 %), and
+    the hours a large pouch needs trip a 6 h wetting-time limit."""
+    import yaml as _yaml
+
+    from gigatwin.twin.chain import simulate
+    from gigatwin.twin.recipe import recipe_from_dict
+
+    raw = _yaml.safe_load(POUCH.read_text())
+    raw["spec_limits"]["wetting_degree"] = {"min": 90, "unit": "%"}
+    good = simulate(recipe_from_dict(copy.deepcopy(raw)), 200, seed=0)
+    assert good.step_yield["electrolyte_filling"] == 1.0
+    raw["electrolyte_filling"]["filling_chamber_pressure"] = "60 kPa +- 1 kPa"
+    poor_vacuum = simulate(recipe_from_dict(copy.deepcopy(raw)), 200, seed=0)
+    assert poor_vacuum.nominal["electrolyte_filling"]["wetting_degree"] < 0.9
+    assert poor_vacuum.step_yield["electrolyte_filling"] == 0.0
+    raw["electrolyte_filling"]["filling_chamber_pressure"] = "10 kPa +- 1 kPa"
+    raw["spec_limits"]["wetting_time"] = {"max": 6, "unit": "h"}
+    slow = simulate(recipe_from_dict(raw), 200, seed=0)
+    assert slow.nominal["electrolyte_filling"]["wetting_time"] > 6 * 3600
+    assert slow.step_yield["electrolyte_filling"] == 0.0
