@@ -148,8 +148,8 @@ def renamed_key(old_key: str) -> str | None:
              if p.rsplit(".", 1)[-1] == old_key and e.new.rsplit(".", 1)[-1] != old_key}
     found |= {e.new for k, e in renames().protocol.items() if k == old_key}
     found |= {new.rsplit(".", 1)[-1] for old, new in renames().outputs.items()
-              if old.rsplit(".", 1)[-1].split("_", 1)[-1] == old_key
-              or old.rsplit(".", 1)[-1] == old_key}
+              if old.rsplit(".", 1)[-1].removeprefix("cathode_").removeprefix("anode_")
+              == old_key}
     found.discard(old_key)
     return found.pop() if len(found) == 1 else None
 

@@ -43,7 +43,7 @@ def object_iri(object_id: str) -> str:
 def _observations(store, object_id: str, registry) -> list[dict]:
     result = []
     for m in store.measurements_of(object_id):
-        param = registry.parameters.get(m["key"])
+        param = registry.get(m["key"])  # a key or an electrode-qualified key
         item = {"@type": "sosa:Observation", "key": m["key"],
                 "observedProperty": param.iri if param and param.iri else f"gt:{m['key']}",
                 "resultTime": m["ts"].isoformat(), "quality": m["quality"], "unitText": m["unit"]}
