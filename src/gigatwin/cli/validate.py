@@ -17,10 +17,10 @@ def register(app: typer.Typer) -> None:
     app.command("validate")(validate)
 
 
-def validate(json_path: Path | None = typer.Option(None, "--json",
-                                                    help="Write the results as JSON (- for stdout)"),
-             plot: Path | None = typer.Option(None, "--plot",
-                                              help="Directory for validation.png")) -> None:
+def validate(json_path: Path | None = typer.Option(
+                 None, "--json", help="Write the results as JSON (- for stdout)"),
+             plot: Path | None = typer.Option(
+                 None, "--plot", help="Directory for validation.png")) -> None:
     """Run every published reference case (cells and process steps) through the twin.
 
     Prints case | quantity | reference | predicted | deviation | within tolerance; exits 0

@@ -64,7 +64,8 @@ def run_filling(recipe: Recipe, draw: SettingDraws, geometry: cell_design.CellGe
              + filling.pore_volume(geometry.anode_coated_area, anode["coating_thickness"],
                                    anode["porosity"])
              + filling.pore_volume(geometry.separator_area, sep.thickness, sep.porosity))
-    volume = filling.electrolyte_volume(pores, draw("electrolyte_filling.electrolyte_volume_factor"))
+    volume = filling.electrolyte_volume(
+        pores, draw("electrolyte_filling.electrolyte_volume_factor"))
     viscosity = filling.electrolyte_viscosity(
         draw("electrolyte_filling.filling_temperature"), ely.viscosity_reference,
         ely.viscosity_activation_temperature * GAS_CONSTANT, ely.viscosity_reference_temperature)
@@ -182,8 +183,9 @@ def formation_protocol(recipe: Recipe, draw: SettingDraws | None = None) -> dict
     CC steps last dSOC / C-rate, CV holds tau ln(I_0 / I_cut) (An et al. 2017); voltages
     map to states of charge on the OCV curve of the recipe's nominal electrode balance;
     the energy is the charge of each step (a share of the capacity) times the mean OCV
-    over it, through the cycler efficiency (``formation.charger_efficiency``,
-    ``formation.recovery_efficiency``); aging adds time but no electric energy. With
+    over it, through the cycler efficiency (``formation.formation_charger_efficiency``,
+    ``formation.formation_energy_recovery_efficiency``); aging adds time but no electric
+    energy. With
     ``draw`` the C-rates and aging time are the sample draws (arrays), else the nominal
     values. Returns ``{"formation_duration": s, "energy_per_capacity": J/C}``; see
     :func:`formation_time_and_energy` for one cell.
@@ -199,8 +201,9 @@ def formation_protocol(recipe: Recipe, draw: SettingDraws | None = None) -> dict
         path = f"{prefix}.{i}"
         kind = step["formation_step_type"]
         if kind in ("charge", "discharge"):
-            target = (formation.soc_at_voltage(recipe.value(f"{path}.formation_cutoff_voltage"), soc_grid, ocv)
-                      if f"{path}.formation_cutoff_voltage" in recipe.settings
+            cutoff_path = f"{path}.formation_cutoff_voltage"
+            target = (formation.soc_at_voltage(recipe.value(cutoff_path), soc_grid, ocv)
+                      if cutoff_path in recipe.settings
                       else recipe.value(f"{path}.formation_target_soc"))
             rate = value(f"{path}.formation_c_rate")  # [1/s]
             delta = abs(target - soc)
@@ -212,12 +215,13 @@ def formation_protocol(recipe: Recipe, draw: SettingDraws | None = None) -> dict
             soc, last_rate = target, rate
         elif kind == "cv":
             cutoff = recipe.value(f"{path}.formation_cv_cutoff_c_rate")  # [1/s]
-            total = total + formation.cv_step_duration(last_rate, cutoff,
-                                                       recipe.value(f"{path}.formation_cv_time_constant"))
+            tau = recipe.value(f"{path}.formation_cv_time_constant")
+            total = total + formation.cv_step_duration(last_rate, cutoff, tau)
         elif kind == "rest":
             total = total + recipe.value(f"{path}.formation_rest_time")
         else:
-            raise ValueError(f"{path}.formation_step_type = {kind!r} is not charge, discharge, cv or rest")
+            raise ValueError(f"{path}.formation_step_type = {kind!r} is not charge, "
+                             "discharge, cv or rest")
     (share_in, volt_in), (share_out, volt_out) = moved["in"], moved["out"]
     energy = formation.formation_electric_energy(
         share_in, volt_in / share_in if share_in else 1.0,
@@ -269,7 +273,8 @@ def run_formation(recipe: Recipe, draw: SettingDraws, geometry: cell_design.Cell
                                            v_min, cam.first_cycle_efficiency)
     capacity = balance.capacity
     temperature = draw("formation.formation_chamber_temperature")
-    gas = formation.formation_gas_volume(loss, recipe.value("formation.sei_gas_fraction"), temperature)
+    gas = formation.formation_gas_volume(loss, recipe.value("formation.sei_gas_fraction"),
+                                         temperature)
     sep = recipe.separator()
     ely = materials.electrolyte(recipe.text("electrolyte_filling.electrolyte"))
     dcir = formation.dc_internal_resistance(
@@ -314,7 +319,8 @@ def run_end_of_line(recipe: Recipe, draw: SettingDraws, formed: dict) -> dict:
     energy = end_of_line.discharge_energy(capacity, voltage,
                                           formed["formation_internal_resistance"], current)
     cathode_ocv, anode_ocv, _, _ = half_cell_curves(recipe)
-    ocv_0 = _window_ocv(formed, cathode_ocv, anode_ocv, recipe.value("aging_eol.aging_state_of_charge"))
+    ocv_0 = _window_ocv(formed, cathode_ocv, anode_ocv,
+                        recipe.value("aging_eol.aging_state_of_charge"))
     rest = recipe.value("aging_eol.k_value_rest_time")
     ocv_1 = end_of_line.ocv_after_rest(ocv_0, formed["cell_self_discharge_k_value"], rest)
     u_ocv = recipe.value("aging_eol.eol_ocv_uncertainty")
@@ -339,8 +345,10 @@ def run_end_of_line(recipe: Recipe, draw: SettingDraws, formed: dict) -> dict:
 
 
 def _window_ocv(formed: dict, cathode_ocv, anode_ocv, soc: float):
-    x_0, x_100 = formed["anode.stoichiometry_at_0_soc"], formed["anode.stoichiometry_at_100_soc"]
-    y_0, y_100 = formed["cathode.stoichiometry_at_0_soc"], formed["cathode.stoichiometry_at_100_soc"]
+    x_0 = formed["anode.stoichiometry_at_0_soc"]
+    x_100 = formed["anode.stoichiometry_at_100_soc"]
+    y_0 = formed["cathode.stoichiometry_at_0_soc"]
+    y_100 = formed["cathode.stoichiometry_at_100_soc"]
     x = x_0 + soc * (x_100 - x_0)
     y = y_0 - soc * (y_0 - y_100)
     return cathode_ocv(y) - anode_ocv(x)
