@@ -172,42 +172,49 @@ def _solve_window_end(q_p, q_n, q_li, voltage, y_max, cathode_ocv, anode_ocv):
     """Anode stoichiometry x where U_p(y(x)) - U_n(x) = voltage, y = (Q_Li - x Q_n) / Q_p.
 
     g(x) = U_p(y(x)) - U_n(x) - V rises with x (U_p falls with y, U_n falls with x), so
-    the root is bracketed by the x that keep both stoichiometries in range; a sample
-    whose g keeps one sign over the bracket ends at that bracket edge (an electrode
-    runs out). Newton steps on the piecewise-linear tables, bisection when a step leaves
-    the bracket; each sample stops once its step is below 1e-12.
+    the root is bracketed by the x that keep both stoichiometries in range. From a first
+    guess (a cached table over N/P and lithium fraction), the sign of g tells on which
+    side the root lies; if g keeps that sign up to the bracket edge, the window ends
+    there (an electrode runs out). Otherwise Newton steps on the tables, bisection when a
+    step leaves the bracket; each sample stops once its step is below 1e-12, so its result
+    does not depend on the other samples.
     """
     lower = np.maximum(0.0, (q_li - y_max * q_p) / q_n)
     upper = np.minimum(1.0, q_li / q_n)
     shape = lower.shape
-    lo, hi = lower.ravel().copy(), upper.ravel().copy()
+    lo, hi = lower.ravel(), upper.ravel()
     qp, qn, qli, v = (a.ravel() for a in (q_p, q_n, q_li, voltage))
-    # a root outside the bracket: that electrode runs out first, the window ends at the edge
-    g_lo = _residual(lo, qp, qn, qli, v, cathode_ocv, anode_ocv)[0]
-    g_hi = _residual(hi, qp, qn, qli, v, cathode_ocv, anode_ocv)[0]
-    x = np.where(g_hi <= 0, hi, lo)
-    active = np.flatnonzero((g_lo < 0) & (g_hi > 0))
-    # first guess from a cached table of solutions over (N/P, lithium fraction) for
-    # this pair of curves and voltage (depends on the inputs only, not on the batch)
-    guess = _table_guess(qp[active], qn[active], qli[active], v[active], y_max.ravel()[active],
-                         cathode_ocv, anode_ocv)
-    x[active] = np.clip(guess, lo[active], hi[active])
+    guess = _table_guess(qp, qn, qli, v, y_max.ravel(), cathode_ocv, anode_ocv)
+    x = np.clip(guess, lo, hi)
+    g, slope = _residual(x, qp, qn, qli, v, cathode_ocv, anode_ocv)
+    below = g < 0
+    edge = np.where(below, hi, lo)
+    g_edge = _residual(edge, qp, qn, qli, v, cathode_ocv, anode_ocv)[0]
+    beyond = np.where(below, g_edge <= 0, g_edge >= 0)  # the root is at or past the edge
+    x = np.where(beyond, edge, x)
+    idx = np.flatnonzero(~beyond & (g != 0) & (hi > lo))
+    xa, ga, sa = x[idx], g[idx], slope[idx]
+    loa = np.where(below[idx], xa, lo[idx])
+    hia = np.where(below[idx], hi[idx], xa)
     for _ in range(_MAX_ITERATIONS):
-        if active.size == 0:
+        if idx.size == 0:
             break
-        xa = x[active]
-        g, slope = _residual(xa, qp[active], qn[active], qli[active], v[active], cathode_ocv,
-                             anode_ocv)
-        below = g < 0
-        lo[active] = np.where(below, xa, lo[active])
-        hi[active] = np.where(below, hi[active], xa)
         with np.errstate(divide="ignore", invalid="ignore"):
-            step = xa - g / slope
-        outside = ~((step > lo[active]) & (step < hi[active])) | ~np.isfinite(step)
-        new = np.where(outside, 0.5 * (lo[active] + hi[active]), step)
-        done = (np.abs(new - xa) < _TOLERANCE) | (g == 0)
-        x[active] = np.where(g == 0, xa, new)
-        active = active[~done]
+            step = xa - ga / sa
+        outside = ~((step > loa) & (step < hia)) | ~np.isfinite(step)
+        new = np.where(outside, 0.5 * (loa + hia), step)
+        done = np.abs(new - xa) < _TOLERANCE
+        x[idx[done]] = new[done]
+        keep = ~done
+        idx, xa, loa, hia = idx[keep], new[keep], loa[keep], hia[keep]
+        if idx.size == 0:
+            break
+        ga, sa = _residual(xa, qp[idx], qn[idx], qli[idx], v[idx], cathode_ocv, anode_ocv)
+        below = ga < 0
+        loa, hia = np.where(below, xa, loa), np.where(below, hia, xa)
+        zero = ga == 0
+        x[idx[zero]] = xa[zero]
+        idx, xa, ga, sa, loa, hia = (a[~zero] for a in (idx, xa, ga, sa, loa, hia))
     return x.reshape(shape)
 
 
@@ -266,13 +273,14 @@ def _residual(x, q_p, q_n, q_li, voltage, cathode_ocv, anode_ocv):
 
 
 def _value_and_slope(curve: HalfCellOCV, s):
-    """Table value [V] and segment slope [V] at s; outside the table the end value holds
-    (and the end segment's slope is returned: the solver keeps s inside [0, 1])."""
-    nodes, values, slopes, _ = _segments(curve)
-    clipped = np.clip(s, nodes[0], nodes[-1])
-    i = _segment_index(curve, clipped)
-    slope = slopes[i]
-    return values[i] + slope * (clipped - nodes[i]), slope
+    """Potential [V] and slope [V] at s from the table resampled on _LOOKUP_CELLS uniform
+    cells (exact at the cell edges; off by at most a quarter of a slope change times a
+    cell width where a table node falls inside a cell); the end values hold outside."""
+    intercept, slope = _uniform(curve)
+    k = np.clip((np.asarray(s) * _LOOKUP_CELLS).astype(np.intp), 0, _LOOKUP_CELLS - 1)
+    local = slope[k]
+    clipped = np.clip(s, 0.0, 1.0)
+    return intercept[k] + local * clipped, local
 
 
 _LOOKUP_CELLS = 4096
@@ -297,6 +305,16 @@ def _segment_index(curve: HalfCellOCV, s: np.ndarray) -> np.ndarray:
     if _fine_lookup(curve):
         return np.minimum(i + (s >= nodes[i + 1]), nodes.size - 2)
     return np.clip(np.searchsorted(nodes, s, side="right") - 1, 0, nodes.size - 2)
+
+
+@lru_cache(maxsize=64)
+def _uniform(curve: HalfCellOCV) -> tuple[np.ndarray, np.ndarray]:
+    """Intercept and slope of the table's interpolant on each uniform cell of [0, 1]."""
+    nodes, values, _, _ = _segments(curve)
+    edges = np.arange(_LOOKUP_CELLS + 1) / _LOOKUP_CELLS
+    at_edges = np.interp(edges, nodes, values)
+    slope = np.diff(at_edges) * _LOOKUP_CELLS
+    return at_edges[:-1] - slope * edges[:-1], slope
 
 
 @lru_cache(maxsize=64)
