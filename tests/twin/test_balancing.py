@@ -23,6 +23,14 @@ def test_linear_half_cells_by_hand():
     assert b.mean_voltage == pytest.approx(3.65, rel=1e-12)
 
 
+def test_cell_ocv_and_its_slope_over_state_of_charge():
+    """Same cell: x = 0.2 + 0.6 soc, V = 2.9 + 1.5 x = 3.2 + 0.9 soc."""
+    b = balance_electrodes(1.0, 1.0, 1.0, CATHODE, ANODE, 4.1, 3.2)
+    volts, slope = b.open_circuit_voltage_and_slope(CATHODE, ANODE, np.array([0.0, 0.3, 1.0]))
+    assert volts == pytest.approx([3.2, 3.47, 4.1], abs=1e-12)
+    assert slope == pytest.approx([0.9, 0.9, 0.9], abs=1e-12)
+
+
 def test_anode_runs_out_first_below_np_one():
     """Q_n = 0.5: V = 2.9 + x never reaches 4.1 V before the anode is full (x = 1):
     the window stops there and the anode limits the capacity, Q = 0.5 (1 - x_0)."""

@@ -76,6 +76,10 @@ class HalfCellOCV:
         """Potential [V] at the stoichiometry [1]."""
         return _value_and_slope(self, np.asarray(stoichiometry, dtype=float))[0]
 
+    def value_and_slope(self, stoichiometry):
+        """Potential [V] and dU/ds [V] at the stoichiometry [1]."""
+        return _value_and_slope(self, np.asarray(stoichiometry, dtype=float))
+
     def integral(self, stoichiometry):
         """int_0^s U ds [V], exact for the piecewise-linear table (clamped ends)."""
         return _integral(self, np.asarray(stoichiometry, dtype=float))
@@ -103,10 +107,17 @@ class ElectrodeBalance:
     def open_circuit_voltage(self, cathode_ocv: HalfCellOCV, anode_ocv: HalfCellOCV,
                              state_of_charge):
         """Cell open-circuit voltage [V] at a state of charge [1] inside the window."""
+        return self.open_circuit_voltage_and_slope(cathode_ocv, anode_ocv, state_of_charge)[0]
+
+    def open_circuit_voltage_and_slope(self, cathode_ocv: HalfCellOCV, anode_ocv: HalfCellOCV,
+                                       state_of_charge):
+        """Cell OCV [V] and dOCV/dSOC [V] at a state of charge [1] inside the window."""
         soc = np.asarray(state_of_charge, dtype=float)
         x = self.x_0 + soc * (self.x_100 - self.x_0)
         y = self.y_0 - soc * (self.y_0 - self.y_100)
-        return cathode_ocv(y) - anode_ocv(x)
+        u_p, du_p = cathode_ocv.value_and_slope(y)
+        u_n, du_n = anode_ocv.value_and_slope(x)
+        return u_p - u_n, -du_p * (self.y_0 - self.y_100) - du_n * (self.x_100 - self.x_0)
 
 
 @cites(MOHTAT_2019)

@@ -282,7 +282,7 @@ def run_formation(recipe: Recipe, draw: SettingDraws, geometry: cell_design.Cell
         anode["porosity"], sep.thickness, sep.porosity, ely.ionic_conductivity,
         draw("formation.charge_transfer_area_specific_resistance"), assembled["tab_resistance"])
     soc_ship = recipe.value("aging_eol.aging_state_of_charge")
-    slope = _ocv_slope(balance, cathode_ocv, anode_ocv, soc_ship)  # dV/dSOC [V]
+    slope = balance.open_circuit_voltage_and_slope(cathode_ocv, anode_ocv, soc_ship)[1]
     k_value = formation.self_discharge_k_value(draw("formation.leakage_current_density"), area,
                                                capacity / slope)
     first_charge = q_p * (1 - balance.y_100)
@@ -299,13 +299,6 @@ def run_formation(recipe: Recipe, draw: SettingDraws, geometry: cell_design.Cell
             "cathode.stoichiometry_at_100_soc": balance.y_100,
             "cell_open_circuit_energy": balance.energy,
             "cell_open_circuit_mean_voltage": balance.mean_voltage}
-
-
-def _ocv_slope(balance, cathode_ocv, anode_ocv, soc: float, step: float = 0.01):
-    """dOCV/dSOC of each sample's balance at a state of charge [V] (central difference)."""
-    high = balance.open_circuit_voltage(cathode_ocv, anode_ocv, min(soc + step, 1.0))
-    low = balance.open_circuit_voltage(cathode_ocv, anode_ocv, max(soc - step, 0.0))
-    return (high - low) / (min(soc + step, 1.0) - max(soc - step, 0.0))
 
 
 def run_end_of_line(recipe: Recipe, draw: SettingDraws, formed: dict) -> dict:
