@@ -5,7 +5,10 @@ import copy
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from gigatwin.twin import simulate
 from gigatwin.twin.recipe import RecipeError, example_recipes, load_recipe, recipe_from_dict
 from gigatwin.twin.recipe_checks import nominal_np_ratio
 
@@ -251,3 +254,48 @@ def test_overrides_of_materials_change_the_cell():
     q0 = evaluate(base, "capacity", {}, 1)[0]
     q1 = evaluate(changed, "capacity", {}, 1)[0]
     assert q1 > q0  # more capacity per sheet and more sheets in the same stack
+
+
+JUNK = [None, True, "abc", -1, 0, 1e400, "nan m", "1e400 m", "3 furlongs", [], {}, [1, "a"],
+        {"value": "x", "unit": "m"}, {"unit": "m"}, "12 +- ", "5 m +- 1 kg", "\x00"]
+
+
+def _paths(node, prefix=()):
+    if isinstance(node, dict):
+        for key, child in node.items():
+            yield prefix + (key,)
+            yield from _paths(child, prefix + (key,))
+    elif isinstance(node, list):
+        for i, child in enumerate(node):
+            yield prefix + (i,)
+            yield from _paths(child, prefix + (i,))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data())
+def test_no_mutation_of_a_recipe_gives_anything_but_a_recipe_error(data):
+    """Any value (or deletion) at any place of a valid recipe: the result is a Recipe or a
+    RecipeError listing problems, never another exception."""
+    raw = _raw()
+    paths = sorted(_paths(raw), key=str)
+    for _ in range(data.draw(st.integers(1, 3))):
+        path = data.draw(st.sampled_from(paths))
+        parent = raw
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            if data.draw(st.booleans()) and isinstance(parent, dict):
+                parent.pop(path[-1], None)
+            else:
+                parent[path[-1]] = data.draw(st.sampled_from(JUNK))
+        except (KeyError, IndexError, TypeError):
+            continue  # an earlier mutation removed or replaced the parent
+    try:
+        recipe = recipe_from_dict(raw)
+    except RecipeError as exc:
+        assert exc.problems and all(str(p) for p in exc.problems)
+        return
+    try:  # a valid recipe runs, or a model names the input outside its validity range
+        simulate(recipe, 20, seed=0)
+    except ValueError as exc:
+        assert str(exc)

@@ -45,7 +45,9 @@ def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                   console=console, transient=True) as progress:
         progress.add_task(f"simulating {samples:,} cells of {loaded.name}", total=None)
         try:
-            result = simulate_summary(loaded, samples=samples, seed=seed, workers=workers)
+            keep = [("cell", n) for n in KEY_CELL] if plot is not None else []
+            result = simulate_summary(loaded, samples=samples, seed=seed, workers=workers,
+                                      keep=keep)
         except (ValueError, KeyError) as exc:
             raise fail(str(exc)) from exc
     data = result.to_dict()

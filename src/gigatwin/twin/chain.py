@@ -22,8 +22,9 @@ from gigatwin.spec.vocabulary import step_of
 from gigatwin.steps import end_of_line
 from gigatwin.twin import cell_design, cell_steps, electrode_steps
 from gigatwin.twin.recipe import Recipe
-from gigatwin.twin.results import ChainResult, ChainSummary, SummaryAccumulator
+from gigatwin.twin.results import ChainResult
 from gigatwin.twin.sampling import PARALLEL_MIN_SAMPLES, SettingDraws, constant
+from gigatwin.twin.summary import BracketMissError, ChainSummary, SummaryAccumulator
 
 ELECTRODES = ("cathode", "anode")
 ELECTRODE_STEPS = ("mixing", "coating", "drying", "calendering", "slitting", "post_drying")
@@ -58,16 +59,18 @@ def simulate(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
 
 
 def simulate_summary(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
-                     workers: int = 1, chunk: int = CHUNK, nominal_run: bool = True
-                     ) -> ChainSummary:
-    """The statistics of :func:`simulate` (same samples, same means), computed chunk by
-    chunk so that 10^6 samples need a few hundred MB instead of more than a GB.
+                     workers: int = 1, chunk: int = CHUNK, nominal_run: bool = True,
+                     keep=(), store: bool = False) -> ChainSummary:
+    """The statistics of :func:`simulate` (same samples, same statistics), computed chunk
+    by chunk so that 10^6 samples need a few hundred MB instead of more than a GB.
 
     Each chunk continues every setting's random stream where the last one stopped, so the
     chunks hold exactly the samples of one large run; and a sample's result depends on
     its own draws only (tests/twin/test_subset_invariance.py), so each output of each
-    sample is the one :func:`simulate` gives. Means and standard deviations are exact;
-    percentiles come from a float32 copy of each output.
+    sample is the one :func:`simulate` gives. Means, standard deviations and percentiles
+    are those of all samples (:mod:`gigatwin.twin.summary`). ``keep`` lists ``(step,
+    name)`` of outputs to return as float32 arrays (plots); ``store`` keeps every output
+    (the fallback when a percentile cannot be bracketed from the first chunk).
     """
     if samples < 1:
         raise ValueError(f"samples = {samples} [1] is outside the allowed range [1, inf)")
@@ -75,17 +78,23 @@ def simulate_summary(recipe: Recipe, samples: int = 10_000, seed: int | None = 0
         raise ValueError(f"chunk = {chunk} [1] is outside the allowed range [1, inf)")
     rng = np.random.default_rng(seed)
     streams: dict[str, np.random.Generator] = {}
-    totals = SummaryAccumulator(samples)
-    with collect() as used:
-        for start in range(0, samples, chunk):
-            draw = SettingDraws(recipe, rng, min(chunk, samples - start), workers=workers,
-                                streams=streams)
-            outputs = run(recipe, draw)
-            per_step, _, probability = _yields(recipe, outputs)
-            totals.add(outputs, per_step, probability)
-            del outputs, draw, per_step, probability  # free the chunk before the next one
-    nominal = _nominal(recipe, rng) if nominal_run else None
-    return totals.result(recipe.name, seed, nominal, used)
+    totals = SummaryAccumulator(samples, keep=keep, store=store)
+    try:
+        with collect() as used:
+            for start in range(0, samples, chunk):
+                draw = SettingDraws(recipe, rng, min(chunk, samples - start), workers=workers,
+                                    streams=streams)
+                outputs = run(recipe, draw)
+                per_step, _, probability = _yields(recipe, outputs)
+                totals.add(outputs, per_step, probability)
+                del outputs, draw, per_step, probability  # free the chunk first
+        nominal = _nominal(recipe, rng) if nominal_run else None
+        return totals.result(recipe.name, seed, nominal, used)
+    except BracketMissError:
+        if store:
+            raise
+        return simulate_summary(recipe, samples, seed, workers=workers, chunk=chunk,
+                                nominal_run=nominal_run, keep=keep, store=True)
 
 
 def _nominal(recipe: Recipe, rng: np.random.Generator) -> dict[str, dict[str, float]]:
@@ -121,20 +130,26 @@ def run(recipe: Recipe, draw: SettingDraws) -> dict[str, dict[str, np.ndarray]]:
 
 def _by_spec_step(values: dict[str, np.ndarray], out: dict) -> None:
     """File each output under the spec step of its key (a cell's energy computed at the
-    end-of-line test is a ``cell`` figure)."""
+    end-of-line test is a ``cell`` figure); a name that is not a (qualified) spec key is a
+    KeyError naming it: every output of the chain is a key of the data specification."""
     for name, array in values.items():
         out.setdefault(step_of(name), {})[name] = array
 
 
 def design(recipe: Recipe) -> cell_design.CellGeometry:
     """The cell design from the recipe's nominal electrode thicknesses (one nominal run of
-    the electrode steps): a plant designs its stack once, not per cell."""
+    the electrode steps): a plant designs its stack once, not per cell. Kept with the
+    recipe after the first call."""
+    if "design" in recipe.derived:
+        return recipe.derived["design"]
     draw = SettingDraws(recipe, np.random.default_rng(0), 1, nominal=True)
     thickness = [electrode_steps.run_electrode(
         recipe, draw, e, {s: {} for s in ELECTRODE_STEPS})["electrode_thickness"]
         for e in ELECTRODES]
-    return cell_design.design_geometry(recipe, float(thickness[0][0]), float(thickness[1][0]),
-                                       recipe.separator().thickness)
+    geometry = cell_design.design_geometry(recipe, float(thickness[0][0]),
+                                           float(thickness[1][0]), recipe.separator().thickness)
+    recipe.derived["design"] = geometry
+    return geometry
 
 
 def _electrodes(recipe: Recipe, draw: SettingDraws, out: dict) -> tuple[dict, dict]:
@@ -156,7 +171,7 @@ def _electrodes(recipe: Recipe, draw: SettingDraws, out: dict) -> tuple[dict, di
         structures = [one(electrode) for electrode in ELECTRODES]
     for electrode in ELECTRODES:
         for step in ELECTRODE_STEPS:
-            out[step].update(separate[electrode][step])
+            _by_spec_step(separate[electrode][step], out)
     return structures[0], structures[1]
 
 

@@ -123,6 +123,9 @@ class Recipe:
     raw: dict[str, Any]
     settings: dict[str, Setting] = field(default_factory=dict)
     warnings: list[Problem] = field(default_factory=list)
+    # values derived from the validated recipe once (the cell design); a recipe is not
+    # changed after loading: build a new one (`load_recipe(..., overrides=...)`) instead
+    derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __getitem__(self, path: str) -> Setting:
         try:

@@ -318,7 +318,12 @@ def _protocols(recipe: Recipe, found: list[Problem]) -> None:
             for k in step:
                 if k not in spec:
                     found.append(_unknown(f"{where}.{k}", str(k), spec))
+            if "formation_step_type" not in step:
+                found.append(Problem(f"{where}.formation_step_type", "missing: the kind of "
+                                     "step (charge, discharge, cv or rest)", kind="missing"))
             kind = step.get("formation_step_type")
+            if not isinstance(kind, str):
+                continue  # reported by the category check of formation_step_type
             for k in PROTOCOL_STEP_KEYS.get(kind, ()):
                 if k not in step:
                     found.append(Problem(f"{where}.{k}", f"missing: a {kind} step needs it",

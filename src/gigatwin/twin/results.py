@@ -28,8 +28,10 @@ def summarise(values: np.ndarray) -> tuple[float, float, float, float]:
     if v.size == 1 or v.strides == (0,):
         x = float(v.flat[0])
         return x, 0.0, x, x
-    p05, p95 = np.percentile(v, [5, 95])
-    return float(v.mean(dtype=float)), float(v.std(ddof=1, dtype=float)), float(p05), float(p95)
+    from gigatwin.twin.summary import percentiles
+
+    p05, p95 = percentiles(v)
+    return float(v.mean(dtype=float)), float(v.std(ddof=1, dtype=float)), p05, p95
 
 
 def in_display_unit(stats: tuple[float, float, float, float], unit: str) -> dict:
@@ -114,96 +116,3 @@ class ChainResult:
         columns["pass_probability [1]"] = self.pass_probability
         return pd.DataFrame(columns)
 
-
-@dataclass
-class ChainSummary:
-    """Statistics of a chain run computed chunk by chunk (:func:`gigatwin.twin.chain.
-    simulate_summary`): the same JSON document as :class:`ChainResult`, without keeping
-    every sample in float64. ``outputs`` holds each varying output as float32 (for
-    percentiles and plots), so 10^6 samples fit in a few hundred MB.
-    """
-
-    recipe: str
-    samples: int
-    seed: int | None
-    stats: dict[str, dict[str, tuple[float, float, float, float]]]  # SI
-    outputs: dict[str, dict[str, np.ndarray]]  # float32 copies of varying outputs, SI
-    nominal: dict[str, dict[str, float]] | None
-    step_yield: dict[str, float]
-    overall_yield: float
-    citations: list[Citation] = field(default_factory=list)
-
-    def summary(self, step: str, name: str) -> dict:
-        return in_display_unit(self.stats[step][name], display_unit(name))
-
-    def to_dict(self) -> dict:
-        steps = {step: {name: _entry(name, self.summary(step, name),
-                                     None if self.nominal is None else self.nominal[step][name])
-                        for name in values} for step, values in self.stats.items()}
-        return _document(self.recipe, self.samples, self.seed, steps, self.step_yield,
-                         self.overall_yield, self.citations)
-
-
-class SummaryAccumulator:
-    """Adds the outputs of consecutive chunks of one run: exact means and standard
-    deviations (Chan, Golub & LeVeque 1983 pairwise update of mean and sum of squared
-    deviations, in float64), and a float32 copy of each varying output for its
-    percentiles (relative error below 6e-8, invisible at the 4-5 digits printed)."""
-
-    def __init__(self, samples: int):
-        self.samples, self.filled = samples, 0
-        self.moments: dict[tuple[str, str], list[float]] = {}  # n, mean, M2
-        self.constants: dict[tuple[str, str], float] = {}
-        self.values: dict[tuple[str, str], np.ndarray] = {}
-        self.yield_sums: dict[str, float] = {}
-        self.pass_sum = 0.0
-
-    def add(self, outputs: dict[str, dict[str, np.ndarray]], per_step: dict[str, np.ndarray],
-            pass_probability: np.ndarray) -> None:
-        n = len(pass_probability)
-        start, stop = self.filled, self.filled + n
-        for step, values in outputs.items():
-            for name, array in values.items():
-                self._add((step, name), np.asarray(array), start, stop)
-        for step, factor in per_step.items():
-            self.yield_sums[step] = self.yield_sums.get(step, 0.0) + float(np.sum(factor))
-        self.pass_sum += float(np.sum(pass_probability))
-        self.filled = stop
-
-    def _add(self, key, array: np.ndarray, start: int, stop: int) -> None:
-        constant = array.strides == (0,) or array.size == 1
-        value = float(array.flat[0]) if constant else None
-        store = self.values.get(key)
-        if store is None and constant and self.constants.get(key, value) == value:
-            self.constants[key] = value  # still one value for every sample so far
-        else:
-            if store is None:
-                store = self.values[key] = np.empty(self.samples, dtype=np.float32)
-                if key in self.constants:
-                    store[:start] = self.constants.pop(key)
-            store[start:stop] = array
-        n_b = stop - start
-        mean_b = float(array.mean(dtype=float)) if not constant else value
-        m2_b = 0.0 if constant else float(np.sum(np.square(array - mean_b)))
-        moments = self.moments.setdefault(key, [0, 0.0, 0.0])
-        n_a, mean_a, m2_a = moments
-        n = n_a + n_b
-        delta = mean_b - mean_a
-        moments[:] = [n, mean_a + delta * n_b / n, m2_a + m2_b + delta**2 * n_a * n_b / n]
-
-    def result(self, recipe: str, seed, nominal, citations) -> ChainSummary:
-        stats: dict[str, dict[str, tuple]] = {}
-        outputs: dict[str, dict[str, np.ndarray]] = {}
-        for (step, name), (n, mean, m2) in self.moments.items():
-            std = float(np.sqrt(m2 / (n - 1))) if n > 1 else 0.0
-            if (step, name) in self.values:
-                v = self.values[(step, name)]
-                p05, p95 = (float(x) for x in np.percentile(v, [5, 95]))
-                outputs.setdefault(step, {})[name] = v
-            else:
-                p05 = p95 = self.constants[(step, name)]
-            stats.setdefault(step, {})[name] = (mean, std, p05, p95)
-        n = self.filled
-        return ChainSummary(recipe, n, seed, stats, outputs, nominal,
-                            {s: v / n for s, v in self.yield_sums.items()},
-                            self.pass_sum / n, list(citations))
