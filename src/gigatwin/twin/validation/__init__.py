@@ -106,8 +106,8 @@ def plot_deviations(results: list[Result], path) -> None:
     rows = [c for r in results for c in r.comparisons]
     colours = {"pass": "tab:green", "known miss": "tab:orange", "FAIL": "tab:red",
                "UNEXPECTED PASS": "tab:purple"}
-    fig, ax = plt.subplots(figsize=(11, 0.38 * len(rows) + 1.4))
-    labels = [f"{c.case}: {c.quantity}" for c in rows]
+    fig, ax = plt.subplots(figsize=(11, 0.5 * len(rows) + 1.4))
+    labels = [f"{c.case}\n{c.quantity}" for c in rows]
     values = [c.deviation / c.tolerance for c in rows]
     shown = [max(-4.0, min(4.0, v)) for v in values]
     ax.barh(range(len(rows)), shown, color=[colours[status(c)] for c in rows])
