@@ -143,3 +143,35 @@ def test_spec_show_knows_every_key_of_the_examples_and_of_the_json(tmp_path):
     for key in sorted(keys):
         res = _invoke("spec", "show", key)
         assert res.exit_code == 0, f"{key}: {res.output}"
+
+
+def test_settings_no_model_uses_are_warned_about(tmp_path):
+    """Nothing silently dropped: a valid spec key the chain does not read is accepted with
+    a warning (found by recording what a nominal run reads)."""
+    from gigatwin.twin.chain import unused_settings
+
+    recipe = load_recipe(POUCH)
+    unused = unused_settings(recipe)
+    assert "cathode.mixing_time" in unused and "cathode.calender_line_load" not in unused
+    assert not any(p.startswith("formation.formation_protocol") for p in unused)
+    raw = yaml.safe_load(POUCH.read_text())
+    raw["cathode"]["web_tension"] = "100 N"
+    path = tmp_path / "tension.yaml"
+    path.write_text(yaml.safe_dump(raw))
+    out = tmp_path / "v.json"
+    res = _invoke("recipe", "validate", path, "--json", out)
+    assert res.exit_code == 0
+    warned = {w["path"] for w in json.loads(out.read_text())["warnings"] if w["kind"] == "unused"}
+    assert "cathode.web_tension" in warned
+
+
+def test_renames_table_lists_old_and_new_names(tmp_path):
+    out = tmp_path / "renames.json"
+    assert _invoke("recipe", "renames", "--json", out).exit_code == 0
+    rows = {(r["kind"], r["old"]): r["new"] for r in json.loads(out.read_text())}
+    assert rows["setting", "cathode.calendering.line_load"] == "cathode.calender_line_load"
+    assert rows["step", "filling"] == "electrolyte_filling"
+    assert rows["output", "cell.capacity"] == "cell.cell_capacity"
+    for (kind, _old), new in rows.items():  # every new name is a spec key
+        if kind in ("setting", "output"):
+            assert load_registry().get(new.split(" ")[0].split(".", 1)[1]) is not None, new

@@ -299,3 +299,16 @@ def test_no_mutation_of_a_recipe_gives_anything_but_a_recipe_error(data):
         simulate(recipe, 20, seed=0)
     except ValueError as exc:
         assert str(exc)
+
+
+def test_electrode_ocv_curve_override_is_checked_and_needs_a_source():
+    raw = _raw()
+    raw["anode"]["electrode_ocv_curve"] = {"stoichiometry": [0.0, 0.5, 0.4],
+                                           "voltage": [1.0, 0.1, 0.08]}
+    assert "must be strictly monotonic" in _only(raw).message
+    raw["anode"]["electrode_ocv_curve"] = {"stoichiometry": [0.0, 0.5, 1.0],
+                                           "voltage": [1.0, 0.1, 0.08]}
+    assert "needs a 'source'" in _only(raw).message
+    raw["anode"]["electrode_ocv_curve"]["source"] = "test table"
+    recipe = recipe_from_dict(raw)
+    assert recipe.text("anode.electrode_ocv_curve")["voltage"][-1] == 0.08

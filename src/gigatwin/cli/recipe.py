@@ -85,7 +85,7 @@ def validate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
 
     try:
         loaded = load_recipe(recipe, overrides=parse_sets(sets))
-        errors, warnings = [], loaded.warnings
+        errors, warnings = [], list(loaded.warnings) + _unused(loaded)
     except RecipeError as exc:
         errors, warnings = exc.problems, exc.warnings
     _problem_table(recipe, errors, warnings)
@@ -96,13 +96,24 @@ def validate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
         raise typer.Exit(1)
 
 
+def _unused(recipe) -> list:
+    """Warnings for valid settings that no model of the chain reads."""
+    from gigatwin.twin.chain import unused_settings
+    from gigatwin.twin.recipe import Problem
+
+    return [Problem(path, "a key of the data specification, but no model of the chain uses "
+                    "it yet: it changes no result", "warning", "unused")
+            for path in unused_settings(recipe)]
+
+
 def _problem_table(recipe: Path, errors, warnings) -> None:
     from rich.table import Table
 
     if not errors and not warnings:
         console.print(f"[green]{recipe}: valid[/green]")
         return
-    table = Table(title=f"{recipe}: {len(errors)} error(s), {len(warnings)} warning(s)")
+    verdict = f"{len(errors)} error(s)" if errors else "valid"
+    table = Table(title=f"{recipe}: {verdict}, {len(warnings)} warning(s)")
     for column in ("#", "severity", "path", "kind", "problem"):
         table.add_column(column, overflow="fold")
     for i, p in enumerate([*errors, *warnings], start=1):
@@ -175,3 +186,28 @@ def upgrade(recipe: Path = typer.Argument(..., help="Recipe written in the old n
                                            "recipe upgrade`."), encoding="utf-8")
     console.print(f"wrote {output}: {len(renamed)} setting(s) renamed; check it with "
                   f"`gigatwin recipe validate {output}`")
+
+
+@recipe_app.command("renames")
+def renames(json_path: Path | None = typer.Option(None, "--json",
+                                                  help="Write the table as JSON (- for stdout)")
+            ) -> None:
+    """The table of renamed keys: names used before the spec vocabulary -> spec keys."""
+    from rich.table import Table
+
+    from gigatwin.spec.vocabulary import renames as table_of_renames
+
+    table = table_of_renames()
+    rows = ([("step", old, new) for old, new in table.steps.items()]
+            + [("setting", old, e.new + (f" (unit {e.unit})" if e.unit else ""))
+               for old, e in table.settings.items() if old != e.new]
+            + [("protocol", old, e.new + (f" (unit {e.unit})" if e.unit else ""))
+               for old, e in table.protocol.items()]
+            + [("output", old, new) for old, new in table.outputs.items() if old != new])
+    shown = Table(title="Renamed keys (src/gigatwin/spec/renamed.yaml)")
+    for col in ("kind", "old", "new"):
+        shown.add_column(col, overflow="fold")
+    for row in rows:
+        shown.add_row(*row)
+    console.print(shown)
+    write_json([dict(zip(("kind", "old", "new"), r, strict=True)) for r in rows], json_path)

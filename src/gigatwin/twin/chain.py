@@ -97,6 +97,25 @@ def simulate_summary(recipe: Recipe, samples: int = 10_000, seed: int | None = 0
                                 nominal_run=nominal_run, keep=keep, store=True)
 
 
+def unused_settings(recipe: Recipe) -> list[str]:
+    """Settings of the recipe (valid spec keys) that no model of the chain reads: they
+    are kept in the recipe but change nothing (e.g. the mixing time, which no model takes
+    yet). Found by recording what a nominal run of the chain reads."""
+    from gigatwin.twin.recipe import setting_nodes
+
+    recipe.reads = set()
+    design_before = recipe.derived.pop("design", None)
+    try:
+        run(recipe, SettingDraws(recipe, np.random.default_rng(0), 1, nominal=True))
+        reads = recipe.reads
+    finally:
+        recipe.reads = None
+        if design_before is not None:
+            recipe.derived["design"] = design_before
+    return [path for path, _section, _key, _node in setting_nodes(recipe.raw)
+            if not any(path == r or path.startswith(r + ".") for r in reads)]
+
+
 def _nominal(recipe: Recipe, rng: np.random.Generator) -> dict[str, dict[str, float]]:
     out = run(recipe, SettingDraws(recipe, rng, 1, nominal=True))
     return {step: {k: float(v[0]) for k, v in values.items()} for step, values in out.items()}

@@ -44,7 +44,7 @@ ELECTRODE_STEPS = ("mixing", "coating", "drying", "calendering", "slitting", "po
 METADATA = ("name", "description", "sources")
 # Sections that hold text or tables, not settings.
 NOT_SETTINGS = ("spec_limits", "sources")
-TABLES = ("ocv_curve",)
+TABLES = ("ocv_curve", "electrode_ocv_curve")
 PROTOCOLS = ("formation_protocol", "formation_cycle")
 # Material and component properties a recipe may override; each needs a `source`.
 OVERRIDES = {
@@ -126,8 +126,16 @@ class Recipe:
     # values derived from the validated recipe once (the cell design); a recipe is not
     # changed after loading: build a new one (`load_recipe(..., overrides=...)`) instead
     derived: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # paths read while set (gigatwin.twin.chain.unused_settings), else None
+    reads: set[str] | None = field(default=None, repr=False, compare=False)
+
+    def read(self, path: str) -> None:
+        """Note that the chain read ``path`` (while :attr:`reads` is being recorded)."""
+        if self.reads is not None:
+            self.reads.add(path)
 
     def __getitem__(self, path: str) -> Setting:
+        self.read(path)
         try:
             return self.settings[path]
         except KeyError:
@@ -138,10 +146,12 @@ class Recipe:
         return self[path].nominal
 
     def get(self, path: str, default: float) -> float:
+        self.read(path)
         setting = self.settings.get(path)
         return default if setting is None else setting.nominal
 
     def text(self, path: str, default: Any = None) -> Any:
+        self.read(path)
         node: Any = self.raw
         for part in path.split("."):
             if not isinstance(node, dict) or part not in node:
@@ -168,6 +178,9 @@ class Recipe:
         return self._overridden(record, "assembly", "separator")
 
     def _overridden(self, record, section: str, component: str):
+        for key, (c, _f) in OVERRIDES.items():
+            if c == component:
+                self.read(f"{section}.{key}")
         changes = {f: self.settings[f"{section}.{key}"].nominal
                    for key, (c, f) in OVERRIDES.items()
                    if c == component and f"{section}.{key}" in self.settings}

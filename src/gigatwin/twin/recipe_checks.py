@@ -98,6 +98,7 @@ def check(recipe: Recipe, problems: list[Problem]) -> tuple[list[Problem], list[
     _required(recipe, found)
     _protocols(recipe, found)
     _ocv(recipe, found)
+    _electrode_ocv(recipe, found)
     # Cross-field checks read only settings without a problem of their own (a missing or
     # wrong one reads as absent), so one bad value is reported once, not again as a
     # consequence.
@@ -359,6 +360,48 @@ def _ocv(recipe: Recipe, found: list[Problem]) -> None:
                 f"{material.name!r} has no half-cell OCV curve, so the cell cannot be "
                 "balanced; use a material with one or add its curve to the material data",
                 kind="missing"))
+
+
+def _electrode_ocv(recipe: Recipe, found: list[Problem]) -> None:
+    """Each electrode's open-circuit potential table, an override of the material
+    record: a table {stoichiometry, voltage} with a source."""
+    for electrode in ELECTRODES:
+        path = f"{electrode}.electrode_ocv_curve"
+        table = recipe.text(path)
+        if table is None:
+            continue
+        if _table(table, path, "stoichiometry", found) and not str(
+                table.get("source", "")).strip():
+            found.append(Problem(path, "a material override needs a 'source'",
+                                 kind="missing"))
+
+
+def _table(table, path: str, x: str, found: list[Problem]) -> bool:
+    """A table {x: [0 ... 1], voltage: [V]}: lists of one length >= 2, x strictly
+    monotonic within [0, 1], voltages finite and positive."""
+    if not isinstance(table, dict) or not {x, "voltage"} <= set(table):
+        found.append(Problem(path, f"must be a table {{{x}: [...], voltage: [...]}}",
+                             kind="syntax"))
+        return False
+    try:
+        xs = np.asarray(table[x], dtype=float)
+        volts = np.asarray(table["voltage"], dtype=float)
+    except (TypeError, ValueError):
+        found.append(Problem(path, f"{x} and voltage must be lists of numbers", kind="syntax"))
+        return False
+    step = np.diff(xs) if xs.ndim == 1 else np.array([0.0])
+    monotonic = np.all(step > 0) or np.all(step < 0)
+    if xs.ndim != 1 or xs.shape != volts.shape or xs.size < 2:
+        found.append(Problem(path, f"{x} and voltage must be lists of the same length >= 2",
+                             kind="syntax"))
+    elif not (monotonic and xs.min() >= 0 and xs.max() <= 1):
+        found.append(Problem(f"{path}.{x}", "must be strictly monotonic within [0, 1] [1]",
+                             kind="range"))
+    elif not (np.all(np.isfinite(volts)) and np.all(volts > 0)):
+        found.append(Problem(f"{path}.voltage", "must be finite and > 0 [V]", kind="range"))
+    else:
+        return True
+    return False
 
 
 def _formulation(recipe: Recipe, found: list[Problem]) -> None:

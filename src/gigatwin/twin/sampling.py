@@ -75,6 +75,7 @@ class SettingDraws:
             self._cache[path] = row
 
     def __call__(self, path: str, default: float | None = None) -> np.ndarray:
+        self.recipe.read(path)
         if path not in self._cache:
             setting = self.recipe.settings.get(path)
             if setting is None:
