@@ -172,3 +172,24 @@ def test_wetting_limits_can_trip():
     slow = simulate(recipe_from_dict(raw), 200, seed=0)
     assert slow.nominal["electrolyte_filling"]["wetting_time"] > 6 * 3600
     assert slow.step_yield["electrolyte_filling"] == 0.0
+
+
+def test_electrode_ocv_override_moves_the_cell_voltage():
+    """An anode table 50 mV above the material's curve lowers the mean open-circuit
+    voltage of the cell by about 50 mV (the windows shift a little too)."""
+    import yaml as _yaml
+
+    from gigatwin import materials
+    from gigatwin.twin.chain import simulate
+    from gigatwin.twin.recipe import recipe_from_dict
+
+    raw = _yaml.safe_load(POUCH.read_text())
+    base = simulate(recipe_from_dict(copy.deepcopy(raw)), 5, seed=0).nominal["formation"]
+    curve = materials.half_cell_ocv("graphite_Mohtat2020")
+    raw["anode"]["electrode_ocv_curve"] = {
+        "stoichiometry": list(curve.stoichiometry),
+        "voltage": [v + 0.05 for v in curve.voltage], "source": "shifted for the test"}
+    shifted = simulate(recipe_from_dict(raw), 5, seed=0).nominal["formation"]
+    drop = (base["cell_open_circuit_mean_voltage"]
+            - shifted["cell_open_circuit_mean_voltage"])
+    assert 0.03 < drop < 0.07

@@ -92,21 +92,38 @@ def run_filling(recipe: Recipe, draw: SettingDraws, geometry: cell_design.CellGe
 
 
 def half_cell_curves(recipe: Recipe) -> tuple:
-    """The cathode and anode OCV curves of the recipe's active materials and their records.
+    """The cathode and anode OCV curves and their stoichiometric capacities [C/kg].
 
-    Raises a ValueError naming the material when it has no published curve."""
+    A recipe's ``<electrode>.electrode_ocv_curve`` table (with its source) replaces the
+    material's published curve; its stoichiometric capacity is the material curve's, or
+    the material's specific capacity when the material has no curve (the table then spans
+    the practical range). Raises a ValueError naming the material when there is neither.
+    """
     found = []
     for electrode in ("cathode", "anode"):
         material = recipe.material(electrode, "active_material")
-        if material.ocv_curve is None:
+        record = (materials.half_cell_ocv(material.ocv_curve)
+                  if material.ocv_curve is not None else None)
+        table = recipe.text(f"{electrode}.electrode_ocv_curve")
+        if table is not None:
+            order = np.argsort(np.asarray(table["stoichiometry"], dtype=float))
+            curve = balancing.HalfCellOCV(
+                tuple(float(table["stoichiometry"][i]) for i in order),
+                tuple(float(table["voltage"][i]) for i in order))
+            capacity = (record.stoichiometric_capacity if record is not None
+                        else material.specific_capacity)
+        elif record is not None:
+            curve = balancing.HalfCellOCV(record.stoichiometry, record.voltage)
+            capacity = record.stoichiometric_capacity
+        else:
             known = materials.names("half_cell_ocv")
             raise ValueError(
                 f"{electrode}.active_material = {material.name!r} has no half-cell OCV "
-                f"curve, so the cell cannot be balanced; materials with one use {known}")
-        record = materials.half_cell_ocv(material.ocv_curve)
-        found.append((balancing.HalfCellOCV(record.stoichiometry, record.voltage), record))
-    (cathode_ocv, cathode_record), (anode_ocv, anode_record) = found
-    return cathode_ocv, anode_ocv, cathode_record, anode_record
+                f"curve, so the cell cannot be balanced; give {electrode}.electrode_ocv_curve "
+                f"or use a material with one ({known})")
+        found.append((curve, capacity))
+    (cathode_ocv, cathode_capacity), (anode_ocv, anode_capacity) = found
+    return cathode_ocv, anode_ocv, cathode_capacity, anode_capacity
 
 
 def cutoff_voltages(recipe: Recipe) -> tuple[float, float]:
@@ -154,11 +171,11 @@ def anode_surface_area(recipe: Recipe) -> float:
 def nominal_balance(recipe: Recipe) -> balancing.ElectrodeBalance:
     """The balance of the recipe's nominal cell (per unit cathode area), for converting the
     formation protocol's voltages to states of charge. Depends on the recipe only."""
-    cathode_ocv, anode_ocv, cathode_curve, anode_curve = half_cell_curves(recipe)
+    cathode_ocv, anode_ocv, cathode_capacity, anode_capacity = half_cell_curves(recipe)
     masses = {e: recipe.value(f"{e}.coating_areal_loading")
               * mass_fractions(recipe, e)["active_material"] for e in ("cathode", "anode")}
-    q_p = masses["cathode"] * cathode_curve.stoichiometric_capacity
-    q_n = masses["anode"] * anode_curve.stoichiometric_capacity
+    q_p = masses["cathode"] * cathode_capacity
+    q_n = masses["anode"] * anode_capacity
     loss = first_cycle_loss(recipe, masses["anode"], anode_surface_area(recipe),
                             recipe.get("formation.sei_growth_rate", 0.0),
                             recipe.value("aging_eol.aging_time"))
@@ -254,7 +271,7 @@ def run_formation(recipe: Recipe, draw: SettingDraws, geometry: cell_design.Cell
     """Protocol time and energy, SEI lithium loss, electrode balance (windows, capacity,
     open-circuit energy), gas, DCIR and k-value after formation."""
     cam = recipe.material("cathode", "active_material")
-    cathode_ocv, anode_ocv, cathode_curve, anode_curve = half_cell_curves(recipe)
+    cathode_ocv, anode_ocv, cathode_capacity, anode_capacity = half_cell_curves(recipe)
     area = geometry.cathode_coated_area
     cathode_mass = cathode["areal_loading"] * cathode["active_mass_fraction"] * area
     anode_mass = anode["areal_loading"] * anode["active_mass_fraction"] * area
@@ -266,8 +283,8 @@ def run_formation(recipe: Recipe, draw: SettingDraws, geometry: cell_design.Cell
     anode_all = anode["areal_loading"] * anode["active_mass_fraction"] * geometry.anode_coated_area
     loss = first_cycle_loss(recipe, anode_all, anode_surface_area(recipe),
                             draw("formation.sei_growth_rate"), duration)
-    q_p = cathode_mass * cathode_curve.stoichiometric_capacity
-    q_n = anode_mass * anode_curve.stoichiometric_capacity
+    q_p = cathode_mass * cathode_capacity
+    q_n = anode_mass * anode_capacity
     v_max, v_min = cutoff_voltages(recipe)
     balance = balancing.balance_electrodes(q_p, q_n, q_p - loss, cathode_ocv, anode_ocv, v_max,
                                            v_min, cam.first_cycle_efficiency)

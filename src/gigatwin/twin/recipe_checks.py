@@ -354,11 +354,13 @@ def _ocv(recipe: Recipe, found: list[Problem]) -> None:
             material = recipe.material(electrode, "active_material")
         except (KeyError, TypeError, ValueError):
             continue  # reported by the formulation checks
-        if getattr(material, "ocv_curve", None) is None:
+        if (getattr(material, "ocv_curve", None) is None
+                and recipe.text(f"{electrode}.electrode_ocv_curve") is None):
             found.append(Problem(
                 f"{electrode}.active_material",
                 f"{material.name!r} has no half-cell OCV curve, so the cell cannot be "
-                "balanced; use a material with one or add its curve to the material data",
+                f"balanced; give {electrode}.electrode_ocv_curve (with its source) or use a "
+                "material with one",
                 kind="missing"))
 
 
