@@ -25,3 +25,29 @@ def test_a_recipe_against_itself_changes_nothing():
         assert row.difference == 0 and not row.significant, row.name
     assert result.yield_difference.difference == 0
     assert not any(r["moved_yield"] for r in result.limits)
+
+
+def test_chunks_give_the_comparison_of_one_run():
+    """Both recipes continue their random streams chunk by chunk: the moments merged over
+    three chunks equal those of one chunk of all samples."""
+    import copy
+
+    import yaml
+
+    from gigatwin.twin import recipe_from_dict
+
+    path = next(p for p in example_recipes() if "pouch" in p.name)
+    raw = yaml.safe_load(path.read_text())
+    base = recipe_from_dict(copy.deepcopy(raw))
+    raw["cathode"]["calender_line_load"] = "700 N/mm +- 15 N/mm"
+    other = recipe_from_dict(raw)
+    one = compare(base, other, samples=3_000, seed=2, chunk=3_000)
+    three = compare(base, other, samples=3_000, seed=2, chunk=1_000)
+    for a, b in zip(one.outputs, three.outputs, strict=True):
+        assert (a.step, a.name) == (b.step, b.name)
+        scale = abs(a.mean_a) + abs(a.difference) + 1e-300
+        for field in ("mean_a", "mean_b", "difference", "low", "high"):
+            assert getattr(b, field) == pytest.approx(getattr(a, field), rel=1e-9,
+                                                      abs=1e-9 * scale), (a.name, field)
+    porosity = next(d for d in one.outputs if d.name == "cathode.calendered_porosity")
+    assert porosity.significant and porosity.difference > 0  # less load, more porous

@@ -128,10 +128,20 @@ def test_spec_show_knows_every_key_of_the_examples_and_of_the_json(tmp_path):
     """Acceptance of issue 10: every key in every example recipe and in the JSON of
     `simulate` is shown by `gigatwin spec show`."""
     keys = set()
+
+    def every_key(node):
+        if isinstance(node, dict):
+            for key, child in node.items():
+                keys.add(str(key))
+                every_key(child)
+        elif isinstance(node, list):
+            for child in node:
+                every_key(child)
+
     for path in example_recipes():
         raw = yaml.safe_load(path.read_text())
+        every_key({k: v for k, v in raw.items() if k != "sources"})  # sources: free names
         keys |= {key for _p, _s, key, _n in setting_nodes(raw)}
-        keys |= set(raw.get("spec_limits", {}))
     out = tmp_path / "sim.json"
     assert _invoke("simulate", POUCH, "-n", "100", "--json", out).exit_code == 0
     doc = json.loads(out.read_text())
@@ -175,3 +185,14 @@ def test_renames_table_lists_old_and_new_names(tmp_path):
     for (kind, _old), new in rows.items():  # every new name is a spec key
         if kind in ("setting", "output"):
             assert load_registry().get(new.split(" ")[0].split(".", 1)[1]) is not None, new
+
+
+def test_set_on_sensitivity_and_malformed_sets():
+    res = _invoke("sensitivity", POUCH, "--output", "cathode.calendered_porosity", "-n", "16",
+                  "-p", "cathode.calender_line_load", "--set",
+                  "cathode.calender_line_load=900 N/mm +- 20 N/mm")
+    assert res.exit_code == 0, res.output
+    assert "cathode.calender_line_load" in res.output
+    assert _invoke("simulate", POUCH, "--set", "no_equals_sign").exit_code == 2
+    res = _invoke("simulate", POUCH, "--set", "calender_line_load=900 N/mm")
+    assert res.exit_code == 2 and "cathode.calender_line_load or anode" in res.output

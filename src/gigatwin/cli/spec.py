@@ -60,8 +60,20 @@ def list_parameters(
 @spec_app.command("show")
 def show(key: str) -> None:
     """Everything the specification says about one parameter."""
+    from gigatwin.spec.vocabulary import STRUCTURE
+
     reg = _registry()
     param = reg.get(key)  # a key, or an electrode-qualified one (cathode.dried_porosity)
+    if param is None and key in reg.steps:
+        step = reg.steps[key]
+        console.print(f"[bold]{key}[/bold]: step {step.order} of the specification, "
+                      f"{step.name}: {step.description} ({len(step.parameter_keys)} "
+                      f"parameters; `gigatwin spec list --step {key}`; source: {step.source})",
+                      soft_wrap=True)
+        return
+    if param is None and key in STRUCTURE:
+        console.print(f"[bold]{key}[/bold]: {STRUCTURE[key]}", soft_wrap=True)
+        return
     if param is None:
         from gigatwin.spec.vocabulary import close_matches, renamed_key
 

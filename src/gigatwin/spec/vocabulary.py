@@ -38,6 +38,27 @@ PLACEHOLDER = "<electrode>"
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+# Words of a recipe's structure that are not spec keys (``gigatwin spec show`` explains them).
+STRUCTURE = {
+    "cathode": "electrode qualifier: the recipe section of the positive electrode's "
+               "settings; in results, records and the store the prefix 'cathode.KEY'",
+    "anode": "electrode qualifier: the recipe section of the negative electrode's settings; "
+             "in results, records and the store the prefix 'anode.KEY'",
+    "name": "recipe: the cell's name", "description": "recipe: free text",
+    "sources": "recipe: where the design and its settings come from (name: reference)",
+    "spec_limits": "recipe: limits of outputs, {OUTPUT: {min, max, unit}}; a sample "
+                   "outside fails the step of the output",
+    "min": "spec limit: lower limit, in 'unit'", "max": "spec limit: upper limit, in 'unit'",
+    "unit": "quantity or limit: the unit its numbers are written in (pint syntax)",
+    "value": "quantity: the setting, in 'unit'",
+    "tolerance": "quantity: one standard deviation of the machine's variation, in 'unit' "
+                 "(or '%' of the value)",
+    "source": "material override or table: where the value comes from (paper, table)",
+    "soc": "OCV table: state of charge, 0-1", "voltage": "OCV table: voltage [V]",
+    "stoichiometry": "electrode OCV table: lithiation fraction of the host, 0-1",
+}
+
+
 def qualified(key: str, electrode: str | None = None) -> str:
     """``cathode.calendered_porosity`` for (key, electrode); the bare key without one."""
     return f"{electrode}.{key}" if electrode else key
@@ -69,11 +90,13 @@ def parameter(name: str) -> Parameter:
     return params[key]
 
 
+@lru_cache(maxsize=4096)
 def display_unit(name: str) -> str:
     """The display unit the specification gives a (qualified) key."""
     return parameter(name).display_unit
 
 
+@lru_cache(maxsize=4096)
 def step_of(name: str) -> str:
     """The manufacturing step a (qualified) key belongs to in the specification."""
     return parameter(name).step

@@ -10,6 +10,9 @@ d_i = y_B,i - y_A,i with Student's interval, valid whatever the correlation (whi
 makes it narrower):
 
     mean(d) +- t_{0.975, n-1} s_d / sqrt(n)
+
+The recipes run chunk by chunk (as ``gigatwin simulate``), keeping only the moments of A,
+B and d, so 10^6 pairs need no more memory than one chunk of each recipe.
 """
 
 from __future__ import annotations
@@ -19,9 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gigatwin.spec import vocabulary
-from gigatwin.twin.chain import simulate
+from gigatwin.twin.chain import CHUNK, _yields, run
 from gigatwin.twin.recipe import Recipe
-from gigatwin.twin.results import ChainResult
+from gigatwin.twin.sampling import SettingDraws
 from gigatwin.units import from_si
 
 CONFIDENCE = 0.95
@@ -79,77 +82,133 @@ class Comparison:
 def difference_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
     """Mean of the paired differences b - a and the half width of its two-sided
     interval at :data:`CONFIDENCE` (nan for a single pair)."""
-    from scipy import stats
-
-    d = np.asarray(b, dtype=float) - np.asarray(a, dtype=float)
-    if d.size < 2:
-        return float(d.mean()), float("nan")
-    half = stats.t.ppf(0.5 + CONFIDENCE / 2, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
-    return float(d.mean()), float(half)
+    moments = Moments()
+    moments.add(np.asarray(b, dtype=float) - np.asarray(a, dtype=float))
+    return moments.mean, moments.half_width()
 
 
-def _difference(step, name, unit, a, b) -> Difference:
-    a = np.asarray(from_si(np.asarray(a, dtype=float), unit), dtype=float)
-    b = np.asarray(from_si(np.asarray(b, dtype=float), unit), dtype=float)
-    diff, half = difference_interval(a, b)
-    return Difference(step, name, unit, float(a.mean()), float(b.mean()), diff, diff - half,
-                      diff + half)
+class Moments:
+    """Count, mean and sum of squared deviations, merged batch by batch (Chan, Golub &
+    LeVeque 1983), so a comparison of 10^6 pairs keeps no samples."""
+
+    def __init__(self):
+        self.n, self.mean, self.m2 = 0, 0.0, 0.0
+
+    def add(self, values) -> None:
+        v = np.asarray(values, dtype=float).reshape(-1)
+        if v.size == 0:
+            return
+        mean_b = float(v.mean())
+        deviation = v - mean_b
+        m2_b = float((deviation * deviation).sum())
+        n = self.n + v.size
+        delta = mean_b - self.mean
+        self.m2 += m2_b + delta**2 * self.n * v.size / n
+        self.mean += delta * v.size / n
+        self.n = n
+
+    def half_width(self) -> float:
+        """Half width of Student's interval of the mean at :data:`CONFIDENCE`."""
+        from scipy import stats
+
+        if self.n < 2:
+            return float("nan")
+        std = np.sqrt(self.m2 / (self.n - 1))
+        return float(stats.t.ppf(0.5 + CONFIDENCE / 2, self.n - 1) * std / np.sqrt(self.n))
+
+
+class _Pair:
+    """Moments of A, of B and of the paired differences B - A of one quantity (SI)."""
+
+    def __init__(self):
+        self.a, self.b, self.d = Moments(), Moments(), Moments()
+
+    def add(self, a, b, n: int) -> None:
+        a = np.broadcast_to(np.asarray(a, dtype=float), (n,))
+        b = np.broadcast_to(np.asarray(b, dtype=float), (n,))
+        self.a.add(a)
+        self.b.add(b)
+        self.d.add(b - a)
+
+    def difference(self, step: str, name: str, unit: str) -> Difference:
+        """In ``unit``: means as values, the difference as a difference (no offset)."""
+        scale = float(from_si(1.0, unit)) - float(from_si(0.0, unit))
+        diff, half = self.d.mean * scale, self.d.half_width() * scale
+        return Difference(step, name, unit, float(from_si(self.a.mean, unit)),
+                          float(from_si(self.b.mean, unit)), diff, diff - half, diff + half)
 
 
 def compare(recipe_a: Recipe, recipe_b: Recipe, samples: int = 10_000, seed: int = 0,
-            workers: int = 1) -> Comparison:
-    """Simulate both recipes and compare every output they share (B - A)."""
-    res_a = simulate(recipe_a, samples, seed, nominal_run=False, workers=workers)
-    res_b = simulate(recipe_b, samples, seed, nominal_run=False, workers=workers)
-    rows, only_a, only_b = [], [], []
-    for step in res_a.outputs.keys() | res_b.outputs.keys():
-        a, b = res_a.outputs.get(step, {}), res_b.outputs.get(step, {})
-        only_a += [f"{step}.{n}" for n in a.keys() - b.keys()]
-        only_b += [f"{step}.{n}" for n in b.keys() - a.keys()]
-    order = {s: i for i, s in enumerate(res_a.outputs)}
-    for step in sorted(res_a.outputs.keys() & res_b.outputs.keys(), key=order.get):
-        a, b = res_a.outputs[step], res_b.outputs[step]
-        for name in a:
-            if name in b:
-                rows.append(_difference(step, name, vocabulary.display_unit(name), a[name],
-                                        b[name]))
-    yields = _difference("", "yield", "%", res_a.pass_probability, res_b.pass_probability)
-    return Comparison(recipe_a.name, recipe_b.name, samples, seed, rows, yields,
-                      _limits(recipe_a, recipe_b, res_a, res_b),
-                      sorted(only_a), sorted(only_b))
+            workers: int = 1, chunk: int = CHUNK // 2) -> Comparison:
+    """Simulate both recipes (same seed, chunk by chunk) and compare every output they
+    share (B - A)."""
+    if samples < 2:
+        raise ValueError(f"samples = {samples} [1] is outside the allowed range [2, inf)")
+    rngs = [np.random.default_rng(seed), np.random.default_rng(seed)]
+    streams: list[dict] = [{}, {}]
+    pairs: dict[tuple[str, str], _Pair] = {}
+    limits: dict[str, _Pair] = {}
+    present: dict[str, set[str]] = {}
+    yields = _Pair()
+    only: tuple[set, set] = (set(), set())
+    order: list[str] = []
+    for start in range(0, samples, chunk):
+        n = min(chunk, samples - start)
+        out = [run(r, SettingDraws(r, rng, n, workers=workers, streams=s))
+               for r, rng, s in zip((recipe_a, recipe_b), rngs, streams, strict=True)]
+        if not order:
+            order = list(out[0])
+            for step in out[0].keys() | out[1].keys():
+                a, b = out[0].get(step, {}), out[1].get(step, {})
+                only[0].update(f"{step}.{k}" for k in a.keys() - b.keys())
+                only[1].update(f"{step}.{k}" for k in b.keys() - a.keys())
+        for step in out[0].keys() & out[1].keys():
+            for name, values in out[0][step].items():
+                if name in out[1][step]:
+                    pairs.setdefault((step, name), _Pair()).add(values, out[1][step][name], n)
+        yields.add(_yields(recipe_a, out[0])[2], _yields(recipe_b, out[1])[2], n)
+        passing = [_passing(recipe_a, out[0]), _passing(recipe_b, out[1])]
+        for name in passing[0].keys() | passing[1].keys():
+            present.setdefault(name, set()).update(
+                side for side, p in zip("ab", passing, strict=True) if name in p)
+            limits.setdefault(name, _Pair()).add(passing[0].get(name, 1.0),
+                                                 passing[1].get(name, 1.0), n)
+    rank = {s: i for i, s in enumerate(order)}
+    rows = [pair.difference(step, name, vocabulary.display_unit(name))
+            for (step, name), pair in sorted(pairs.items(), key=lambda kv: rank[kv[0][0]])]
+    return Comparison(recipe_a.name, recipe_b.name, samples, seed, rows,
+                      yields.difference("", "yield", "%"), _limit_rows(limits, present),
+                      sorted(only[0]), sorted(only[1]))
 
 
-def _passing(recipe: Recipe, result: ChainResult) -> dict[str, np.ndarray]:
+def _passing(recipe: Recipe, outputs: dict) -> dict[str, np.ndarray]:
     """Per spec limit (and per defect model), the per-sample probability of passing."""
     from gigatwin.steps import end_of_line
 
     out = {}
     for name, (lower, upper, _unit) in recipe.spec_limits().items():
         step = vocabulary.step_of(name)
-        if name in result.outputs.get(step, {}):
+        if name in outputs.get(step, {}):
             out[f"spec_limits.{name}"] = np.asarray(
-                end_of_line.within_limits(result.outputs[step][name], lower, upper), float)
+                end_of_line.within_limits(outputs[step][name], lower, upper), float)
     defects = (("assembly", "misalignment_defect_probability"),
                ("slitting", "cathode.edge_defect_probability"),
                ("slitting", "anode.edge_defect_probability"))
     for step, name in defects:
-        if name in result.outputs.get(step, {}):
-            out[f"{step}.{name}"] = 1 - np.asarray(result.outputs[step][name], float)
+        if name in outputs.get(step, {}):
+            out[f"{step}.{name}"] = 1 - np.asarray(outputs[step][name], float)
     return out
 
 
-def _limits(recipe_a, recipe_b, res_a, res_b) -> list[dict]:
+def _limit_rows(limits: dict[str, _Pair], present: dict[str, set[str]]) -> list[dict]:
     """Which limits moved the yield: pass fractions in A and B, sorted by the size of
     the change (a limit only one recipe has is compared with 'always passes')."""
-    pass_a, pass_b = _passing(recipe_a, res_a), _passing(recipe_b, res_b)
-    ones = np.ones(res_a.samples)
     rows = []
-    for name in pass_a.keys() | pass_b.keys():
-        a, b = pass_a.get(name, ones), pass_b.get(name, ones)
-        d = _difference("", name, "%", a, b)
+    for name, pair in limits.items():
+        d = pair.difference("", name, "%")
+        sides = present[name]
         rows.append({"limit": name, "pass_a": d.mean_a, "pass_b": d.mean_b,
                      "difference": d.difference, "ci_low": d.low, "ci_high": d.high,
                      "moved_yield": d.significant, "unit": "%",
-                     "in": "both" if name in pass_a and name in pass_b
-                     else "a" if name in pass_a else "b"})
+                     "in": "both" if sides == {"a", "b"} else next(iter(sides))})
     return sorted(rows, key=lambda r: -abs(r["difference"]))

@@ -187,13 +187,16 @@ class Recipe:
         return dataclasses.replace(record, **changes) if changes else record
 
     def spec_limits(self) -> dict[str, tuple[float, float, str]]:
-        """``{"[electrode.]key": (lower, upper, display unit)}`` in SI."""
+        """``{"[electrode.]key": (lower, upper, display unit)}`` in SI (converted once)."""
+        if "spec_limits" in self.derived:
+            return self.derived["spec_limits"]
         limits = {}
         for key, spec in (self.raw.get("spec_limits") or {}).items():
             unit = str(spec.get("unit", "1"))
             lower = to_si(spec["min"], unit) if "min" in spec else -np.inf
             upper = to_si(spec["max"], unit) if "max" in spec else np.inf
             limits[key] = (float(lower), float(upper), unit)
+        self.derived["spec_limits"] = limits
         return limits
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
 
 import numpy as np
 
@@ -30,6 +31,13 @@ PARALLEL_MIN_SAMPLES = 20_000  # below this, threads cost more than they save
 def constant(value: float, samples: int) -> np.ndarray:
     """``samples`` copies of ``value`` as a read-only broadcast view (no per-sample memory)."""
     return np.broadcast_to(np.float64(value), (samples,))
+
+
+@lru_cache(maxsize=4096)
+def _label_key(label: str) -> tuple[int, int]:
+    """Two 32-bit words of the label's BLAKE2 hash: the spawn key of its stream."""
+    digest = hashlib.blake2b(label.encode(), digest_size=8).digest()
+    return int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little")
 
 
 class SettingDraws:
@@ -117,9 +125,8 @@ class SettingDraws:
         ``label`` appended to its spawn key (two 32-bit words of the label's BLAKE2
         hash)."""
         seq = self.rng.bit_generator.seed_seq
-        digest = hashlib.blake2b(label.encode(), digest_size=8).digest()
-        key = (int.from_bytes(digest[:4], "little"), int.from_bytes(digest[4:], "little"))
-        child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key, *key),
+        child = np.random.SeedSequence(seq.entropy, spawn_key=(*seq.spawn_key,
+                                                               *_label_key(label)),
                                        pool_size=seq.pool_size)
         return np.random.Generator(type(self.rng.bit_generator)(child))
 
