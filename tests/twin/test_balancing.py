@@ -79,6 +79,9 @@ def test_bad_inputs_name_the_field():
         balance_electrodes(1.0, 1.0, 1.0, CATHODE, ANODE, 3.0, 3.2)
     with pytest.raises(ValueError, match="stoichiometry"):
         HalfCellOCV((0.0, 0.5, 0.4), (1.0, 0.9, 0.8))
+    with pytest.raises(ValueError, match="lithium_inventory"):  # more than both can hold
+        balance_electrodes(1.0, 0.5, 1.45, CATHODE, ANODE, 4.1, 3.2,
+                           cathode_max_stoichiometry=0.9)
 
 
 @pytest.mark.slow

@@ -160,8 +160,8 @@ def balance_electrodes(cathode_capacity, anode_capacity, lithium_inventory,
         *(np.asarray(a, dtype=float) for a in (cathode_capacity, anode_capacity,
                                                lithium_inventory, upper_cutoff_voltage,
                                                lower_cutoff_voltage, cathode_max_stoichiometry)))
-    require_range("lithium_inventory / (cathode_capacity + anode_capacity)",
-                  q_li / (q_p + q_n), unit="1", gt=0, lt=1)
+    require_range("lithium_inventory / (cathode_max_stoichiometry cathode_capacity + "
+                  "anode_capacity)", q_li / (y_max * q_p + q_n), unit="1", gt=0, lt=1)
     x_100 = _solve_window_end(q_p, q_n, q_li, v_max, y_max, cathode_ocv, anode_ocv)
     x_0 = _solve_window_end(q_p, q_n, q_li, v_min, y_max, cathode_ocv, anode_ocv)
     y_100 = (q_li - x_100 * q_n) / q_p
