@@ -89,3 +89,10 @@ def test_cli_validate_table_json_and_plot(tmp_path):
     assert doc["ok"] is True
     assert {r["status"] for r in doc["comparisons"]} <= {"pass", "known miss"}
     assert (tmp_path / "validation.png").stat().st_size > 10_000
+
+
+def test_cli_validate_json_to_stdout_is_pure_json():
+    run = CliRunner().invoke(app, ["validate", "--json", "-"], env={"COLUMNS": "200"})
+    assert run.exit_code == 0
+    doc = json.loads(run.stdout)
+    assert doc["ok"] is True and len(doc["comparisons"]) >= 12

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from gigatwin.cli._common import console, write_json
+from gigatwin.cli._common import console, err_console, write_json
 
 STYLE = {"pass": "green", "known miss": "yellow", "FAIL": "bold red",
          "UNEXPECTED PASS": "bold magenta"}
@@ -32,6 +32,7 @@ def validate(json_path: Path | None = typer.Option(
     from gigatwin.twin import validation
 
     results = validation.run()
+    out = err_console if str(json_path) == "-" else console  # keep stdout for the JSON
     table = Table(title="Published reference cases")
     for col in ("case", "quantity", "reference", "predicted", "deviation",
                 "within tolerance", "status"):
@@ -48,18 +49,18 @@ def validate(json_path: Path | None = typer.Option(
             table.add_row(c.case, c.quantity, f"{c.reference:.4g} {c.unit}",
                           f"{c.predicted:.4g} {c.unit}", deviation,
                           "yes" if c.within else "no", f"[{STYLE[state]}]{state}[/]")
-    console.print(table)
+    out.print(table)
     for result in results:
         for c in result.comparisons:
             if c.known_miss:
-                console.print(f"[yellow]known miss[/] {c.case} ({c.quantity}): {c.known_miss}")
+                out.print(f"[yellow]known miss[/] {c.case} ({c.quantity}): {c.known_miss}")
     data = validation.to_dict(results)
     write_json(data, json_path)
     if plot is not None:
         plot.mkdir(parents=True, exist_ok=True)
         validation.plot_deviations(results, plot / "validation.png")
-        console.print(f"[dim]wrote {plot / 'validation.png'}[/dim]")
+        out.print(f"[dim]wrote {plot / 'validation.png'}[/dim]")
     ok = data["ok"]
-    console.print("[green]all cases within tolerance or known misses[/]" if ok
-                  else "[bold red]some cases fail, pass unexpectedly or error[/]")
+    out.print("[green]all cases within tolerance or known misses[/]" if ok
+              else "[bold red]some cases fail, pass unexpectedly or error[/]")
     raise typer.Exit(0 if ok else 1)
