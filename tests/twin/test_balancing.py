@@ -31,6 +31,12 @@ def test_cell_ocv_and_its_slope_over_state_of_charge():
     assert slope == pytest.approx([0.9, 0.9, 0.9], abs=1e-12)
 
 
+def test_a_function_tabulates_to_the_same_balance():
+    cathode = HalfCellOCV.from_function(lambda y: 4.5 - y, points=11)
+    b = balance_electrodes(1.0, 1.0, 1.0, cathode, ANODE, 4.1, 3.2)
+    assert b.capacity == pytest.approx(0.6, rel=1e-12)
+
+
 def test_anode_runs_out_first_below_np_one():
     """Q_n = 0.5: V = 2.9 + x never reaches 4.1 V before the anode is full (x = 1):
     the window stops there and the anode limits the capacity, Q = 0.5 (1 - x_0)."""

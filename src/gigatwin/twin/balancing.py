@@ -72,6 +72,14 @@ class HalfCellOCV:
             raise ValueError(f"stoichiometry = [{s[0]:g}, {s[-1]:g}] [1] is outside the allowed "
                              "range [0, 1]")
 
+    @classmethod
+    def from_function(cls, potential, points: int = 401) -> HalfCellOCV:
+        """Tabulate a vectorised U(stoichiometry) [V] (e.g. a PyBaMM OCP fit evaluated
+        with numpy) on ``points`` equally spaced stoichiometries in [0, 1]."""
+        grid = np.linspace(0.0, 1.0, points)
+        values = np.asarray(potential(grid), dtype=float)
+        return cls(tuple(float(v) for v in grid), tuple(float(v) for v in values))
+
     def __call__(self, stoichiometry):
         """Potential [V] at the stoichiometry [1]."""
         return _value_and_slope(self, np.asarray(stoichiometry, dtype=float))[0]
