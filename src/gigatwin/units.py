@@ -13,12 +13,30 @@ files and records as strings that pint parses (``"m/min"``, ``"um"``, ``"mg/cm^2
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
+from pathlib import Path
 
 import numpy as np
 import pint
 
-ureg = pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
+
+def _registry() -> pint.UnitRegistry:
+    """pint's registry, its parsed unit definitions cached on disk (pint's own cache:
+    0.02 s instead of 0.12 s at every start of a command). The folder is
+    ``$GIGATWIN_UNITS_CACHE`` or ``~/.cache/gigatwin/pint``; ``GIGATWIN_UNITS_CACHE=0``
+    turns it off."""
+    folder = os.environ.get("GIGATWIN_UNITS_CACHE") or str(
+        Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "gigatwin" / "pint")
+    if folder != "0":
+        try:
+            return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=folder)
+        except Exception:  # an unwritable folder, or a cache file another
+            pass           # process is writing at this moment: parse the definitions instead
+    return pint.UnitRegistry(autoconvert_offset_to_baseunit=True, cache_folder=None)
+
+
+ureg = _registry()
 ureg.formatter.default_format = "~P"
 
 # Units common on battery lines that pint does not define out of the box.

@@ -27,3 +27,18 @@ def test_a_record_with_a_qualified_key_is_converted_like_its_key():
     result = validate_record(record)
     assert result.ok and result.key == "cathode.dried_porosity"
     assert result.value == pytest.approx(0.35)
+
+
+def test_json_schema_accepts_the_qualified_key():
+    import jsonschema
+
+    from gigatwin.spec import export
+
+    schema = export.json_schema(load_registry(), "drying")
+    record = {"key": "cathode.dried_porosity", "value": 0.35, "unit": "1",
+              "ts": "2026-11-22T10:05:00Z"}
+    jsonschema.validate(record, schema)
+    with pytest.raises(jsonschema.ValidationError):  # still inside the physical limits
+        jsonschema.validate({**record, "value": 1.5}, schema)
+    with pytest.raises(jsonschema.ValidationError):  # not an electrode qualifier
+        jsonschema.validate({**record, "key": "separator.dried_porosity"}, schema)

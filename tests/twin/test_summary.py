@@ -78,3 +78,19 @@ def test_percentiles_equal_numpy(kind):
     expected = np.percentile(values, [5, 95])
     np.testing.assert_allclose(percentiles(values), expected, rtol=1e-6 if kind == "float32"
                                else 1e-15)
+
+
+def test_simulate_in_chunks_gives_the_run_of_one_call():
+    """`simulate` runs large sample counts chunk by chunk; the result does not depend on
+    the chunk size (every stream continues), nor do constants become arrays."""
+    recipe = load_recipe(example_recipes()[0])
+    one = simulate(recipe, 5_000, seed=4, chunk=5_000, nominal_run=False)
+    parts = simulate(recipe, 5_000, seed=4, chunk=1_500, nominal_run=False)
+    assert one.outputs.keys() == parts.outputs.keys()
+    for step, values in one.outputs.items():
+        assert values.keys() == parts.outputs[step].keys()
+        for name, array in values.items():
+            np.testing.assert_allclose(parts.outputs[step][name], array, rtol=1e-12, atol=0,
+                                       err_msg=f"{step}.{name}")
+            assert (parts.outputs[step][name].strides == (0,)) == (array.strides == (0,))
+    np.testing.assert_allclose(parts.pass_probability, one.pass_probability, rtol=1e-12)

@@ -38,7 +38,9 @@ def json_schema(registry: Registry, step: str) -> dict[str, Any]:
         "required": ["key", "value", "ts"],
         "additionalProperties": False,
         "properties": {
-            "key": {"enum": [p.key for p in params], "description": "specification key"},
+            "key": {"enum": [name for p in params for name in _names(p)],
+                    "description": "specification key, or cathode./anode. + key (the "
+                                   "electrode qualifier)"},
             "value": {"type": ["number", "string"]},
             "unit": {"type": "string", "description": "a unit pint parses, of the key's dimension"},
             "ts": {"type": "string", "format": "date-time"},
@@ -48,6 +50,11 @@ def json_schema(registry: Registry, step: str) -> dict[str, Any]:
         },
         "allOf": conditions,
     }
+
+
+def _names(p: Parameter) -> list[str]:
+    """The key and its electrode-qualified forms (gigatwin.spec.vocabulary)."""
+    return [p.key, *(f"{e}.{p.key}" for e in ("cathode", "anode"))]
 
 
 def _key_condition(p: Parameter) -> dict[str, Any]:
@@ -60,7 +67,7 @@ def _key_condition(p: Parameter) -> dict[str, Any]:
         if p.unit != "1":
             then["required"] = ["unit"]
     schema: dict[str, Any] = {
-        "if": {"properties": {"key": {"const": p.key}}, "required": ["key"]},
+        "if": {"properties": {"key": {"enum": _names(p)}}, "required": ["key"]},
         "then": then,
         "description": f"{p.label} [{p.unit}]",
     }
@@ -68,7 +75,7 @@ def _key_condition(p: Parameter) -> dict[str, Any]:
     if limits:
         si_units = [p.unit, ""] if p.unit == "1" else [p.unit]
         schema = {"allOf": [schema, {
-            "if": {"properties": {"key": {"const": p.key}, "unit": {"enum": si_units}},
+            "if": {"properties": {"key": {"enum": _names(p)}, "unit": {"enum": si_units}},
                    "required": ["key", "unit"]},
             "then": {"properties": {"value": limits}},
         }]}

@@ -36,7 +36,7 @@ CHUNK = 2**17  # samples per chunk of simulate_summary: 1-2 MB per array, cache-
 
 def simulate(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
              given: dict[str, np.ndarray] | None = None, nominal_run: bool = True,
-             workers: int = 1) -> ChainResult:
+             workers: int = 1, chunk: int = CHUNK) -> ChainResult:
     """Run the whole chain for ``samples`` cells; returns a :class:`ChainResult`.
 
     ``given`` replaces the draws of some settings by arrays (Sobol analysis);
@@ -45,17 +45,67 @@ def simulate(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
     array) and, from 2 workers, the cathode and anode run their electrode steps in two
     threads; every toleranced setting has its own stream spawned from ``seed``, so a run is
     reproducible for a given seed and sample count whatever the number of workers.
+    More than ``chunk`` samples run chunk by chunk (each chunk continues every stream, so
+    the samples and their results are those of one call; arrays of a chunk stay in the
+    processor's caches, which makes 10^6 samples about twice as fast).
     """
     if samples < 1:
         raise ValueError(f"samples = {samples} [1] is outside the allowed range [1, inf)")
+    if chunk < 1:
+        raise ValueError(f"chunk = {chunk} [1] is outside the allowed range [1, inf)")
     rng = np.random.default_rng(seed)
+    streams: dict[str, np.random.Generator] = {}
+    whole = _Assembler(samples)
     with collect() as used:
-        outputs = run(recipe, SettingDraws(recipe, rng, samples, given=given, workers=workers))
+        for start in range(0, samples, chunk):
+            stop = min(start + chunk, samples)
+            part = None if given is None else {
+                path: np.broadcast_to(np.asarray(values, dtype=float), (samples,))[start:stop]
+                for path, values in given.items()}
+            whole.add(run(recipe, SettingDraws(recipe, rng, stop - start, given=part,
+                                               workers=workers, streams=streams)), start)
+    outputs = whole.result()
     nominal = _nominal(recipe, rng) if nominal_run else None
     passed, step_yield, probability = _yields(recipe, outputs)
     return ChainResult(recipe=recipe.name, samples=samples, seed=seed, outputs=outputs,
                        nominal=nominal, step_yield=step_yield, pass_probability=probability,
                        citations=list(used))
+
+
+class _Assembler:
+    """The outputs of consecutive chunks as arrays of the whole run; an output that is one
+    value in every chunk stays a broadcast view (no memory per sample)."""
+
+    def __init__(self, samples: int):
+        self.samples = samples
+        self.arrays: dict[str, dict[str, np.ndarray]] = {}
+
+    def add(self, outputs: dict[str, dict[str, np.ndarray]], start: int) -> None:
+        for step, values in outputs.items():
+            whole = self.arrays.setdefault(step, {})
+            for name, array in values.items():
+                stop = start + array.size
+                if start == 0 and stop == self.samples:
+                    whole[name] = array  # one chunk: keep it as it is
+                    continue
+                kept = whole.get(name)
+                if kept is None and array.strides == (0,):
+                    whole[name] = array[:1]  # one value so far
+                    continue
+                if kept is not None and kept.size == 1 and array.strides == (0,) \
+                        and array[0] == kept[0]:
+                    continue
+                if kept is None or kept.size == 1:
+                    full = np.empty(self.samples)
+                    if kept is not None:
+                        full[:start] = kept[0]
+                    whole[name] = kept = full
+                kept[start:stop] = array
+
+    def result(self) -> dict[str, dict[str, np.ndarray]]:
+        shape = (self.samples,)
+        return {step: {name: np.broadcast_to(a, shape) if a.size == 1 else a
+                       for name, a in values.items()} for step, values in self.arrays.items()}
 
 
 def simulate_summary(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
