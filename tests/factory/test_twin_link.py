@@ -12,9 +12,10 @@ def test_cell_from_twin_recipe(plants_dir):
     pytest.importorskip("gigatwin.twin.chain")
     plant = load_plant(plants_dir / "twin_recipe_plant.yaml")
     cell = plant.cell
-    # the recipe is a ~65 Ah NMC622/graphite pouch: capacity 50-80 Ah, voltage 3.6-3.7 V
+    # the recipe is a ~65 Ah NMC622/graphite pouch: capacity 50-80 Ah; its voltage is the
+    # mean of the balanced electrode OCVs less the test's ohmic drop, 3.6-3.8 V
     assert 50 * 3600 < cell.capacity < 80 * 3600
-    assert 3.6 <= cell.nominal_voltage <= 3.7
+    assert 3.6 <= cell.nominal_voltage <= 3.8
     # foil area = coating mass / (areal loading per face) / 2 faces, both about 1 m^2
     assert 0.5 < cell.cathode_area < 1.5 and cell.anode_area > cell.cathode_area
     result = evaluate_plant(plant)

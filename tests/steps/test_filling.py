@@ -65,3 +65,29 @@ def test_vacuum_pressure_rejects_chamber_above_ambient():
     with pytest.raises(ValueError, match="chamber_pressure"):
         filling.vacuum_driving_pressure(1e5, 2e5)
     assert filling.vacuum_driving_pressure(np.array([1e5]), 1e4)[0] == pytest.approx(9e4)
+
+
+def test_wetting_without_gas_is_washburn_to_the_target_degree():
+    """p_0 = 0: t(s L) = s^2 t_Washburn(L) with dP = p_l."""
+    from gigatwin.steps.filling import washburn_wetting_time, wetting_time_with_gas
+
+    args = dict(capillary_radius=1e-6, tortuosity=1.6, surface_tension=0.033,
+                contact_angle=0.5, viscosity=3.3e-3)
+    full = washburn_wetting_time(0.05, driving_pressure=101325.0, **args)
+    gas_free = wetting_time_with_gas(0.05, liquid_pressure=101325.0, gas_pressure=0.0,
+                                     wetting_degree=0.9, **args)
+    assert gas_free == pytest.approx(0.81 * full, rel=1e-9)
+
+
+def test_trapped_gas_slows_wetting_and_caps_the_degree():
+    from gigatwin.steps.filling import equilibrium_wetting_degree, wetting_time_with_gas
+
+    args = dict(wetting_distance=0.05, capillary_radius=3.2e-8, tortuosity=1.58,
+                surface_tension=0.033, contact_angle=np.pi / 4, viscosity=3.3e-3,
+                liquid_pressure=101325.0)
+    times = [wetting_time_with_gas(gas_pressure=p, **args) for p in (0.0, 1e4, 3e4)]
+    assert times[0] < times[1] < times[2]
+    # s_eq = 1 - p_0 / (p_l + p_c): 1 - 2e4 / (1e5 + 1e5) = 0.9
+    assert equilibrium_wetting_degree(1e5, 1e5, 2e4) == pytest.approx(0.9)
+    # a separator-like pore (0.064 um, 45 deg) 5 cm long takes hours, not minutes
+    assert 3600 < times[1] < 48 * 3600

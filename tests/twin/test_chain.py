@@ -77,7 +77,7 @@ def test_higher_line_load_trends(pouch):
     for name, key in (("porosity", ("calendering", "cathode.calendered_porosity")),
                       ("thickness", ("calendering", "cathode.calendered_thickness")),
                       ("electrolyte", ("electrolyte_filling", "electrolyte_volume")),
-                      ("wetting", ("electrolyte_filling", "wetting_time"))):
+                      ("wetting", ("electrolyte_filling", "cathode.wetting_time"))):
         from gigatwin.twin.chain import run
         from gigatwin.twin.sampling import SettingDraws
 
@@ -100,8 +100,10 @@ def test_capacity_linear_in_electrode_area(scale):
     scaled = recipe_from_dict(raw)
     q0 = evaluate(base, "capacity", {}, 1)[0]
     q1 = evaluate(scaled, "capacity", {}, 1)[0]
-    # facing area = 2 n W H; anode overhang rows do not count: exactly proportional in W
-    assert q1 / q0 == pytest.approx(scale, rel=1e-9)
+    # facing area = 2 n W H sets the electrode capacities; the SEI also forms on the anode
+    # overhang (rows that do not scale with W), so the lithium loss and the capacity are
+    # proportional only to within the overhang's share of the anode (~1 %) of the loss
+    assert q1 / q0 == pytest.approx(scale, rel=2e-4)
 
 
 @pytest.mark.parametrize("path", example_recipes(), ids=lambda p: p.stem)
@@ -131,3 +133,63 @@ def test_invariants_on_every_example(path):
     assert np.all(o["formation"]["formation_duration"] > 0)
     assert np.all(o["cell"]["cell_energy"] > 0)
     assert 0 <= result.overall_yield <= 1
+
+
+def test_silicon_content_of_the_anode_raises_the_first_cycle_loss():
+    """The recipe's silicon fraction replaces the material's (8 wt% SiOx): 12 wt% binds
+    more lithium in formation and leaves less capacity."""
+    import yaml as _yaml
+
+    from gigatwin.twin.recipe import recipe_from_dict
+    from gigatwin.twin.sensitivity import evaluate
+
+    path = POUCH.parent / "nmc811_sigraphite_21700.yaml"
+    raw = _yaml.safe_load(path.read_text())
+    base = evaluate(recipe_from_dict(copy.deepcopy(raw)), "capacity", {}, 1)[0]
+    raw["anode"]["active_material_silicon_mass_fraction"] = 0.12
+    more = evaluate(recipe_from_dict(raw), "capacity", {}, 1)[0]
+    assert more < base
+
+
+def test_wetting_limits_can_trip():
+    """Gas left at a poor vacuum stops the electrode wetting short (degree below 90 %), and
+    the hours a large pouch needs trip a 6 h wetting-time limit."""
+    import yaml as _yaml
+
+    from gigatwin.twin.chain import simulate
+    from gigatwin.twin.recipe import recipe_from_dict
+
+    raw = _yaml.safe_load(POUCH.read_text())
+    raw["spec_limits"]["wetting_degree"] = {"min": 90, "unit": "%"}
+    good = simulate(recipe_from_dict(copy.deepcopy(raw)), 200, seed=0)
+    assert good.step_yield["electrolyte_filling"] == 1.0
+    raw["electrolyte_filling"]["filling_chamber_pressure"] = "60 kPa +- 1 kPa"
+    poor_vacuum = simulate(recipe_from_dict(copy.deepcopy(raw)), 200, seed=0)
+    assert poor_vacuum.nominal["electrolyte_filling"]["wetting_degree"] < 0.9
+    assert poor_vacuum.step_yield["electrolyte_filling"] == 0.0
+    raw["electrolyte_filling"]["filling_chamber_pressure"] = "10 kPa +- 1 kPa"
+    raw["spec_limits"]["wetting_time"] = {"max": 6, "unit": "h"}
+    slow = simulate(recipe_from_dict(raw), 200, seed=0)
+    assert slow.nominal["electrolyte_filling"]["wetting_time"] > 6 * 3600
+    assert slow.step_yield["electrolyte_filling"] == 0.0
+
+
+def test_electrode_ocv_override_moves_the_cell_voltage():
+    """An anode table 50 mV above the material's curve lowers the mean open-circuit
+    voltage of the cell by about 50 mV (the windows shift a little too)."""
+    import yaml as _yaml
+
+    from gigatwin import materials
+    from gigatwin.twin.chain import simulate
+    from gigatwin.twin.recipe import recipe_from_dict
+
+    raw = _yaml.safe_load(POUCH.read_text())
+    base = simulate(recipe_from_dict(copy.deepcopy(raw)), 5, seed=0).nominal["formation"]
+    curve = materials.half_cell_ocv("graphite_Mohtat2020")
+    raw["anode"]["electrode_ocv_curve"] = {
+        "stoichiometry": list(curve.stoichiometry),
+        "voltage": [v + 0.05 for v in curve.voltage], "source": "shifted for the test"}
+    shifted = simulate(recipe_from_dict(raw), 5, seed=0).nominal["formation"]
+    drop = (base["cell_open_circuit_mean_voltage"]
+            - shifted["cell_open_circuit_mean_voltage"])
+    assert 0.03 < drop < 0.07

@@ -34,7 +34,7 @@ def test_validate_reports_every_problem_in_a_table_and_json(tmp_path):
     raw = yaml.safe_load(POUCH.read_text())
     raw["cathode"]["calender_line_load"] = "850 kg +- 15 kg"
     raw["cathode"]["dryer_zones"] = 3
-    del raw["cell"]["ocv_curve"]
+    del raw["aging_eol"]["eol_upper_cutoff_voltage"]
     bad = tmp_path / "bad.yaml"
     bad.write_text(yaml.safe_dump(raw))
     out = tmp_path / "problems.json"
@@ -43,7 +43,7 @@ def test_validate_reports_every_problem_in_a_table_and_json(tmp_path):
     doc = json.loads(out.read_text())
     assert not doc["valid"] and len(doc["errors"]) == 3
     assert {e["path"] for e in doc["errors"]} == {
-        "cathode.calender_line_load", "cathode.dryer_zones", "cell.ocv_curve"}
+        "cathode.calender_line_load", "cathode.dryer_zones", "aging_eol.eol_upper_cutoff_voltage"}
     assert "error(s)" in res.output and "calender_line_load" in res.output
 
 

@@ -110,18 +110,28 @@ def test_np_ratio_below_one_is_an_error_and_outside_the_window_a_warning():
 
 
 def test_missing_ocv_table_is_a_clear_message():
+    """The cell's OCV comes from the half-cell curves of its active materials: a material
+    without one is named (LCO has no published curve in the material data yet)."""
     raw = _raw()
-    del raw["cell"]["ocv_curve"]
+    raw["cathode"]["active_material"] = "LCO"
     problem = _only(raw)
-    assert problem.path == "cell.ocv_curve" and problem.kind == "missing"
-    assert "open-circuit voltage table {soc: [0 ... 1], voltage: [V]}" in problem.message
+    assert problem.path == "cathode.active_material" and problem.kind == "missing"
+    assert "'LCO' has no half-cell OCV curve" in problem.message
 
 
-def test_bad_ocv_table():
+def test_empty_voltage_window_is_a_cross_field_error():
     raw = _raw()
-    raw["cell"]["ocv_curve"]["soc"] = [0.0, 0.5, 0.4, 1.0]
-    raw["cell"]["ocv_curve"]["voltage"] = [3.0, 3.6, 3.7, 4.2]
-    assert "must increase strictly" in _only(raw).message
+    raw["aging_eol"]["eol_lower_cutoff_voltage"] = "4.3 V"
+    problem = _only(raw)
+    assert problem.path == "aging_eol.eol_upper_cutoff_voltage"
+    assert problem.kind == "cross_field" and "rated window is empty" in problem.message
+
+
+def test_old_cell_ocv_table_is_reported_as_no_longer_used():
+    raw = _raw()
+    raw["cell"]["ocv_curve"] = {"soc": [0.0, 1.0], "voltage": [3.0, 4.2]}
+    problem = _only(raw)
+    assert problem.path == "cell.ocv_curve" and "no longer used" in problem.message
 
 
 def test_missing_required_setting_per_format():
@@ -187,7 +197,7 @@ def test_ten_different_problems_are_all_reported_in_one_run():
     raw["cathode"]["calender_line_load"] = "850 kg"                  # 1 dimension
     raw["cathode"]["dryer_zones"] = 3                                # 2 unknown key
     raw["anode"]["dried_porosity"] = 1.5                             # 3 physical limits
-    del raw["cell"]["ocv_curve"]                                     # 4 missing OCV
+    del raw["aging_eol"]["eol_lower_cutoff_voltage"]                 # 4 missing cut-off
     raw["cell"]["cell_format"] = "pouch"
     raw["cell"]["cathode_sheet_width"] = "150 mm"                    # 5 does not fit pouch
     raw["cathode"]["binder_mass_fraction"] = 0.05                    # 6 fractions sum 1.03
@@ -199,7 +209,8 @@ def test_ten_different_problems_are_all_reported_in_one_run():
     assert len(problems) == 10, "\n".join(map(str, problems))
     assert {p.path for p in problems} == {
         "cathode.calender_line_load", "cathode.dryer_zones", "anode.dried_porosity",
-        "cell.ocv_curve", "cell.pouch_width", "cathode", "assembly.stacking_placement_std",
+        "aging_eol.eol_lower_cutoff_voltage", "cell.pouch_width", "cathode",
+        "assembly.stacking_placement_std",
         "electrolyte_filling.electrolyte", "aging_eol.aging_time",
         "spec_limits.eol_discharge_capacity"}
 

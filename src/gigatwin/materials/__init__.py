@@ -26,6 +26,7 @@ from .records import (
     ConductiveCarbon,
     Electrolyte,
     Foil,
+    HalfCellOCVCurve,
     Material,
     Separator,
     Solvent,
@@ -35,7 +36,7 @@ __all__ = [
     "ActiveMaterial", "Binder", "ConductiveCarbon", "Electrolyte", "Foil", "Material",
     "MaterialDataError", "Separator", "Solvent", "KINDS", "DATA_DIR",
     "get", "names", "all_records", "active_material", "conductive_carbon", "binder",
-    "solvent", "foil", "separator", "electrolyte",
+    "solvent", "foil", "separator", "electrolyte", "HalfCellOCVCurve", "half_cell_ocv",
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
@@ -103,3 +104,8 @@ def _kind(kind: str) -> dict[str, Material]:
     if kind not in records:
         raise KeyError(f"unknown material kind {kind!r}; known: {sorted(records)}")
     return records[kind]
+
+
+def half_cell_ocv(name: str) -> HalfCellOCVCurve:
+    """A half-cell open-circuit potential curve (``ocv_curves.yaml``)."""
+    return get("half_cell_ocv", name)  # type: ignore[return-value]

@@ -37,6 +37,7 @@ KINDS: dict[str, type[records.Material]] = {
     "foil": records.Foil,
     "separator": records.Separator,
     "electrolyte": records.Electrolyte,
+    "half_cell_ocv": records.HalfCellOCVCurve,
 }
 
 _COMMON = {"name", "description", "sources"}

@@ -74,6 +74,29 @@ class ActiveMaterial(Material):
         "N*m/kg", gt=0, optional=True)
     # post-drying: strongly bound water of the coating (see gigatwin.steps.post_drying)
     bound_water_content: float | None = quantity("1", ge=0, lt=0.1, optional=True)
+    # the half-cell OCV curve (an entry of ocv_curves.yaml) used for electrode balancing
+    ocv_curve: str | None = text(optional=True)
+    # first-cycle SEI loss (anodes): BET area of the powder, SEI charge per BET area
+    specific_surface_area: float | None = quantity("m^2/kg", gt=0, optional=True)
+    sei_charge_per_area: float | None = quantity("C/m^2", ge=0, optional=True)
+    # silicon(-oxide) part of a blend and its own capacity and first-cycle efficiency
+    silicon_mass_fraction: float | None = quantity("1", ge=0, le=1, optional=True)
+    silicon_specific_capacity: float | None = quantity("C/kg", gt=0, optional=True)
+    silicon_first_cycle_efficiency: float | None = quantity("1", gt=0, le=1, optional=True)
+
+
+@dataclass(frozen=True)
+class HalfCellOCVCurve(Material):
+    """An electrode's open-circuit potential vs Li/Li+ over stoichiometry (a table).
+
+    ``stoichiometric_capacity`` is the charge per mass of active material for a
+    stoichiometry change of 1 on the curve's own scale.
+    """
+
+    electrode: str = text(choices=("cathode", "anode"))
+    stoichiometry: tuple = quantity("1", ge=0, le=1)
+    voltage: tuple = quantity("V", ge=0, le=6)
+    stoichiometric_capacity: float = quantity("C/kg", gt=0)
 
 
 @dataclass(frozen=True)
@@ -179,6 +202,9 @@ class Separator(Material):
     thickness: float = quantity("m", gt=0)
     porosity: float = quantity("1", gt=0, lt=1)
     skeleton_density: float = quantity("kg/m^3", gt=0)
+    # wetting: mean pore diameter and contact angle of carbonate electrolytes on the film
+    mean_pore_diameter: float | None = quantity("m", gt=0, optional=True)
+    contact_angle: float | None = quantity("rad", ge=0, lt=np.pi / 2, optional=True)
 
 
 @dataclass(frozen=True)

@@ -235,6 +235,15 @@ def upgrade_recipe(raw: dict) -> tuple[dict, list[tuple[str, str]]]:
     notes: list[tuple[str, str]] = []
 
     def walk(node: Any, path: str) -> None:
+        if path == "cell.ocv" and isinstance(node, dict) and node.get("voltage"):
+            # the cell OCV now follows from the electrodes' half-cell curves; the old
+            # table's end points were the cell's cut-off voltages
+            volts = [float(v) for v in node["voltage"]]
+            _set(new, "aging_eol.eol_lower_cutoff_voltage", f"{min(volts)} V")
+            _set(new, "aging_eol.eol_upper_cutoff_voltage", f"{max(volts)} V")
+            notes.append((path, "aging_eol.eol_lower_cutoff_voltage and "
+                          "aging_eol.eol_upper_cutoff_voltage (its end points)"))
+            return
         entry = table.settings.get(path)
         if entry is not None:
             value = _with_unit(node, entry.unit)

@@ -4,7 +4,12 @@ Filling doses a multiple of the pore volume of electrodes and separator (1.4 x p
 was best for NMC111 cells, Guenter et al. via Zanotto et al. 2022 s.4.1.7); wetting is
 capillary flow through the porous stack, described by the Lucas-Washburn equation with a
 tortuous path (Bruggeman), a capillary radius from the Carman hydraulic radius, an
-Arrhenius viscosity and the pressure difference left by vacuum filling.
+Arrhenius viscosity and the pressure difference left by vacuum filling. The gas left in
+the pores at the chamber pressure is compressed ahead of the front and pushes back
+(Guenter et al. 2022's residual-gas model), so a layer wets only up to an equilibrium
+degree and the last per cent take longest; the layer that wets slowest, usually the
+polyolefin separator with its ~0.1 um pores and poor wettability (seed 002 s.4.1.7),
+sets the wetting time of the cell.
 """
 
 from __future__ import annotations
@@ -167,6 +172,99 @@ def vacuum_driving_pressure(ambient_pressure, chamber_pressure):
     return scalar_or_array(np.asarray(ambient_pressure, dtype=float) - chamber_pressure)
 
 
+GUENTER_2022 = Citation(
+    key="guenter2022",
+    authors="Guenter, Keilhofer, Rauch, Roessler, Schulz, Braunwarth, Gilles, Daub, Reinhart",
+    title="Influence of pressure and temperature on the electrolyte filling of lithium-ion "
+          "cells: experiment, model and method",
+    venue="J. Power Sources 517 (2022) 230668",
+    year=2022,
+    doi=None,  # not verified here; venue and article number identify the paper
+)
+
+
+@cites(GUENTER_2022)
+def equilibrium_wetting_degree(liquid_pressure, capillary_pressure, gas_pressure):
+    """Degree of wetting at which the trapped gas stops the front [1].
+
+    The gas sealed in a dead-end pore at p_0 is compressed isothermally ahead of the
+    front, p_g = p_0 L / (L - h); the front stops where p_g = p_l + p_c:
+
+        s_eq = h_eq / L = 1 - p_0 / (p_l + p_c)
+
+    liquid_pressure : p_l, pressure on the electrolyte (ambient through the housing) [Pa]
+    capillary_pressure : p_c = 2 sigma cos(theta) / r [Pa]
+    gas_pressure : p_0, gas pressure in the pores when the cell is closed (the filling
+        chamber pressure) [Pa], >= 0
+    """
+    require_range("liquid_pressure", liquid_pressure, unit="Pa", ge=0)
+    require_range("capillary_pressure", capillary_pressure, unit="Pa", gt=0)
+    require_range("gas_pressure", gas_pressure, unit="Pa", ge=0)
+    drive = np.asarray(liquid_pressure, dtype=float) + capillary_pressure
+    return scalar_or_array(np.clip(1 - np.asarray(gas_pressure) / drive, 0.0, 1.0))
+
+
+@cites(WASHBURN_1921, GUENTER_2022)
+def wetting_time_with_gas(wetting_distance, capillary_radius, tortuosity, surface_tension,
+                          contact_angle, viscosity, liquid_pressure, gas_pressure,
+                          wetting_degree=0.95):
+    """Time for the front to wet a layer to a degree, against the compressed pore gas [s].
+
+    Poiseuille flow along a path tau times the straight distance (Washburn 1921) driven
+    by the liquid pressure and the capillary pressure p_c = 2 sigma cos(theta) / r,
+    against the gas compressed ahead of the front (Guenter et al. 2022):
+
+        tau^2 h dh/dt = r^2 / (8 mu) (A - B / (L - h)),  A = p_l + p_c,  B = p_0 L
+
+    integrated in closed form with u = L - h:
+
+        t(h) = 8 mu tau^2 / r^2 [G(L) - G(L - h)],
+        G(u) = -u^2 / (2A) + c u + (B c / A) ln(A u - B),  c = (L - B/A) / A
+
+    The front approaches h_eq = L (1 - p_0 / A) only logarithmically; a target degree at
+    or above 99 % of the equilibrium degree is capped there (see
+    :func:`equilibrium_wetting_degree`). With p_0 = 0 this is the Washburn time of
+    :func:`washburn_wetting_time` with dP = p_l.
+
+    Parameters
+    ----------
+    wetting_distance : L, open edge to the farthest point of the layer [m]
+    capillary_radius : r [m]; tortuosity : tau >= 1 [1]
+    surface_tension : sigma [N/m]; contact_angle : theta [rad], [0, pi/2)
+    viscosity : mu [Pa s]
+    liquid_pressure : p_l [Pa], >= 0; gas_pressure : p_0 [Pa], >= 0
+    wetting_degree : target degree of wetting s* [1], (0, 1)
+
+    Returns
+    -------
+    wetting time [s]
+    """
+    require_positive("wetting_distance", wetting_distance, unit="m")
+    require_positive("capillary_radius", capillary_radius, unit="m")
+    require_range("tortuosity", tortuosity, unit="1", ge=1)
+    require_positive("surface_tension", surface_tension, unit="N/m")
+    require_range("contact_angle", contact_angle, unit="rad", ge=0, lt=np.pi / 2)
+    require_positive("viscosity", viscosity, unit="Pa s")
+    require_range("liquid_pressure", liquid_pressure, unit="Pa", ge=0)
+    require_range("gas_pressure", gas_pressure, unit="Pa", ge=0)
+    require_range("wetting_degree", wetting_degree, unit="1", gt=0, lt=1)
+    r = np.asarray(capillary_radius, dtype=float)
+    length = np.asarray(wetting_distance, dtype=float)
+    a = np.asarray(liquid_pressure) + 2 * np.asarray(surface_tension) * np.cos(contact_angle) / r
+    b = np.asarray(gas_pressure) * length
+    reachable = 0.99 * (1 - b / (a * length))
+    degree = np.minimum(np.asarray(wetting_degree, dtype=float), reachable)
+    c = (length - b / a) / a
+
+    def antiderivative(u):
+        return -u * u / (2 * a) + c * u + (b * c / a) * np.log(a * u - b)
+
+    end = length * (1 - degree)
+    integral = antiderivative(length) - antiderivative(end)
+    return scalar_or_array(8 * np.asarray(viscosity) * np.asarray(tortuosity) ** 2 / r**2
+                           * integral)
+
+
 CONFORMANCE = (
     Conformance(pore_volume, dict(area=1.0, thickness=60e-6, porosity=0.3),
                 (("area", -1.0), ("porosity", 1.0), ("thickness", 0.0))),
@@ -188,4 +286,13 @@ CONFORMANCE = (
                  ("viscosity", -1.0), ("driving_pressure", -1.0))),
     Conformance(vacuum_driving_pressure, dict(ambient_pressure=101325.0, chamber_pressure=1e4),
                 (("ambient_pressure", -1.0), ("chamber_pressure", 0.0))),
+    Conformance(equilibrium_wetting_degree,
+                dict(liquid_pressure=101325.0, capillary_pressure=1.2e5, gas_pressure=1e4),
+                (("capillary_pressure", 0.0), ("gas_pressure", -1.0))),
+    Conformance(wetting_time_with_gas,
+                dict(wetting_distance=0.05, capillary_radius=5e-8, tortuosity=1.5,
+                     surface_tension=0.033, contact_angle=0.7, viscosity=3.3e-3,
+                     liquid_pressure=101325.0, gas_pressure=1e4, wetting_degree=0.95),
+                (("wetting_distance", 0.0), ("contact_angle", 2.0), ("gas_pressure", -1.0),
+                 ("wetting_degree", 1.0))),
 )

@@ -58,7 +58,7 @@ REQUIRED_ELECTRODE = (
 REQUIRED_ANODE = ("active_material_bet_surface_area",)
 DRYER_ZONE_KEYS = ("air_temperature", "air_velocity", "length")
 REQUIRED = {
-    "cell": ("cell_format", "cathode_sheet_height", "housing_mass", "ocv_curve"),
+    "cell": ("cell_format", "cathode_sheet_height", "housing_mass"),
     "dry_room": ("dry_room_dew_point",),
     "assembly": ("separator", "anode_overhang", "stacking_placement_std", "weld_area",
                  "weld_bonded_fraction", "tab_length", "tab_width", "tab_thickness"),
@@ -69,7 +69,8 @@ REQUIRED = {
                   "leakage_current_density"),
     "aging_eol": ("aging_time", "aging_state_of_charge", "eol_discharge_c_rate",
                   "eol_capacity_relative_uncertainty", "eol_dcir_uncertainty",
-                  "eol_ocv_uncertainty", "k_value_rest_time"),
+                  "eol_ocv_uncertainty", "k_value_rest_time", "eol_upper_cutoff_voltage",
+                  "eol_lower_cutoff_voltage"),
 }
 REQUIRED_BY_FORMAT = {
     "pouch": ("cathode_sheet_width", "design_stack_thickness", "pouch_length", "pouch_width",
@@ -355,28 +356,32 @@ def _protocols(recipe: Recipe, found: list[Problem]) -> None:
 
 
 def _ocv(recipe: Recipe, found: list[Problem]) -> None:
-    table = recipe.text("cell.ocv_curve")
-    if table is None:
-        return
-    path = "cell.ocv_curve"
-    if not isinstance(table, dict) or not {"soc", "voltage"} <= set(table):
-        found.append(Problem(path, "must be a table {soc: [...], voltage: [...]}",
-                             kind="syntax"))
-        return
-    try:
-        soc = np.asarray(table["soc"], dtype=float)
-        volts = np.asarray(table["voltage"], dtype=float)
-    except (TypeError, ValueError):
-        found.append(Problem(path, "soc and voltage must be lists of numbers", kind="syntax"))
-        return
-    if soc.ndim != 1 or soc.shape != volts.shape or soc.size < 2:
-        found.append(Problem(path, "soc and voltage must be lists of the same length >= 2",
-                             kind="syntax"))
-    elif not (np.all(np.diff(soc) > 0) and soc[0] >= 0 and soc[-1] <= 1):
-        found.append(Problem(f"{path}.soc", "must increase strictly within [0, 1] [1]",
-                             kind="range"))
-    elif not (np.all(np.isfinite(volts)) and np.all(volts > 0)):
-        found.append(Problem(f"{path}.voltage", "must be finite and > 0 [V]", kind="range"))
+    """The cell's voltage comes from the half-cell OCV curves of its active materials
+    (electrode balancing): each must have one; a cell-level table is no longer read."""
+    if recipe.text("cell.ocv_curve") is not None:
+        found.append(Problem("cell.ocv_curve", "no longer used: the cell's open-circuit voltage "
+                             "follows from the half-cell OCV curves of its active materials "
+                             "(materials ocv_curves.yaml); remove it", kind="unknown_key"))
+    upper = recipe.settings.get("aging_eol.eol_upper_cutoff_voltage")
+    lower = recipe.settings.get("aging_eol.eol_lower_cutoff_voltage")
+    if upper is not None and lower is not None and not upper.nominal > lower.nominal:
+        found.append(Problem("aging_eol.eol_upper_cutoff_voltage",
+                             f"{upper.nominal:g} V is not above eol_lower_cutoff_voltage = "
+                             f"{lower.nominal:g} V: the cell's rated window is empty",
+                             kind="cross_field"))
+    for electrode in ELECTRODES:
+        try:
+            material = recipe.material(electrode, "active_material")
+        except (KeyError, TypeError, ValueError):
+            continue  # reported by the formulation checks
+        if (getattr(material, "ocv_curve", None) is None
+                and recipe.text(f"{electrode}.electrode_ocv_curve") is None):
+            found.append(Problem(
+                f"{electrode}.active_material",
+                f"{material.name!r} has no half-cell OCV curve, so the cell cannot be "
+                f"balanced; give {electrode}.electrode_ocv_curve (with its source) or use a "
+                "material with one",
+                kind="missing"))
 
 
 def _electrode_ocv(recipe: Recipe, found: list[Problem]) -> None:
