@@ -291,6 +291,10 @@ class PostgresBackend(_Backend):
 
     def _copy(self, target: str, table: pa.Table) -> None:
         """``COPY target (columns) FROM STDIN`` with ``table`` written as CSV by Arrow."""
+        # Arrow's CSV writer turns an empty chunk of a chunked column into garbage bytes
+        # (seen with pyarrow 2x: NUL-filled lines): write only the chunks that hold rows.
+        batches = [batch for batch in table.to_batches() if batch.num_rows]
+        table = pa.Table.from_batches(batches, schema=table.schema)
         buffer = io.BytesIO()
         pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=False))
         columns = ", ".join(_check_identifier(n) for n in table.column_names)
