@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gigatwin.cli._common import console, err_console, fail, write_json
@@ -19,13 +20,29 @@ ingest_app = typer.Typer(help="Ingest line data, validated with the spec, into a
 export_app = typer.Typer(help="Export records from a store.", no_args_is_help=True)
 
 
-def _open(url: str):
+store_app = typer.Typer(help="Inspect a store.", no_args_is_help=True)
+
+
+def _open(url: str, *, read_only: bool = False):
+    """The store at ``url``: for reading (nothing migrated or written; it must exist) or
+    for ingestion (created when missing, refused when it fails its quick check)."""
     from gigatwin.store import open_store
+    from gigatwin.store.backends import StoreError
+    from gigatwin.store.check import quick_check
 
     try:
-        return open_store(url)
-    except ValueError as exc:
+        store = open_store(url, read_only=read_only)
+    except (ValueError, StoreError) as exc:
         raise fail(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a driver error while opening: say which store
+        raise fail(f"cannot open store {url}: {type(exc).__name__}: {str(exc).strip()}", 1) from exc
+    if not read_only:
+        findings = quick_check(store)
+        if findings:
+            store.close()
+            raise fail(f"store {url} fails its check, nothing was written: "
+                       + "; ".join(map(str, findings)) + f". Run 'gigatwin store check {url}'.", 1)
+    return store
 
 
 def _print_counts(counts: dict) -> None:
@@ -102,7 +119,7 @@ def trace_cmd(cell_id: Annotated[str, typer.Argument(help="object to trace (usua
     """Every upstream object and lot of a cell, with the roll positions its electrodes came from."""
     from gigatwin.trace import trace
 
-    with _open(store) as db:
+    with _open(store, read_only=True) as db:
         try:
             reached = trace(db, cell_id)
         except KeyError as exc:
@@ -119,7 +136,7 @@ def track_cmd(object_id: Annotated[str, typer.Argument(help="lot, batch, roll, c
     """Every downstream object of a lot, batch, roll or roll segment (--from/--to metres)."""
     from gigatwin.trace import track
 
-    with _open(store) as db:
+    with _open(store, read_only=True) as db:
         try:
             reached = track(db, object_id, from_m, to_m)
         except KeyError as exc:
@@ -142,7 +159,7 @@ def export_cell_cmd(cell_id: Annotated[str, typer.Argument()],
 
     if fmt != "jsonld":
         raise fail(f"--format {fmt!r} is not supported; use jsonld")
-    with _open(store) as db:
+    with _open(store, read_only=True) as db:
         try:
             document = cell_record(db, cell_id)
         except KeyError as exc:
@@ -150,8 +167,24 @@ def export_cell_cmd(cell_id: Annotated[str, typer.Argument()],
     write_json(document, out)
 
 
+@store_app.command("check")
+def store_check_cmd(url: Annotated[str, typer.Argument(help=STORE_HELP)]):
+    """Read every row (block checksums), check schema version, genealogy and counters."""
+    from gigatwin.store.check import TABLES, check
+
+    with _open(url, read_only=True) as db:
+        findings = check(db)
+    for finding in findings:
+        err_console.print(f"[bold red]problem:[/bold red] {escape(str(finding))}", soft_wrap=True)
+    if findings:
+        raise typer.Exit(1)
+    console.print(f"store {url}: OK ({len(TABLES)} tables read in full, schema version current, "
+                  "genealogy and counters consistent)", soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(ingest_app, name="ingest")
+    app.add_typer(store_app, name="store")
     app.command("trace")(trace_cmd)
     app.command("track")(track_cmd)
     app.add_typer(export_app, name="export")
