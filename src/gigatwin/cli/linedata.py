@@ -45,9 +45,14 @@ def _open(url: str, *, read_only: bool = False):
     return store
 
 
-def _print_counts(counts: dict) -> None:
-    table = Table("received", "stored", "duplicates", "quarantined")
-    table.add_row(*(str(counts[k]) for k in ("received", "stored", "duplicates", "quarantined")))
+def _print_counts(counts: dict, *, retries: int | None = None, outages: int | None = None) -> None:
+    names = ["received", "stored", "duplicates", "quarantined"]
+    values = [counts[k] for k in names]
+    if retries is not None:
+        names += ["retries", "outages"]
+        values += [retries, outages or 0]
+    table = Table(*names)
+    table.add_row(*(f"{v:,}" for v in values))
     console.print(table)
 
 
@@ -71,21 +76,35 @@ def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=F
 def ingest_mqtt_cmd(store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
                     broker: Annotated[str, typer.Option("--broker", help="HOST:PORT")] = "127.0.0.1:1883",
                     topic: Annotated[str, typer.Option("--topic", help="topic filter")] = "gigatwin/#",
-                    client_id: Annotated[str, typer.Option("--client-id", help="fixed id of the persistent session")] = "gigatwin-ingest",
+                    client_id: Annotated[str | None, typer.Option(
+                        "--client-id", help="fixed id of a persistent session kept across restarts "
+                        "(default: unique per process, no session kept)")] = None,
                     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 2000,
                     idle_exit: Annotated[float | None, typer.Option("--idle-exit", help="stop after this many seconds without messages")] = None):
-    """Subscribe (QoS 1, persistent session) and ingest until Ctrl-C / SIGTERM."""
-    from gigatwin.ingest.mqtt import MqttIngestor, parse_broker
+    """Subscribe (QoS 1) and ingest until Ctrl-C / SIGTERM; see docs/linedata.md for the
+    broker settings each delivery guarantee needs."""
+    from gigatwin.ingest.mqtt import BrokerUnreachableError, MqttIngestor, parse_broker
+    from gigatwin.store.backends import StoreError
 
-    host, port = parse_broker(broker)
+    try:
+        host, port = parse_broker(broker)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     with _open(store) as db:
-        ingestor = MqttIngestor(db, host, port, topic=topic, client_id=client_id, batch_size=batch_size)
+        ingestor = MqttIngestor(db, host, port, topic=topic, client_id=client_id, batch_size=batch_size,
+                                on_warning=_warn)
         signal.signal(signal.SIGTERM, lambda *_: ingestor.stop())
         ingestor.on_subscribed = lambda: print(f"subscribed to {topic}", flush=True)
-        err_console.print(f"ingesting {topic} from {host}:{port} into {store} (Ctrl-C to stop)")
-        with contextlib.suppress(KeyboardInterrupt):
-            ingestor.run(idle_exit=idle_exit)
-        _print_counts(ingestor.counts.as_dict())
+        err_console.print(f"ingesting {topic} from {host}:{port} into {store} as client "
+                          f"{ingestor.client_id} (Ctrl-C to stop)", soft_wrap=True)
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                ingestor.run(idle_exit=idle_exit)
+        except (BrokerUnreachableError, StoreError) as exc:
+            raise fail(str(exc), 1) from exc
+        finally:
+            _print_counts(ingestor.counts.as_dict(), retries=ingestor.retries + ingestor.writer.retries,
+                          outages=ingestor.writer.outages)
 
 
 @ingest_app.command("opcua")
@@ -96,13 +115,27 @@ def ingest_opcua_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="o
     """Subscribe to the mapped nodes of an OPC UA server and ingest their data changes."""
     import asyncio
 
-    from gigatwin.ingest.opcua import OpcUaIngestor, load_mapping
+    from gigatwin.ingest.opcua import EndpointUnreachableError, OpcUaIngestor, load_mapping
+    from gigatwin.store.backends import StoreError
 
+    try:
+        mappings = load_mapping(mapping)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     with _open(store) as db:
-        ingestor = OpcUaIngestor(db, endpoint, load_mapping(mapping))
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(ingestor.run(duration=duration))
-        _print_counts(ingestor.counts.as_dict())
+        ingestor = OpcUaIngestor(db, endpoint, mappings, on_warning=_warn)
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(ingestor.run(duration=duration))
+        except (EndpointUnreachableError, StoreError) as exc:
+            raise fail(str(exc), 1) from exc
+        finally:
+            _print_counts(ingestor.counts.as_dict(), retries=ingestor.retries + ingestor.writer.retries,
+                          outages=ingestor.writer.outages)
+
+
+def _warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
 
 
 def _reached_table(title: str, reached) -> Table:
