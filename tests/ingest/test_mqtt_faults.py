@@ -12,8 +12,8 @@ import time
 
 import pytest
 from _mqtt_helpers import Publisher, message
-from _servers import MosquittoBroker, free_port
 
+from _servers import MosquittoBroker, free_port
 from gigatwin.ingest.mqtt import MqttIngestor
 from gigatwin.store import open_store
 

@@ -61,13 +61,19 @@ def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=F
                     store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
                     json_out: Annotated[Path | None, typer.Option("--json", help="write the counts as JSON")] = None):
     """Import a CSV/Parquet file of records (key, value, unit, ts, ...) or genealogy edges."""
-    from gigatwin.ingest.files import ingest_file
+    from gigatwin.ingest.files import ImportStoppedError, ingest_file
+    from gigatwin.store.backends import StoreError
 
     with _open(store) as db:
         try:
             counts = ingest_file(db, path).as_dict()
+        except ImportStoppedError as exc:
+            _print_counts(exc.committed.as_dict())
+            raise fail(str(exc), 1) from exc
         except ValueError as exc:
             raise fail(str(exc)) from exc
+        except (StoreError, OSError) as exc:
+            raise fail(f"{path}: import stopped, nothing of this file was committed: {exc}", 1) from exc
     _print_counts(counts)
     write_json(counts, json_out)
 

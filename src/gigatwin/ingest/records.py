@@ -534,6 +534,13 @@ class RecordWriter:
             self._validate(batch, RecordColumns.from_records(records), sources, arrivals)
         return Prepared(*batch.tables(), batch.counts)
 
+    def prepare_columns(self, columns: RecordColumns, source: str) -> Prepared:
+        """:meth:`prepare` for records already in columns (a chunk of a file), all from ``source``."""
+        batch = _Batch()
+        n = len(columns)
+        self._validate(batch, columns, [source] * n, list(range(n)))
+        return Prepared(*batch.tables(), batch.counts)
+
     def commit(self, prepared: Prepared, *, counter_source: str) -> Counts:
         """Store a prepared batch in one transaction; return its counts.
 

@@ -86,7 +86,7 @@ class Store:
         data = tables.table(rows, tables.OBJECTS)
         sql = (f"INSERT INTO objects ({_OBJECT_COLUMNS}) SELECT {_OBJECT_COLUMNS} FROM staged_objects "
                "ON CONFLICT (object_id) DO NOTHING")
-        with self.transaction():
+        with self._in_transaction():
             return self._insert_staged(sql, "staged_objects", data)
 
     def add_edges(self, rows: Iterable[Mapping] | pa.Table) -> int:
@@ -95,7 +95,7 @@ class Store:
         Raises ``ValueError`` naming the ids when an edge refers to an unknown object.
         """
         data = tables.table(rows, tables.EDGES)
-        with self.transaction():
+        with self._in_transaction():
             self.backend.stage("staged_edges", data)
             try:
                 missing = self.backend.query(
