@@ -20,16 +20,16 @@ recognised by their ids and counted as duplicates. A genealogy file is one trans
 
 from __future__ import annotations
 
+import contextlib
 import json
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-
-import numpy as np
 
 from gigatwin.ingest.genealogy import cycle_edges, row_problems, stored_kinds
 from gigatwin.ingest.records import Counts, Delivery, RecordWriter, _digest, _storable
@@ -102,10 +102,8 @@ def _numbers(values: list) -> np.ndarray:
     except (TypeError, ValueError, OverflowError):
         out = np.full(len(values), np.nan)
         for i, v in enumerate(values):
-            try:
+            with contextlib.suppress(TypeError, ValueError, OverflowError):
                 out[i] = float(v)
-            except (TypeError, ValueError, OverflowError):
-                pass
         return out
 
 
