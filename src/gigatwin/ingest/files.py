@@ -21,6 +21,7 @@ recognised by their ids and counted as duplicates. A genealogy file is one trans
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,6 +128,19 @@ def record_columns(chunk: pa.Table) -> RecordColumns:
                          is_record=np.ones(chunk.num_rows, dtype=bool), record=record, plain=plain)
 
 
+@contextlib.contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while a chunk's ~10^6 small objects are built: it
+    would walk them again and again (none of them forms a cycle)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
 def _ingest_records(store, path: Path, data: pa.Table) -> Counts:
     writer = RecordWriter(store)
     source = f"file:{path.name}"
@@ -134,7 +148,8 @@ def _ingest_records(store, path: Path, data: pa.Table) -> Counts:
     for batch in data.to_batches(max_chunksize=CHUNK_ROWS):
         chunk = pa.Table.from_batches([batch])
         try:
-            prepared = writer.prepare_columns(record_columns(chunk), source)
+            with _gc_paused():
+                prepared = writer.prepare_columns(record_columns(chunk), source)
         except Exception:  # noqa: BLE001 - the per-row path isolates what failed
             rows = chunk.to_pylist()
             prepared = writer.prepare([Delivery(source, {k: v for k, v in row.items() if v is not None})

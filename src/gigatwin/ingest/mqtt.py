@@ -51,7 +51,7 @@ from gigatwin.ingest.records import Counts, Delivery, RecordWriter
 
 TOPIC_ROOT = "gigatwin"
 KINDS = ("signals", "measurements", "energy", "environment")
-CONNECT_TIMEOUT = 5.0  # seconds for a broker to answer at start
+CONNECT_TIMEOUT = 3.0  # seconds for a broker to answer at start (the command starts in ~1.5 s)
 SESSION_EXPIRY = 86400  # seconds the broker keeps a fixed client id's session
 _log = logging.getLogger(__name__)
 

@@ -356,7 +356,8 @@ def _csv_columns(path: Path):
     fields = {name: every.get(name, [None] * n) for name in ("key", "value", "unit", "ts", "asset", "product",
                                                                "id")}
     columns = RecordColumns(**fields, numbers=np.fromiter(map(_text_number, fields["value"]), float, n),
-                            is_record=np.ones(n, dtype=bool), record=lambda i: _CsvRow(every, i))
+                            is_record=np.ones(n, dtype=bool), record=lambda i: _CsvRow(every, i),
+                            plain="unit" in every)  # every cell is text: the Arrow paths apply
     columns.every = every
     return columns
 
