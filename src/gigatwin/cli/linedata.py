@@ -74,6 +74,9 @@ def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=F
             raise fail(str(exc)) from exc
         except (StoreError, OSError) as exc:
             raise fail(f"{path}: import stopped, nothing of this file was committed: {exc}", 1) from exc
+        except Exception as exc:  # noqa: BLE001 - a database error: say it, without a traceback
+            raise fail(f"{path}: import stopped, nothing of this file was committed: "
+                       f"{type(exc).__name__}: {str(exc).strip()}", 1) from exc
     _print_counts(counts)
     write_json(counts, json_out)
 

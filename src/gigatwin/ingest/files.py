@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from gigatwin.ingest.genealogy import cycle_edges, row_problems, stored_kinds
 from gigatwin.ingest.records import Counts, Delivery, RecordWriter, _digest, _storable
-from gigatwin.spec.batch import RecordColumns
+from gigatwin.spec.batch import RecordColumns, pylist
 from gigatwin.store import tables
 
 CHUNK_ROWS = 100_000
@@ -113,9 +113,9 @@ def record_columns(chunk: pa.Table) -> RecordColumns:
     (only a record that needs the per-record path is rebuilt as one, without its
     empty fields, as the file row it came from)."""
     names = chunk.column_names
-    column = {n: chunk[n].to_pylist() if n in names else [None] * chunk.num_rows
+    column = {n: pylist(chunk[n]) if n in names else [None] * chunk.num_rows
               for n in ("key", "value", "unit", "ts", "asset", "product", "id")}
-    extra = {n: chunk[n].to_pylist() for n in names if n not in column}
+    extra = {n: pylist(chunk[n]) for n in names if n not in column}
     every = {**column, **extra}
 
     def record(i: int) -> dict:

@@ -113,6 +113,7 @@ class MqttIngestor:
         self._down_since: datetime | None = None
         self._connect_problem: str | None = None
         self._drops: list[float] = []  # times of recent connection drops
+        self._closing = False  # set while run() disconnects on purpose
         self._takeover_reported = False
         self.batch_size, self.batch_seconds = batch_size, batch_seconds
         self.receive_maximum = receive_maximum
@@ -165,7 +166,7 @@ class MqttIngestor:
 
     def _on_disconnect(self, client, userdata, flags, reason_code, properties) -> None:
         self.connected.clear()
-        if self.stop_requested.is_set():
+        if self.stop_requested.is_set() or self._closing:
             return
         self._down_since = self._down_since or datetime.now(UTC)
         self.warn(f"lost the connection to broker {self.host}:{self.port} ({reason_code}); reconnecting")
@@ -300,6 +301,7 @@ class MqttIngestor:
         prepared batches wait, so a slow store slows the intake instead of filling memory;
         nothing is acknowledged before its transaction has committed."""
         self._failure: BaseException | None = None
+        self._closing = False
         self.connect()
         pending: queue.Queue = queue.Queue(maxsize=2)
         committer = threading.Thread(target=self._commit_loop, args=(pending, on_batch),
@@ -324,6 +326,7 @@ class MqttIngestor:
             pending.put(None)
             committer.join()
             self._record_notices_safely()
+            self._closing = True
             self.client.disconnect()
             self.client.loop_stop()
         if self._failure is not None:

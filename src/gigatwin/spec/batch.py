@@ -112,6 +112,14 @@ def _number(value) -> float:
     return np.nan
 
 
+def pylist(column) -> list:
+    """An Arrow array or chunked array as a Python list; text through numpy, which is
+    ~10x faster than ``to_pylist`` (one Arrow scalar per element) and gives the same."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column.to_numpy(zero_copy_only=False).tolist()
+    return column.to_pylist()
+
+
 def _text_number(value) -> float:
     """:func:`_number`, and the float of a text as ``float()`` reads it (NaN if it cannot)."""
     if type(value) is str:

@@ -339,7 +339,7 @@ def _csv_columns(path: Path):
     caller then takes :func:`read_records`."""
     import pyarrow.csv as pacsv
 
-    from gigatwin.spec.batch import RecordColumns, _text_number
+    from gigatwin.spec.batch import RecordColumns, _text_number, pylist
 
     try:
         with path.open("rb") as handle:
@@ -351,7 +351,7 @@ def _csv_columns(path: Path):
             quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError):
         return None
-    every = {name: table[name].to_pylist() for name in names}
+    every = {name: pylist(table[name]) for name in names}
     n = table.num_rows
     fields = {name: every.get(name, [None] * n) for name in ("key", "value", "unit", "ts", "asset", "product",
                                                                "id")}
