@@ -314,6 +314,15 @@ def read_records(path: str | Path) -> list[Mapping]:
     raise ValueError(f"{path}: unknown record file type {suffix!r}; use .csv, .json or .jsonl")
 
 
+def _accepted(raw, key, value, unit, ts, asset, product, ident, row) -> RecordResult:
+    """A valid record's result without warnings, built without the dataclass __init__
+    (a million of them for a large file; the fields are those __init__ would set)."""
+    result = object.__new__(RecordResult)
+    result.__dict__.update(raw=raw, key=key, value=value, unit=unit, ts=ts, asset=asset, product=product,
+                           id=ident, errors=[], warnings=[], row=row)
+    return result
+
+
 class _CsvRow(Mapping):
     """Row ``i`` of a CSV file read into columns, as the mapping csv.DictReader gives."""
 
@@ -393,8 +402,8 @@ def _validate_file(path: str | Path, registry: Registry | None) -> BatchResult:
     epoch = datetime(1970, 1, 1, tzinfo=UTC)
     micros = validated.ts.cast(pa.int64()).to_numpy(zero_copy_only=False).tolist()
     batch.accepted = [
-        RecordResult(raw=records[row], key=key, value=value, unit=unit, ts=epoch + timedelta(microseconds=us),
-                     asset=asset, product=product, id=ident, row=first_row + row)
+        _accepted(records[row], key, value, unit, epoch + timedelta(microseconds=us), asset, product, ident,
+                  first_row + row)
         for row, key, value, unit, us, asset, product, ident in zip(
             validated.row.tolist(), validated.key, validated.value.tolist(), validated.unit, micros,
             validated.asset, validated.product, validated.id, strict=True)]
