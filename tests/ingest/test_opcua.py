@@ -144,3 +144,14 @@ def test_a_frozen_then_restarted_opcua_server_is_survived_and_recorded(tmp_path)
     assert ingestor.retries >= 2 and ingestor.counts.stored == stored > 30
     assert any("lost OPC UA server" in w for w in warnings)
     assert (time.time() - last_ts.timestamp()) < 8  # values stored after the restart
+
+
+@pytest.mark.parametrize("text,expected", [
+    (b"", "no 'nodes' to subscribe to"), (b"\xff\xfe", "not UTF-8 text"), (b"nodes: [", "not valid YAML"),
+    (b"- a\n- b\n", "expected a mapping with a 'nodes' list"), (b"nodes: [3]", "entry 1 is not a mapping"),
+])
+def test_unusable_mapping_files_are_errors_naming_the_file(tmp_path, text, expected):
+    path = tmp_path / "m.yaml"
+    path.write_bytes(text)
+    with pytest.raises(ValueError, match=expected):
+        load_mapping(path)

@@ -61,10 +61,20 @@ class NodeMapping:
 def load_mapping(path: str | Path) -> list[NodeMapping]:
     """Node mappings of a YAML file; errors name the file and the entry."""
     path = Path(path)
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{path}: not UTF-8 text (byte {exc.start})") from exc
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path}: not valid YAML ({str(exc).splitlines()[0]})") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("nodes") or [], list):
+        raise ValueError(f"{path}: expected a mapping with a 'nodes' list, as in "
+                         "examples/linedata/opcua_mapping.yaml")
     default_asset = data.get("asset")
     mappings = []
     for number, entry in enumerate(data.get("nodes") or [], start=1):
+        if not isinstance(entry, dict):
+            raise ValueError(f"{path}: node entry {number} is not a mapping with node, key, unit")
         missing = [f for f in ("node", "key") if not entry.get(f)]
         if missing:
             raise ValueError(f"{path}: node entry {number} lacks {', '.join(missing)}")
