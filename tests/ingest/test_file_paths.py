@@ -79,3 +79,18 @@ def test_typed_parquet_columns_take_the_same_path(tmp_path):
         assert (counts.stored, counts.quarantined) == (2, 1)
         (reason,), = store.query("SELECT reason FROM quarantine")
         assert "not a finite number" in reason
+
+
+def test_a_boolean_value_column_is_not_read_as_numbers(tmp_path):
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "b.parquet"
+    pq.write_table(pa.table({"key": ["coating_speed"], "value": [True], "unit": ["m/min"],
+                             "ts": ["2026-11-22T10:00:00Z"]}), path)
+    with open_store(f"duckdb://{tmp_path / 'b.duckdb'}") as store:
+        writer = RecordWriter(store)
+        counts = writer.commit(writer.prepare_columns(record_columns(read_table(path)), "file:b"),
+                               counter_source="file:b")
+        assert (counts.stored, counts.quarantined) == (0, 1)
+        (reason,), = store.query("SELECT reason FROM quarantine")
+        assert "True is not a number" in reason

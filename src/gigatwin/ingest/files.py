@@ -34,7 +34,7 @@ import pyarrow.parquet as pq
 
 from gigatwin.ingest.genealogy import cycle_edges, row_problems, stored_kinds
 from gigatwin.ingest.records import Counts, Delivery, RecordWriter, _digest, _storable
-from gigatwin.spec.batch import RecordColumns, pylist
+from gigatwin.spec.batch import RecordColumns, pylist, text_numbers
 from gigatwin.store import tables
 
 CHUNK_ROWS = 100_000
@@ -95,19 +95,6 @@ def ingest_file(store, path: str | Path) -> Counts:
                      f"({', '.join(sorted(GENEALOGY_COLUMNS))}, ...)")
 
 
-def _numbers(values: list) -> np.ndarray:
-    """Floats of the values as ``float()`` reads them (the per-record path), NaN where it
-    cannot (validation then says why, record by record)."""
-    try:
-        return np.array([np.nan if v is None else v for v in values], dtype=float)
-    except (TypeError, ValueError, OverflowError):
-        out = np.full(len(values), np.nan)
-        for i, v in enumerate(values):
-            with contextlib.suppress(TypeError, ValueError, OverflowError):
-                out[i] = float(v)
-        return out
-
-
 def record_columns(chunk: pa.Table) -> RecordColumns:
     """The records of a chunk of a records file as columns, without a dict per row
     (only a record that needs the per-record path is rebuilt as one, without its
@@ -124,7 +111,7 @@ def record_columns(chunk: pa.Table) -> RecordColumns:
     plain = all(chunk[n].null_count == 0 and pa.types.is_string(chunk[n].type)
                 for n in ("key", "unit", "ts") if n in names) and "unit" in names \
         and all(pa.types.is_string(chunk[n].type) for n in ("asset", "product", "id") if n in names)
-    return RecordColumns(**column, numbers=_numbers(column["value"]),
+    return RecordColumns(**column, numbers=text_numbers(column["value"]),
                          is_record=np.ones(chunk.num_rows, dtype=bool), record=record, plain=plain)
 
 

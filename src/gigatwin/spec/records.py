@@ -348,7 +348,7 @@ def _csv_columns(path: Path):
     caller then takes :func:`read_records`."""
     import pyarrow.csv as pacsv
 
-    from gigatwin.spec.batch import RecordColumns, _text_number, pylist
+    from gigatwin.spec.batch import RecordColumns, pylist, text_numbers
 
     try:
         with path.open("rb") as handle:
@@ -364,7 +364,7 @@ def _csv_columns(path: Path):
     n = table.num_rows
     fields = {name: every.get(name, [None] * n) for name in ("key", "value", "unit", "ts", "asset", "product",
                                                                "id")}
-    columns = RecordColumns(**fields, numbers=np.fromiter(map(_text_number, fields["value"]), float, n),
+    columns = RecordColumns(**fields, numbers=text_numbers(fields["value"]),
                             is_record=np.ones(n, dtype=bool), record=lambda i: _CsvRow(every, i),
                             plain="unit" in every)  # every cell is text: the Arrow paths apply
     columns.every = every
