@@ -119,3 +119,30 @@ def test_a_full_disk_stops_the_import_with_the_committed_count_and_it_resumes(tm
     with open_store(url) as store:
         assert store.count("signals") == 350
         assert store.counters()["file:m.csv"]["duplicates"] == 200
+
+
+def test_a_file_import_survives_a_postgresql_restart(postgres_server, tmp_path, monkeypatch):
+    """The server restarts between two chunks: the import reconnects, records the outage
+    and stores every row once."""
+    monkeypatch.setattr(files, "CHUNK_ROWS", 100)
+    path = tmp_path / "m.csv"
+    path.write_text("key,value,unit,ts,id\n" + "".join(
+        f"coating_speed,30,m/min,2026-11-22T10:{i // 60:02d}:{i % 60:02d}Z,r{i}\n" for i in range(300)))
+    from gigatwin.store.store import Store
+
+    real, calls = Store.store_samples, []
+
+    def restarts_once(self, signals, measurements):
+        calls.append(1)
+        if len(calls) == 2:
+            postgres_server.restart(1.0)  # the connection this store holds is gone
+        return real(self, signals, measurements)
+
+    monkeypatch.setattr(Store, "store_samples", restarts_once)
+    url = postgres_server.new_database("file_restart")
+    with open_store(url) as store:
+        counts = ingest_file(store, path)
+        assert (counts.stored, counts.quarantined) == (300, 0)
+        assert store.count("signals") == 300
+        (message,), = store.query("SELECT message FROM events WHERE code = 'store_unavailable'")
+    assert "reconnect attempts" in message
