@@ -155,3 +155,24 @@ def test_unusable_mapping_files_are_errors_naming_the_file(tmp_path, text, expec
     path.write_bytes(text)
     with pytest.raises(ValueError, match=expected):
         load_mapping(path)
+
+
+def test_a_store_failure_keeps_the_data_changes_and_stops_the_run(tmp_path):
+    """A full disk is not a server outage: the changes stay in the inbox and the run ends
+    with a StoreError saying how many were not stored (the CLI exits 1 with it)."""
+    from gigatwin.ingest.records import Delivery
+    from gigatwin.store.backends import StoreError
+
+    with open_store(f"duckdb://{tmp_path / 'line.duckdb'}") as store:
+        ingestor = OpcUaIngestor(store, "opc.tcp://127.0.0.1:4840/", load_mapping(MAPPING))
+        change = Delivery("opcua:x", {"key": "coating_speed", "value": 30, "unit": "m/min",
+                                      "ts": "2026-11-22T10:00:00Z"})
+        ingestor.inbox.append(change)
+
+        def disk_full(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        ingestor.writer.write = disk_full
+        with pytest.raises(StoreError, match="1 data changes not stored: OSError"):
+            ingestor.flush()
+        assert ingestor.inbox == [change]

@@ -111,6 +111,9 @@ def ingest_mqtt_cmd(store: Annotated[str, typer.Option("--store", help=STORE_HEL
                 ingestor.run(idle_exit=idle_exit)
         except (BrokerUnreachableError, StoreError) as exc:
             raise fail(str(exc), 1) from exc
+        except Exception as exc:  # noqa: BLE001 - e.g. a full disk: say it, without a traceback
+            raise fail(f"ingestion stopped: {type(exc).__name__}: {str(exc).strip()}; messages not "
+                       "committed were not acknowledged (the broker delivers them again)", 1) from exc
         finally:
             _print_counts(ingestor.counts.as_dict(), retries=ingestor.retries + ingestor.writer.retries,
                           outages=ingestor.writer.outages)

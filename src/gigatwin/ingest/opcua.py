@@ -124,9 +124,21 @@ class OpcUaIngestor:
         self.stop_requested = asyncio.Event()
 
     def flush(self) -> None:
+        """Store the data changes received so far. The writer retries a store that went
+        away and isolates a row it refuses; any other failure (a full disk) keeps the
+        changes in the inbox and stops the run with :class:`StoreError`."""
         batch, self.inbox[:] = list(self.inbox), []
-        if batch:
+        if not batch:
+            return
+        try:
             self.counts.add(self.writer.write(batch, counter_source=f"opcua:{self.endpoint}"))
+        except StoreError:
+            self.inbox[:0] = batch
+            raise
+        except Exception as exc:
+            self.inbox[:0] = batch
+            raise StoreError(f"ingestion stopped, {len(batch)} data changes not stored: "
+                             f"{type(exc).__name__}: {str(exc).strip()}") from exc
 
     async def _session(self, deadline: float | None) -> None:
         from asyncua import Client
