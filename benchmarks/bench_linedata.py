@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -288,6 +289,7 @@ def main() -> dict:
     finally:
         broker.close()
         pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     _report(results)
     return results
 

@@ -51,9 +51,13 @@ class ImportStoppedError(Exception):
         self.committed, self.rows = committed, rows
 
 
-def _header(path: Path) -> list[str]:
-    with path.open("rb") as handle:
-        return pacsv.read_csv(handle, read_options=pacsv.ReadOptions(block_size=1 << 16)).column_names
+def csv_header(path: Path) -> list[str]:
+    """The column names of a CSV file, from its first block only (repeats kept)."""
+    reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16))
+    try:
+        return reader.schema.names
+    finally:
+        reader.close()
 
 
 def _refuse_repeated(path: Path, names: list[str]) -> None:
@@ -71,7 +75,7 @@ def read_table(path: Path) -> pa.Table:
         _refuse_repeated(path, pq.read_schema(path).names)
         return pq.read_table(path)
     if suffix == ".csv":
-        names = _header(path)
+        names = csv_header(path)
         _refuse_repeated(path, names)
         # Only an empty cell is missing: Arrow's default null spellings ("nan", "NULL",
         # "N/A", ...) would turn a NaN metre into "no range", i.e. the whole parent.

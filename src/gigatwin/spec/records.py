@@ -351,8 +351,9 @@ def _csv_columns(path: Path):
     from gigatwin.spec.batch import RecordColumns, pylist, text_numbers
 
     try:
-        with path.open("rb") as handle:
-            names = pacsv.read_csv(handle, read_options=pacsv.ReadOptions(block_size=1 << 16)).column_names
+        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16))
+        names = reader.schema.names  # the header, from the first block only
+        reader.close()
         if len(set(names)) != len(names) or "" in names or {"key", "value", "ts"} - set(names):
             return None
         table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
