@@ -237,30 +237,36 @@ def legacy_validate_file(path: Path) -> int:
 
 
 def bench_files(tmp: Path, rows: int) -> dict:
-    """Rows/s of `ingest file` (DuckDB) and `spec validate`, new and legacy, same file."""
-    from gigatwin.ingest.files import ingest_file
-    from gigatwin.spec import load_registry, validate_file
+    """Rows/s of `ingest file` (DuckDB) and `spec validate`, new and legacy, same file.
+    Each is timed in a fresh process, so that none inherits another's heap."""
+    import subprocess
 
     path = _records_csv(tmp / "records.csv", rows)
     out = {"rows": rows}
-    load_registry()  # read once, before any timing
-
-    def timed(fn) -> tuple[float, int]:
-        start = time.perf_counter()
-        result = fn()
-        return rows / (time.perf_counter() - start), result
-
-    for name, fn in (
-            ("ingest_file", lambda: _with_store(tmp / "new.duckdb", lambda s: ingest_file(s, path).stored)),
-            ("legacy_ingest_file", lambda: _with_store(tmp / "old.duckdb",
-                                                       lambda s: legacy_ingest_records(s, path))),
-            ("spec_validate", lambda: len(validate_file(path).accepted)),
-            ("legacy_spec_validate", lambda: legacy_validate_file(path))):
+    for name in ("ingest_file", "legacy_ingest_file", "spec_validate", "legacy_spec_validate"):
         console.print(f"files, {rows:,} rows: {name} ...")
-        rate, count = timed(fn)
+        child = subprocess.run([sys.executable, "-m", "benchmarks.bench_linedata", "file-part", name, str(path),
+                                str(tmp / f"{name}.duckdb")], capture_output=True, text=True, check=True,
+                               cwd=ROOT)
+        seconds, count = map(float, child.stdout.split()[-2:])
         assert count == rows, (name, count)
-        out[name] = rate
+        out[name] = rows / seconds
     return out
+
+
+def _file_part(name: str, path: Path, store_path: Path) -> tuple[float, int]:
+    """Seconds and rows of one file measurement (run in its own process by bench_files)."""
+    from gigatwin.ingest.files import ingest_file
+    from gigatwin.spec import load_registry, validate_file
+
+    load_registry()  # read once, before the timing
+    parts = {"ingest_file": lambda: _with_store(store_path, lambda s: ingest_file(s, path).stored),
+             "legacy_ingest_file": lambda: _with_store(store_path, lambda s: legacy_ingest_records(s, path)),
+             "spec_validate": lambda: len(validate_file(path).accepted),
+             "legacy_spec_validate": lambda: legacy_validate_file(path)}
+    start = time.perf_counter()
+    count = parts[name]()
+    return time.perf_counter() - start, count
 
 
 def _with_store(path: Path, fn):
@@ -340,4 +346,8 @@ def _report_mqtt(results: dict) -> None:
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["file-part"]:
+        seconds, count = _file_part(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        print(seconds, count)
+    else:
+        main()
