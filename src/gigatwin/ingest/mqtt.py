@@ -178,10 +178,12 @@ class MqttIngestor:
         taken = getattr(reason_code, "value", None) == 142 or len(self._drops) >= 3
         if taken and not self._takeover_reported:
             self._takeover_reported = True
-            self.notices.put(("session", datetime.now(UTC), f"broker {self.host}:{self.port} gave session "
-                              f"{self.client_id!r} to another client with the same client id "
-                              f"({len(self._drops)} drops in 10 s); give each ingester its own "
-                              "--client-id, or share the load with a shared subscription ($share/...)"))
+            why = ("the broker said so (session taken over)" if getattr(reason_code, "value", None) == 142
+                   else f"{len(self._drops)} drops within 10 s, each reconnected at once")
+            self.notices.put(("session", datetime.now(UTC), f"broker {self.host}:{self.port} probably gave "
+                              f"session {self.client_id!r} to another client with the same client id ({why}); "
+                              "give each ingester its own --client-id, or share the load with a shared "
+                              "subscription ($share/...)"))
 
     def _on_subscribe(self, *args) -> None:
         if not self.subscribed.is_set() and self.on_subscribed:
