@@ -26,7 +26,7 @@ import json
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -314,12 +314,11 @@ def read_records(path: str | Path) -> list[Mapping]:
     raise ValueError(f"{path}: unknown record file type {suffix!r}; use .csv, .json or .jsonl")
 
 
-def _accepted(raw, key, value, unit, ts, asset, product, ident, row) -> RecordResult:
+def _accepted(fields: dict) -> RecordResult:
     """A valid record's result without warnings, built without the dataclass __init__
-    (a million of them for a large file; the fields are those __init__ would set)."""
+    (a million of them for a large file): ``fields`` are those __init__ would set."""
     result = object.__new__(RecordResult)
-    result.__dict__.update(raw=raw, key=key, value=value, unit=unit, ts=ts, asset=asset, product=product,
-                           id=ident, errors=[], warnings=[], row=row)
+    result.__dict__ = fields
     return result
 
 
@@ -400,13 +399,13 @@ def _validate_file(path: str | Path, registry: Registry | None) -> BatchResult:
         records = [_CsvRow(columns.every, i) for i in range(len(columns))]
     validated = validate_columns(columns, registry or load_registry())
     batch = BatchResult()
-    epoch = datetime(1970, 1, 1, tzinfo=UTC)
-    micros = validated.ts.cast(pa.int64()).to_numpy(zero_copy_only=False).tolist()
+    naive = validated.ts.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).astype(object).tolist()
     batch.accepted = [
-        _accepted(records[row], key, value, unit, epoch + timedelta(microseconds=us), asset, product, ident,
-                  first_row + row)
-        for row, key, value, unit, us, asset, product, ident in zip(
-            validated.row.tolist(), validated.key, validated.value.tolist(), validated.unit, micros,
+        _accepted({"raw": records[row], "key": key, "value": value, "unit": unit, "ts": ts.replace(tzinfo=UTC),
+                   "asset": asset, "product": product, "id": ident, "errors": [], "warnings": [],
+                   "row": first_row + row})
+        for row, key, value, unit, ts, asset, product, ident in zip(
+            validated.row.tolist(), validated.key, validated.value.tolist(), validated.unit, naive,
             validated.asset, validated.product, validated.id, strict=True)]
     for result in validated.results:
         result.row = first_row + result.row
