@@ -1,10 +1,14 @@
-"""Line data benchmark: trace/track on a 1,000,000-cell genealogy and sustained MQTT
-ingestion, on DuckDB and on PostgreSQL (a throwaway cluster started here).
+"""Line data benchmark: trace/track on a 1,000,000-cell genealogy, sustained MQTT
+ingestion on DuckDB and on PostgreSQL (a throwaway cluster started here), and file
+ingestion and validation of a 1,000,000-row CSV.
 
-Baselines measured in the same run: for queries, the 50 ms target; for ingestion, the
-broker's own raw delivery rate to a plain QoS 1 subscriber that only counts messages.
+Baselines measured in the same run: for queries, the 50 ms target; for MQTT ingestion,
+the broker's own raw delivery rate to a plain QoS 1 subscriber that only counts
+messages; for files, the previous per-row path (one record dict and one validation per
+row, kept here as ``legacy_*``) on the same file.
 
-    .venv/bin/python -m benchmarks linedata          (GIGATWIN_BENCH_CELLS to resize)
+    .venv/bin/python -m benchmarks linedata          (GIGATWIN_BENCH_CELLS to resize;
+    GIGATWIN_BENCH_PARTS=files,mqtt10 for the file part beside one MQTT run)
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -34,6 +39,8 @@ from gigatwin.trace.generate import Plant, load  # noqa: E402
 
 console = Console()
 CELLS = int(os.environ.get("GIGATWIN_BENCH_CELLS", 1_000_000))
+PARTS = os.environ.get("GIGATWIN_BENCH_PARTS", "genealogy,mqtt,files").split(",")
+FILE_ROWS = int(os.environ.get("GIGATWIN_BENCH_FILE_ROWS", 1_000_000))
 SAMPLES = 200_000  # per ingestion run, sent as messages of each size below
 SAMPLES_PER_MESSAGE = (10, 30, 100)  # a PLC gateway's message: one scan of a few tags .. a buffered second
 T0_US = int(datetime(2026, 11, 22, 8, tzinfo=UTC).timestamp()) * 1_000_000  # samples 10 ms apart
@@ -196,6 +203,77 @@ def bench_mqtt(broker, pg, tmp: Path, per: int) -> dict:
     return run
 
 
+def _records_csv(path: Path, rows: int) -> Path:
+    """``rows`` records (the MQTT benchmark's three keys), 10 ms apart, with ids."""
+    keys = [("coating_speed", 30.0, "m/min"), ("dryer_zone1_air_temperature", 110.0, "degC"),
+            ("coating_areal_loading", 20.0, "mg/cm^2")]
+    with path.open("w") as handle:
+        handle.write("key,value,unit,ts,asset,id\n")
+        for i in range(rows):
+            key, value, unit = keys[i % 3]
+            handle.write(f"{key},{value + (i % 100) / 100},{unit},{_iso(T0_US + i * 10_000)},"
+                         f"site1/line1/coater,f{i}\n")
+    return path
+
+
+def legacy_ingest_records(store, path: Path) -> int:
+    """The file import before issue 17: a dict and a Delivery per row (the baseline)."""
+    from gigatwin.ingest.files import read_table
+    from gigatwin.ingest.records import Delivery, RecordWriter
+
+    writer, source, stored = RecordWriter(store), f"file:{path.name}", 0
+    for batch in read_table(path).to_batches(max_chunksize=50_000):
+        deliveries = [Delivery(source, {k: v for k, v in row.items() if v is not None})
+                      for row in batch.to_pylist()]
+        stored += writer.write(deliveries, counter_source=source).stored
+    return stored
+
+
+def legacy_validate_file(path: Path) -> int:
+    """`spec validate` before issue 17: validate_record on each row (the baseline)."""
+    from gigatwin.spec.records import read_records, validate_records
+
+    return len(validate_records(read_records(path), first_row=2).accepted)
+
+
+def bench_files(tmp: Path, rows: int) -> dict:
+    """Rows/s of `ingest file` (DuckDB) and `spec validate`, new and legacy, same file.
+    Each is timed in a fresh process, so that none inherits another's heap."""
+    import subprocess
+
+    path = _records_csv(tmp / "records.csv", rows)
+    out = {"rows": rows}
+    for name in ("ingest_file", "legacy_ingest_file", "spec_validate", "legacy_spec_validate"):
+        console.print(f"files, {rows:,} rows: {name} ...")
+        child = subprocess.run([sys.executable, "-m", "benchmarks.bench_linedata", "file-part", name, str(path),
+                                str(tmp / f"{name}.duckdb")], capture_output=True, text=True, check=True,
+                               cwd=ROOT)
+        seconds, count = map(float, child.stdout.split()[-2:])
+        assert count == rows, (name, count)
+        out[name] = rows / seconds
+    return out
+
+
+def _file_part(name: str, path: Path, store_path: Path) -> tuple[float, int]:
+    """Seconds and rows of one file measurement (run in its own process by bench_files)."""
+    from gigatwin.ingest.files import ingest_file
+    from gigatwin.spec import load_registry, validate_file
+
+    load_registry()  # read once, before the timing
+    parts = {"ingest_file": lambda: _with_store(store_path, lambda s: ingest_file(s, path).stored),
+             "legacy_ingest_file": lambda: _with_store(store_path, lambda s: legacy_ingest_records(s, path)),
+             "spec_validate": lambda: len(validate_file(path).accepted),
+             "legacy_spec_validate": lambda: legacy_validate_file(path)}
+    start = time.perf_counter()
+    count = parts[name]()
+    return time.perf_counter() - start, count
+
+
+def _with_store(path: Path, fn):
+    with open_store(f"duckdb://{path}") as store:
+        return fn(store)
+
+
 def main() -> dict:
     results = {"genealogy": [], "mqtt": {}}
     pg = _servers.PostgresServer()
@@ -205,18 +283,26 @@ def main() -> dict:
         plant = Plant(cells=CELLS)
         for name, url in (("duckdb", f"duckdb://{tmp / 'genealogy.duckdb'}"),
                           ("postgresql", pg.new_database("genealogy"))):
-            console.print(f"genealogy of {CELLS:,} cells on {name} ...")
-            results["genealogy"].append(bench_genealogy(url, name, plant))
+            if "genealogy" in PARTS:
+                console.print(f"genealogy of {CELLS:,} cells on {name} ...")
+                results["genealogy"].append(bench_genealogy(url, name, plant))
         results["mqtt"]["validate_samples_per_s"] = validation_rate()
-        results["mqtt"]["runs"] = [bench_mqtt(broker, pg, tmp, per) for per in SAMPLES_PER_MESSAGE]
+        sizes = SAMPLES_PER_MESSAGE if "mqtt" in PARTS else \
+            [per for per in SAMPLES_PER_MESSAGE if f"mqtt{per}" in PARTS]
+        results["mqtt"]["runs"] = [bench_mqtt(broker, pg, tmp, per) for per in sizes]
+        if "files" in PARTS:
+            results["files"] = bench_files(tmp, FILE_ROWS)
     finally:
         broker.close()
         pg.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
     _report(results)
     return results
 
 
 def _report(results: dict) -> None:
+    if not results["genealogy"]:
+        return _report_mqtt(results)
     table = Table(title=f"trace / track on {CELLS:,} cells, {QUERIES} random queries each (target < 50 ms)")
     for col in ("backend", "objects", "edges", "bulk load [s]", "trace median / p95 / max [ms]",
                 "track 50 m median / p95 / max [ms]", "cells per track", "load avg (1 min)"):
@@ -228,6 +314,10 @@ def _report(results: dict) -> None:
                       "{median:.1f} / {p95:.1f} / {max:.1f}".format(**tk), str(g["cells_per_track"]),
                       "{:.2f} -> {:.2f}".format(*g["loadavg_1min"]))
     console.print(table)
+    _report_mqtt(results)
+
+
+def _report_mqtt(results: dict) -> None:
     mq = results["mqtt"]
     table = Table(title=f"MQTT ingestion of {SAMPLES:,} samples (QoS 1, targets: >= 50,000 samples/s "
                         "and >= 0.5 x raw)")
@@ -244,7 +334,20 @@ def _report(results: dict) -> None:
     console.print(table)
     console.print(f"for reference, spec validate_record one record at a time: {mq['validate_samples_per_s']:,.0f} samples/s "
                   "(the ingester validates on columns instead)")
+    if "files" in results:
+        f = results["files"]
+        table = Table(title=f"file ingestion of a {f['rows']:,}-row CSV into DuckDB, and spec validate")
+        for col in ("command", "rows/s now", "rows/s before (per-row path)", "speed-up"):
+            table.add_column(col)
+        for name in ("ingest_file", "spec_validate"):
+            table.add_row(name.replace("_", " "), f"{f[name]:,.0f}", f"{f['legacy_' + name]:,.0f}",
+                          f"{f[name] / f['legacy_' + name]:.1f}x")
+        console.print(table)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["file-part"]:
+        seconds, count = _file_part(sys.argv[2], Path(sys.argv[3]), Path(sys.argv[4]))
+        print(seconds, count)
+    else:
+        main()

@@ -74,11 +74,20 @@ class PostgresServer:
             shutil.chown(self.tmp, "postgres", "postgres")
         self._run([str(self.bin / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "postgres",
                    "--no-sync", "-E", "UTF8"])
+        self.start()
+        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def start(self) -> None:
         options = (f"-p {self.port} -k {self.tmp} -c listen_addresses=127.0.0.1 -c fsync=off "
                    "-c synchronous_commit=off -c full_page_writes=off -c shared_buffers=128MB")
         self._run([str(self.bin / "pg_ctl"), "-D", str(self.data), "-o", options,
                    "-l", str(self.tmp / "log"), "-w", "start"])
-        self.url = f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
+
+    def restart(self, pause: float) -> None:
+        """Stop the server (fast shutdown: clients get AdminShutdown), wait, start it again."""
+        self._run([str(self.bin / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop"])
+        time.sleep(pause)
+        self.start()
 
     def _run(self, cmd: list[str]) -> None:
         subprocess.run(_as_postgres_user(cmd), check=True, capture_output=True, cwd=self.tmp)
@@ -115,18 +124,23 @@ class MosquittoBroker:
     nothing is dropped while a persistent-session consumer is away.
     """
 
-    def __init__(self, persistence: bool = True):
+    def __init__(self, persistence: bool = True, config: Path | None = None):
         self.binary = mosquitto_binary()
         self.tmp = Path(tempfile.mkdtemp(prefix="gigatwin-mqtt-"))
         self.port = free_port()
         (self.tmp / "persist").mkdir()
-        lines = [
-            f"listener {self.port} 127.0.0.1", "allow_anonymous true",
-            "max_inflight_messages 0", "max_queued_messages 0", "max_queued_bytes 0",
-            f"persistence {'true' if persistence else 'false'}",
-            f"persistence_location {self.tmp / 'persist'}/", "autosave_interval 1",
-            "log_dest stderr", "log_type error", "log_type warning",
-        ]
+        if config is None:
+            lines = [
+                "max_inflight_messages 0", "max_queued_messages 0", "max_queued_bytes 0",
+                f"persistence {'true' if persistence else 'false'}", "autosave_interval 1",
+            ]
+        else:  # a shipped configuration, with its listener and paths replaced
+            lines = [line for line in config.read_text().splitlines()
+                     if not line.startswith(("listener", "persistence_location", "log_dest",
+                                             "allow_anonymous", "password_file"))]
+        lines += [f"listener {self.port} 127.0.0.1", "allow_anonymous true",
+                  f"persistence_location {self.tmp / 'persist'}/",
+                  "log_dest stderr", "log_type error", "log_type warning"]
         self.config = self.tmp / "mosquitto.conf"
         self.config.write_text("\n".join(lines) + "\n")
         # Run as root, mosquitto drops to its own user: let it write its persistence file.
@@ -176,8 +190,12 @@ def store_url(request, tmp_path):
     return server.new_database(f"t{next(_numbers)}")
 
 
+SHIPPED_MOSQUITTO_CONFIG = Path(__file__).resolve().parents[1] / "examples" / "linedata" / "mosquitto.conf"
+
+
 @pytest.fixture
 def mosquitto():
-    broker = MosquittoBroker()
+    """A broker with the configuration shipped in examples/linedata/mosquitto.conf."""
+    broker = MosquittoBroker(config=SHIPPED_MOSQUITTO_CONFIG)
     yield broker
     broker.close()

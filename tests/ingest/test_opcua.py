@@ -63,3 +63,116 @@ def test_mapping_file_errors_name_the_entry(tmp_path):
     path.write_text("nodes:\n  - node: 'ns=2;s=X'\n")
     with pytest.raises(ValueError, match="entry 1 lacks key"):
         load_mapping(path)
+
+
+# A PLC in its own process, so that the test can freeze it (SIGSTOP) like a hung PLC and
+# restart it: the web speed steps every 0.2 s through 30.0, 30.1, ... 30.9 m/min.
+PLC = """
+import asyncio, sys
+from asyncua import Server, ua
+
+async def main(port):
+    server = Server()
+    await server.init()
+    server.set_endpoint(f"opc.tcp://127.0.0.1:{port}/gigatwin/")
+    idx = await server.register_namespace("urn:gigatwin:test")
+    plc = await server.nodes.objects.add_object(idx, "Line1")
+    speed = await plc.add_variable(ua.NodeId("Coater.WebSpeed", idx), "WebSpeed", 30.0)
+    await plc.add_variable(ua.NodeId("Dryer.Zone1.AirTemperature", idx), "T1", 110.0)
+    async with server:
+        print("serving", flush=True)
+        step = 0
+        while True:
+            step += 1
+            await speed.write_value(30.0 + (step % 10) / 10)
+            await asyncio.sleep(0.2)
+
+asyncio.run(main(int(sys.argv[1])))
+"""
+
+
+def _start_plc(port: int):
+    import subprocess
+
+    process = subprocess.Popen([sys.executable, "-c", PLC, str(port)], stdout=subprocess.PIPE, text=True)
+    assert process.stdout.readline().strip() == "serving"
+    return process
+
+
+@pytest.mark.integration
+@pytest.mark.slow
+def test_a_frozen_then_restarted_opcua_server_is_survived_and_recorded(tmp_path):
+    """SIGSTOP for 10 s (a hung PLC), then a restart: the ingester reconnects with backoff,
+    counts its attempts, records each outage as an event and goes on storing values."""
+    import os
+    import signal
+    import threading
+    import time
+
+    port = free_port()
+    plc = _start_plc(port)
+    warnings = []
+    try:
+        with open_store(f"duckdb://{tmp_path / 'line.duckdb'}") as store:
+            ingestor = OpcUaIngestor(store, f"opc.tcp://127.0.0.1:{port}/gigatwin/", load_mapping(MAPPING),
+                                     publishing_interval_ms=100, batch_seconds=0.2,
+                                     on_warning=warnings.append)
+
+            def faults():
+                nonlocal plc
+                time.sleep(3)
+                os.kill(plc.pid, signal.SIGSTOP)
+                time.sleep(10)
+                os.kill(plc.pid, signal.SIGCONT)
+                time.sleep(5)
+                plc.kill()
+                plc.wait()
+                time.sleep(1)
+                plc = _start_plc(port)
+
+            thread = threading.Thread(target=faults)
+            thread.start()
+            asyncio.run(ingestor.run(duration=30.0))
+            thread.join()
+            outages = store.query("SELECT message FROM events WHERE code = 'opcua_unavailable' ORDER BY ts")
+            last_ts = store.query("SELECT max(ts) FROM signals")[0][0]
+            stored = store.count("signals")
+    finally:
+        plc.kill()
+        plc.wait()
+    assert len(outages) == 2, outages  # the freeze and the restart
+    assert ingestor.retries >= 2 and ingestor.counts.stored == stored > 30
+    assert any("lost OPC UA server" in w for w in warnings)
+    assert (time.time() - last_ts.timestamp()) < 8  # values stored after the restart
+
+
+@pytest.mark.parametrize("text,expected", [
+    (b"", "no 'nodes' to subscribe to"), (b"\xff\xfe", "not UTF-8 text"), (b"nodes: [", "not valid YAML"),
+    (b"- a\n- b\n", "expected a mapping with a 'nodes' list"), (b"nodes: [3]", "entry 1 is not a mapping"),
+])
+def test_unusable_mapping_files_are_errors_naming_the_file(tmp_path, text, expected):
+    path = tmp_path / "m.yaml"
+    path.write_bytes(text)
+    with pytest.raises(ValueError, match=expected):
+        load_mapping(path)
+
+
+def test_a_store_failure_keeps_the_data_changes_and_stops_the_run(tmp_path):
+    """A full disk is not a server outage: the changes stay in the inbox and the run ends
+    with a StoreError saying how many were not stored (the CLI exits 1 with it)."""
+    from gigatwin.ingest.records import Delivery
+    from gigatwin.store.backends import StoreError
+
+    with open_store(f"duckdb://{tmp_path / 'line.duckdb'}") as store:
+        ingestor = OpcUaIngestor(store, "opc.tcp://127.0.0.1:4840/", load_mapping(MAPPING))
+        change = Delivery("opcua:x", {"key": "coating_speed", "value": 30, "unit": "m/min",
+                                      "ts": "2026-11-22T10:00:00Z"})
+        ingestor.inbox.append(change)
+
+        def disk_full(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        ingestor.writer.write = disk_full
+        with pytest.raises(StoreError, match="1 data changes not stored: OSError"):
+            ingestor.flush()
+        assert ingestor.inbox == [change]

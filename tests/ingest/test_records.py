@@ -84,7 +84,8 @@ def test_a_delivery_that_breaks_validation_is_quarantined_not_fatal(tmp_path, mo
 
 def test_the_first_record_to_arrive_wins_whichever_path_validates_it(tmp_path):
     """Two records with one id and time in one write: the earlier one is kept, even when
-    it takes the general path (an extra field) and the later one the wire path."""
+    it takes the general path (an extra field) and the later one the wire path; the later
+    one has another value, so it is a conflict, quarantined with both values."""
     first = {"key": "coating_speed", "value": 10, "unit": "m/min", "ts": "2026-11-22T10:00:00Z", "id": "m1",
              "note": "operator entry"}
     later = {"key": "coating_speed", "value": 20, "unit": "m/min", "ts": "2026-11-22T10:00:00Z", "id": "m1"}
@@ -93,8 +94,12 @@ def test_the_first_record_to_arrive_wins_whichever_path_validates_it(tmp_path):
         with open_store(url) as store:
             counts = RecordWriter(store).write([Delivery("f", encode(first)), Delivery("f", encode(later))],
                                                counter_source="test")
-            assert (counts.stored, counts.duplicates) == (1, 1)
+            assert (counts.stored, counts.duplicates, counts.quarantined) == (1, 0, 1)
             assert store.query("SELECT value FROM signals") == [(10 / 60,)]
+            (reason,), = store.query("SELECT reason FROM quarantine")
+            assert reason == ("conflicts with the stored value: id 'm1' at 2026-11-22T10:00:00+00:00 is "
+                              "stored as coating_speed = 0.166666666667 m/s, received "
+                              "coating_speed = 0.333333333333 m/s")  # 10 and 20 m/min in SI
 
 
 @pytest.mark.integration

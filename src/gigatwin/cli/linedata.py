@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from gigatwin.cli._common import console, err_console, fail, write_json
@@ -19,18 +20,39 @@ ingest_app = typer.Typer(help="Ingest line data, validated with the spec, into a
 export_app = typer.Typer(help="Export records from a store.", no_args_is_help=True)
 
 
-def _open(url: str):
+store_app = typer.Typer(help="Inspect a store.", no_args_is_help=True)
+
+
+def _open(url: str, *, read_only: bool = False):
+    """The store at ``url``: for reading (nothing migrated or written; it must exist) or
+    for ingestion (created when missing, refused when it fails its quick check)."""
     from gigatwin.store import open_store
+    from gigatwin.store.backends import StoreError
+    from gigatwin.store.check import quick_check
 
     try:
-        return open_store(url)
-    except ValueError as exc:
+        store = open_store(url, read_only=read_only)
+    except (ValueError, StoreError) as exc:
         raise fail(str(exc)) from exc
+    except Exception as exc:  # noqa: BLE001 - a driver error while opening: say which store
+        raise fail(f"cannot open store {url}: {type(exc).__name__}: {str(exc).strip()}", 1) from exc
+    if not read_only:
+        findings = quick_check(store)
+        if findings:
+            store.close()
+            raise fail(f"store {url} fails its check, nothing was written: "
+                       + "; ".join(map(str, findings)) + f". Run 'gigatwin store check {url}'.", 1)
+    return store
 
 
-def _print_counts(counts: dict) -> None:
-    table = Table("received", "stored", "duplicates", "quarantined")
-    table.add_row(*(str(counts[k]) for k in ("received", "stored", "duplicates", "quarantined")))
+def _print_counts(counts: dict, *, retries: int | None = None, outages: int | None = None) -> None:
+    names = ["received", "stored", "duplicates", "quarantined"]
+    values = [counts[k] for k in names]
+    if retries is not None:
+        names += ["retries", "outages"]
+        values += [retries, outages or 0]
+    table = Table(*names)
+    table.add_row(*(f"{v:,}" for v in values))
     console.print(table)
 
 
@@ -39,13 +61,22 @@ def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=F
                     store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
                     json_out: Annotated[Path | None, typer.Option("--json", help="write the counts as JSON")] = None):
     """Import a CSV/Parquet file of records (key, value, unit, ts, ...) or genealogy edges."""
-    from gigatwin.ingest.files import ingest_file
+    from gigatwin.ingest.files import ImportStoppedError, ingest_file
+    from gigatwin.store.backends import StoreError
 
     with _open(store) as db:
         try:
             counts = ingest_file(db, path).as_dict()
+        except ImportStoppedError as exc:
+            _print_counts(exc.committed.as_dict())
+            raise fail(str(exc), 1) from exc
         except ValueError as exc:
             raise fail(str(exc)) from exc
+        except (StoreError, OSError) as exc:
+            raise fail(f"{path}: import stopped, nothing of this file was committed: {exc}", 1) from exc
+        except Exception as exc:  # noqa: BLE001 - a database error: say it, without a traceback
+            raise fail(f"{path}: import stopped, nothing of this file was committed: "
+                       f"{type(exc).__name__}: {str(exc).strip()}", 1) from exc
     _print_counts(counts)
     write_json(counts, json_out)
 
@@ -54,21 +85,38 @@ def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=F
 def ingest_mqtt_cmd(store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
                     broker: Annotated[str, typer.Option("--broker", help="HOST:PORT")] = "127.0.0.1:1883",
                     topic: Annotated[str, typer.Option("--topic", help="topic filter")] = "gigatwin/#",
-                    client_id: Annotated[str, typer.Option("--client-id", help="fixed id of the persistent session")] = "gigatwin-ingest",
+                    client_id: Annotated[str | None, typer.Option(
+                        "--client-id", help="fixed id of a persistent session kept across restarts "
+                        "(default: unique per process, no session kept)")] = None,
                     batch_size: Annotated[int, typer.Option("--batch-size", min=1)] = 2000,
                     idle_exit: Annotated[float | None, typer.Option("--idle-exit", help="stop after this many seconds without messages")] = None):
-    """Subscribe (QoS 1, persistent session) and ingest until Ctrl-C / SIGTERM."""
-    from gigatwin.ingest.mqtt import MqttIngestor, parse_broker
+    """Subscribe (QoS 1) and ingest until Ctrl-C / SIGTERM; see docs/linedata.md for the
+    broker settings each delivery guarantee needs."""
+    from gigatwin.ingest.mqtt import BrokerUnreachableError, MqttIngestor, parse_broker
+    from gigatwin.store.backends import StoreError
 
-    host, port = parse_broker(broker)
+    try:
+        host, port = parse_broker(broker)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     with _open(store) as db:
-        ingestor = MqttIngestor(db, host, port, topic=topic, client_id=client_id, batch_size=batch_size)
+        ingestor = MqttIngestor(db, host, port, topic=topic, client_id=client_id, batch_size=batch_size,
+                                on_warning=_warn)
         signal.signal(signal.SIGTERM, lambda *_: ingestor.stop())
         ingestor.on_subscribed = lambda: print(f"subscribed to {topic}", flush=True)
-        err_console.print(f"ingesting {topic} from {host}:{port} into {store} (Ctrl-C to stop)")
-        with contextlib.suppress(KeyboardInterrupt):
-            ingestor.run(idle_exit=idle_exit)
-        _print_counts(ingestor.counts.as_dict())
+        err_console.print(f"ingesting {topic} from {host}:{port} into {store} as client "
+                          f"{ingestor.client_id} (Ctrl-C to stop)", soft_wrap=True)
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                ingestor.run(idle_exit=idle_exit)
+        except (BrokerUnreachableError, StoreError) as exc:
+            raise fail(str(exc), 1) from exc
+        except Exception as exc:  # noqa: BLE001 - e.g. a full disk: say it, without a traceback
+            raise fail(f"ingestion stopped: {type(exc).__name__}: {str(exc).strip()}; messages not "
+                       "committed were not acknowledged (the broker delivers them again)", 1) from exc
+        finally:
+            _print_counts(ingestor.counts.as_dict(), retries=ingestor.retries + ingestor.writer.retries,
+                          outages=ingestor.writer.outages)
 
 
 @ingest_app.command("opcua")
@@ -79,13 +127,27 @@ def ingest_opcua_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="o
     """Subscribe to the mapped nodes of an OPC UA server and ingest their data changes."""
     import asyncio
 
-    from gigatwin.ingest.opcua import OpcUaIngestor, load_mapping
+    from gigatwin.ingest.opcua import EndpointUnreachableError, OpcUaIngestor, load_mapping
+    from gigatwin.store.backends import StoreError
 
+    try:
+        mappings = load_mapping(mapping)
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
     with _open(store) as db:
-        ingestor = OpcUaIngestor(db, endpoint, load_mapping(mapping))
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(ingestor.run(duration=duration))
-        _print_counts(ingestor.counts.as_dict())
+        ingestor = OpcUaIngestor(db, endpoint, mappings, on_warning=_warn)
+        try:
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(ingestor.run(duration=duration))
+        except (EndpointUnreachableError, StoreError) as exc:
+            raise fail(str(exc), 1) from exc
+        finally:
+            _print_counts(ingestor.counts.as_dict(), retries=ingestor.retries + ingestor.writer.retries,
+                          outages=ingestor.writer.outages)
+
+
+def _warn(message: str) -> None:
+    err_console.print(f"[yellow]warning:[/yellow] {escape(message)}", soft_wrap=True)
 
 
 def _reached_table(title: str, reached) -> Table:
@@ -102,7 +164,7 @@ def trace_cmd(cell_id: Annotated[str, typer.Argument(help="object to trace (usua
     """Every upstream object and lot of a cell, with the roll positions its electrodes came from."""
     from gigatwin.trace import trace
 
-    with _open(store) as db:
+    with _open(store, read_only=True) as db:
         try:
             reached = trace(db, cell_id)
         except KeyError as exc:
@@ -119,7 +181,7 @@ def track_cmd(object_id: Annotated[str, typer.Argument(help="lot, batch, roll, c
     """Every downstream object of a lot, batch, roll or roll segment (--from/--to metres)."""
     from gigatwin.trace import track
 
-    with _open(store) as db:
+    with _open(store, read_only=True) as db:
         try:
             reached = track(db, object_id, from_m, to_m)
         except KeyError as exc:
@@ -142,7 +204,7 @@ def export_cell_cmd(cell_id: Annotated[str, typer.Argument()],
 
     if fmt != "jsonld":
         raise fail(f"--format {fmt!r} is not supported; use jsonld")
-    with _open(store) as db:
+    with _open(store, read_only=True) as db:
         try:
             document = cell_record(db, cell_id)
         except KeyError as exc:
@@ -150,8 +212,24 @@ def export_cell_cmd(cell_id: Annotated[str, typer.Argument()],
     write_json(document, out)
 
 
+@store_app.command("check")
+def store_check_cmd(url: Annotated[str, typer.Argument(help=STORE_HELP)]):
+    """Read every row (block checksums), check schema version, genealogy and counters."""
+    from gigatwin.store.check import TABLES, check
+
+    with _open(url, read_only=True) as db:
+        findings = check(db)
+    for finding in findings:
+        err_console.print(f"[bold red]problem:[/bold red] {escape(str(finding))}", soft_wrap=True)
+    if findings:
+        raise typer.Exit(1)
+    console.print(f"store {url}: OK ({len(TABLES)} tables read in full, schema version current, "
+                  "genealogy and counters consistent)", soft_wrap=True)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(ingest_app, name="ingest")
+    app.add_typer(store_app, name="store")
     app.command("trace")(trace_cmd)
     app.command("track")(track_cmd)
     app.add_typer(export_app, name="export")

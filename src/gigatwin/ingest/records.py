@@ -20,7 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -33,8 +34,19 @@ from msgspec import UNSET, UnsetType
 from gigatwin.spec import ValidatedColumns, load_registry
 from gigatwin.spec.batch import RecordColumns, numbers_of, validate_columns
 from gigatwin.store import tables
+from gigatwin.store.backends import StoreError, StoreUnavailableError
 
 _log = logging.getLogger(__name__)
+
+# What both backends can store, checked before any write so that DuckDB and PostgreSQL
+# accept and reject the same records. PostgreSQL refuses a B-tree index entry above
+# 2,704 bytes (a third of an 8 kB page) and ids, assets and products are indexed: 256
+# characters take at most 1,024 bytes in UTF-8, with room for the other key columns.
+# Text values are not indexed; 10,000 characters keep a row well inside one page.
+# Neither backend stores a lone UTF-16 surrogate (valid JSON "\ud800" decodes to one);
+# PostgreSQL text cannot hold NUL (checked by the spec's validation).
+ID_MAX_CHARS = 256
+TEXT_MAX_CHARS = 10_000
 
 
 @dataclass
@@ -92,6 +104,68 @@ def decode(payload) -> tuple[list | None, str | None]:
     if isinstance(payload, list):
         return payload, None
     return None, f"payload: expected a JSON object or a list of them, got {type(payload).__name__}"
+
+
+def _not_encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return True
+    return False
+
+
+def storage_problem(name: str, text, limit: int = ID_MAX_CHARS) -> str | None:
+    """Why the text ``text`` of field ``name`` cannot be stored on both backends, else None."""
+    if type(text) is not str:
+        return None
+    if len(text) > limit:
+        return (f"{name}: {len(text):,} characters long ({text[:40]!r}...); "
+                f"the store keeps at most {limit:,}")
+    if not text.isascii() and _not_encodable(text):
+        return f"{name}: {text[:80].encode('utf-8', 'backslashreplace').decode()!r} is not valid " \
+               "Unicode (a lone surrogate), which no text column stores"
+    return None
+
+
+def _unstorable_rows(columns: dict[str, list], limits: dict[str, int]) -> dict[int, str]:
+    """``{position: reason}`` of the rows with a text the store cannot hold; fast when
+    every text is short ASCII (one join and one max per column)."""
+    found: dict[int, str] = {}
+    for name, column in columns.items():
+        texts = [v for v in column if type(v) is str]
+        if not texts:
+            continue
+        joined = "".join(texts)
+        if max(map(len, texts)) <= limits[name] and (joined.isascii() or not _not_encodable(joined)):
+            continue
+        for i, value in enumerate(column):
+            if i not in found and (problem := storage_problem(name, value, limits[name])):
+                found[i] = problem
+    return found
+
+
+_LIMITS = {"id": ID_MAX_CHARS, "asset": ID_MAX_CHARS, "product": ID_MAX_CHARS, "value": TEXT_MAX_CHARS}
+
+
+def _result_storage_problem(result) -> str | None:
+    """Why an accepted record (per-record path) cannot be stored, else None."""
+    for name in ("id", "asset", "product", "value"):
+        if problem := storage_problem(name, getattr(result, name), _LIMITS[name]):
+            return problem
+    return None
+
+
+def _without_clean(validated: ValidatedColumns, positions: list[int]) -> ValidatedColumns:
+    """``validated`` without the clean rows at ``positions`` (they are rejected instead)."""
+    keep = np.ones(len(validated.row), dtype=bool)
+    keep[positions] = False
+    where = np.flatnonzero(keep)
+    pick = where.tolist()
+    return ValidatedColumns(
+        row=validated.row[where], key=[validated.key[i] for i in pick], value=validated.value[where],
+        unit=[validated.unit[i] for i in pick], ts=validated.ts.take(pa.array(where, pa.int64())),
+        asset=[validated.asset[i] for i in pick], product=[validated.product[i] for i in pick],
+        id=[validated.id[i] for i in pick], results=validated.results)
 
 
 def _raw_text(payload) -> str:
@@ -179,7 +253,7 @@ class _Batch:
     def reject(self, source: str, raw: str, reason: str, ident: str | None, arrival: int) -> None:
         self.counts.received += 1
         raw, reason = _storable(raw), _storable(reason)
-        qid = "q:" + (ident or _digest(source, raw))
+        qid = _quarantine_id(ident, source, raw)
         for name, value in zip(self.quarantine, (qid, self.now, source, raw, reason, arrival), strict=True):
             self.quarantine[name].append(value)
 
@@ -218,7 +292,20 @@ class _Batch:
         rows = rows.take(pc.sort_indices(rows[_ARRIVAL]))
         unique = tables.first_of_each(rows, keys)
         self.counts.duplicates += rows.num_rows - unique.num_rows
+        if unique.num_rows < rows.num_rows and "record_id" in keys:
+            self._quarantine_conflicts(rows)
         return unique.drop_columns([_ARRIVAL])
+
+    def _quarantine_conflicts(self, rows: pa.Table) -> None:
+        """Repeats of an identity with another key, asset or value than the first (kept)
+        one are conflicts, not duplicates: quarantined with both values."""
+        first: dict[tuple, dict] = {}
+        for row in rows.to_pylist():
+            kept = first.setdefault((row["record_id"], row["ts"]), row)
+            if kept is not row and _differs(kept, row):
+                self.counts.duplicates -= 1
+                for name, value in zip(self.quarantine, _conflict_row(row, kept, self.now), strict=True):
+                    self.quarantine[name].append(value)
 
     def tables(self) -> tuple[pa.Table, pa.Table, pa.Table]:
         rows = pa.concat_tables([*self.parts, pa.table(self.measurements, schema=_WITH_ARRIVAL)])
@@ -230,12 +317,59 @@ class _Batch:
 
 
 _WITH_ARRIVAL = tables.MEASUREMENTS.append(pa.field(_ARRIVAL, pa.int64()))
+_COMPARED = ("key", "value", "text_value", "asset_id")  # what makes a repeat a conflict
+CONFLICT_REASON = "conflicts with the stored value"
+
+
+def _differs(stored: Mapping, received: Mapping) -> bool:
+    return any(stored[name] != received[name] for name in _COMPARED)
+
+
+def _shown(row: Mapping) -> str:
+    value = row["text_value"] if row["value"] is None else f"{row['value']:.12g} {row['unit'] or ''}".strip()
+    return f"{row['key']} = {value}" + (f" at {row['asset_id']}" if row["asset_id"] else "")
+
+
+def _conflict_row(received: Mapping, stored: Mapping, now: datetime, arrival: int = 0) -> tuple:
+    """A quarantine row for ``received``, which has the identity of ``stored`` but another
+    value: ``(quarantine_id, received_ts, source, raw, reason[, arrival])``."""
+    ts = received["ts"].isoformat() if hasattr(received["ts"], "isoformat") else str(received["ts"])
+    raw = json.dumps({"id": received["record_id"], "key": received["key"], "value": received["value"]
+                      if received["value"] is not None else received["text_value"], "unit": received["unit"],
+                      "ts": ts, "asset": received["asset_id"], "product": received.get("product_id")},
+                     sort_keys=True, default=str)
+    reason = (f"{CONFLICT_REASON}: id {received['record_id']!r} at {ts} is stored as "
+              f"{_shown(stored)}, received {_shown(received)}")
+    qid = "q:" + _digest("conflict", _storable(raw))
+    return qid, now, received["source"], _storable(raw), _storable(reason), arrival
+
+
+def _conflict_table(conflicts: list[dict], now: datetime) -> pa.Table:
+    """Quarantine rows of the conflicts :meth:`Store.store_samples` found."""
+    rows = []
+    for row in conflicts:
+        stored = {"key": row["stored_key"], "value": row["stored_value"], "unit": row["unit"],
+                  "text_value": row["stored_text_value"], "asset_id": row["stored_asset_id"]}
+        rows.append(dict(zip(tables.QUARANTINE.names, _conflict_row(row, stored, now)[:5], strict=True)))
+    return pa.Table.from_pylist(rows, schema=tables.QUARANTINE)
 
 
 def _storable(text: str) -> str:
-    """``text`` with NUL characters written as ``\\x00``: PostgreSQL text cannot hold NUL,
-    and both backends must keep the same quarantine text."""
-    return text.replace("\x00", "\\x00") if "\x00" in text else text
+    """``text`` with NUL characters written as ``\\x00`` and lone surrogates as ``\\udxxx``:
+    neither backend stores them, and both must keep the same quarantine text."""
+    text = text.replace("\x00", "\\x00") if "\x00" in text else text
+    if not text.isascii() and _not_encodable(text):
+        text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
+def _quarantine_id(ident: str | None, source: str, raw: str) -> str:
+    """``q:`` and the record id when it is storable as a key, else a hash."""
+    if ident is None:
+        return "q:" + _digest(source, raw)
+    if len(ident) <= ID_MAX_CHARS - 2 and storage_problem("id", ident) is None:
+        return "q:" + ident
+    return "q:" + _digest(source, _storable(ident), raw)
 
 
 @dataclass
@@ -246,6 +380,49 @@ class Prepared:
     measurements: pa.Table
     quarantine: pa.Table
     counts: Counts
+
+
+def _rows(prepared: Prepared) -> int:
+    return prepared.signals.num_rows + prepared.measurements.num_rows + prepared.quarantine.num_rows
+
+
+def _halves(prepared: Prepared) -> tuple[Prepared, Prepared]:
+    """The rows of ``prepared`` in two halves (signals, then measurements, then
+    quarantine); the counts so far (received, duplicates within the batch) go with the first."""
+    take = _rows(prepared) // 2
+    first, second = [], []
+    for table in (prepared.signals, prepared.measurements, prepared.quarantine):
+        n = min(take, table.num_rows)
+        first.append(table.slice(0, n))
+        second.append(table.slice(n))
+        take -= n
+    return Prepared(*first, Counts(**prepared.counts.as_dict())), Prepared(*second, Counts())
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0] if text else ''}"
+
+
+def _refused(prepared: Prepared, error: BaseException) -> Prepared:
+    """The one row of ``prepared`` as a quarantine row with the store's error as reason."""
+    for table in (prepared.signals, prepared.measurements, prepared.quarantine):
+        if table.num_rows:
+            row = table.to_pylist()[0]
+            break
+    else:
+        raise error  # no row to blame: the store itself failed
+    reason = f"the store refused it: {_first_line(error)}"
+    if "raw" in row:  # a quarantine row that could not be stored as it was
+        raw, reason = row["raw"], f"{row['reason']}; {reason}"
+    else:
+        raw = json.dumps(row, sort_keys=True, default=str)
+    raw, reason = _storable(raw), _storable(reason)
+    quarantined = pa.Table.from_pylist([{
+        "quarantine_id": "q:" + _digest(row["source"] or "", raw), "received_ts": datetime.now(UTC),
+        "source": row["source"], "raw": raw, "reason": reason}], schema=tables.QUARANTINE)
+    return Prepared(prepared.signals.slice(0, 0), prepared.measurements.slice(0, 0), quarantined,
+                    Counts(**prepared.counts.as_dict()))
 
 
 def _merge(parts: list[Prepared]) -> Prepared:
@@ -263,10 +440,14 @@ class RecordWriter:
     batch); :meth:`commit` is one transaction. :meth:`write` does both; an ingester that
     wants the database to work while it prepares the next batch calls them apart."""
 
-    def __init__(self, store, registry=None):
+    def __init__(self, store, registry=None, on_retry: Callable[[str], None] | None = None):
         self.store = store
         self.registry = registry or load_registry()
         self.totals: dict[str, Counts] = {}
+        self.retries = 0  # reconnect attempts to the store (and, for streams, to the source)
+        self.outages = 0  # outages recorded as events
+        self.on_retry: Callable[[str], None] = on_retry or (lambda message: _log.warning("%s", message))
+        self.stopping = threading.Event()
 
     def _records(self, batch: _Batch, delivery: Delivery, arrival: int) -> list:
         """The records of a delivery (with its defaults), or [] after quarantining an unusable payload."""
@@ -285,14 +466,23 @@ class RecordWriter:
         """Validate all records of a write at once; clean ones in bulk, the rest one by one."""
         validated = validate_columns(columns, self.registry)
         arrivals = np.asarray(arrivals, dtype=np.int64)
+        rejects: list[tuple[int, str, str | None]] = []  # input row, reason, record id
+        unstorable = _unstorable_rows({"id": validated.id, "asset": validated.asset,
+                                       "product": validated.product}, _LIMITS)
+        if unstorable:
+            rejects += [(int(validated.row[i]), reason, validated.id[i]) for i, reason in unstorable.items()]
+            validated = _without_clean(validated, list(unstorable))
         batch.accept_columns(validated, columns, sources, arrivals)
         for result in validated.results:
-            record, source, arrival = columns.record(result.row), sources[result.row], int(arrivals[result.row])
-            if result.ok:
-                batch.accept(source, result, record, arrival)
+            problem = _result_storage_problem(result) if result.ok else None
+            if result.ok and problem is None:
+                batch.accept(sources[result.row], result, columns.record(result.row), int(arrivals[result.row]))
             else:
-                raw = _raw_text(record if isinstance(record, Mapping) else {"payload": record})
-                batch.reject(source, raw, result.reason, result.id or None, arrival)
+                rejects.append((result.row, problem or result.reason, result.id or None))
+        for row, reason, ident in sorted(rejects):
+            record = columns.record(row)
+            raw = _raw_text(record if isinstance(record, Mapping) else {"payload": record})
+            batch.reject(sources[row], raw, reason, ident, int(arrivals[row]))
 
     def prepare(self, deliveries: Iterable[Delivery]) -> Prepared:
         """Decode, validate and convert ``deliveries``; nothing touches the store.
@@ -344,18 +534,93 @@ class RecordWriter:
             self._validate(batch, RecordColumns.from_records(records), sources, arrivals)
         return Prepared(*batch.tables(), batch.counts)
 
+    def prepare_columns(self, columns: RecordColumns, source: str) -> Prepared:
+        """:meth:`prepare` for records already in columns (a chunk of a file), all from ``source``."""
+        batch = _Batch()
+        n = len(columns)
+        self._validate(batch, columns, [source] * n, list(range(n)))
+        return Prepared(*batch.tables(), batch.counts)
+
     def commit(self, prepared: Prepared, *, counter_source: str) -> Counts:
-        """Store a prepared batch in one transaction; return its counts."""
+        """Store a prepared batch in one transaction; return its counts.
+
+        A batch the store refuses because of a row (a value, a key too long for an
+        index: a case the checks before the write missed) is split in halves until the
+        row is isolated; that row is quarantined with the store's error, the rest stored.
+        A store that went away (a PostgreSQL restart) is reconnected with backoff and the
+        batch committed again (see :meth:`wait_for_store`); any other error is raised."""
+        while True:
+            try:
+                return self._commit_splitting(prepared, counter_source)
+            except Exception as exc:
+                if not self.store.backend.is_unavailable(exc):
+                    raise
+                self.wait_for_store(exc)
+
+    def _commit_splitting(self, prepared: Prepared, counter_source: str) -> Counts:
+        try:
+            return self._commit_once(prepared, counter_source)
+        except Exception as exc:
+            if not self.store.backend.is_data_error(exc):
+                raise
+            if _rows(prepared) <= 1:
+                _log.warning("ingestion: the store refused a record, quarantined: %s", exc)
+                return self._commit_once(_refused(prepared, exc), counter_source)
+            counts = Counts()
+            for half in _halves(prepared):
+                counts.add(self._commit_splitting(half, counter_source))
+            return counts
+
+    def _commit_once(self, prepared: Prepared, counter_source: str) -> Counts:
         signals, measurements, quarantine = prepared.signals, prepared.measurements, prepared.quarantine
-        counts = prepared.counts
+        counts = Counts(**prepared.counts.as_dict())  # a retry must not count twice
         with self.store.transaction():
-            counts.stored = self.store.write_samples(signals, measurements)
+            counts.stored, conflicts = self.store.store_samples(signals, measurements)
+            if conflicts:
+                quarantine = pa.concat_tables([quarantine, _conflict_table(conflicts, datetime.now(UTC))])
             counts.quarantined = self.store.quarantine(quarantine)
-            counts.duplicates += (signals.num_rows + measurements.num_rows - counts.stored
+            counts.duplicates += (signals.num_rows + measurements.num_rows - counts.stored - len(conflicts)
                                   + quarantine.num_rows - counts.quarantined)
             self.store.bump_counters(counter_source, **counts.as_dict())
         self.totals.setdefault(counter_source, Counts()).add(counts)
         return counts
+
+    def wait_for_store(self, error: BaseException) -> None:
+        """Reconnect to a store that went away, with backoff (0.5 s doubling to 10 s),
+        counting retries in :attr:`retries` and reporting each on :attr:`on_retry`; once
+        back, record the outage as an event in the store. :attr:`stopping` set while
+        waiting raises :class:`StoreError`."""
+        started, delay, first = datetime.now(UTC), 0.5, _first_line(error)
+        retries = 0
+        while True:
+            if self.stopping.is_set():
+                raise StoreError(f"stopped while the store was unavailable ({first})")
+            retries += 1
+            self.retries += 1
+            self.on_retry(f"store unavailable ({first}); reconnect attempt {retries} in {delay:.1f} s")
+            self.stopping.wait(delay)
+            try:
+                self.store.reconnect()
+                break
+            except Exception as exc:  # noqa: BLE001 - still away, whatever the driver says
+                if not (isinstance(exc, StoreUnavailableError) or self.store.backend.is_unavailable(exc)):
+                    raise
+                delay = min(delay * 2, 10.0)
+        seconds = (datetime.now(UTC) - started).total_seconds()
+        self.record_outage("store", started, f"store unavailable for {seconds:.1f} s "
+                           f"({retries} reconnect attempts): {first}")
+
+    def record_outage(self, what: str, started: datetime, message: str) -> None:
+        """An event in the store for an outage of ``what`` (store, broker, server)."""
+        self.outages += 1
+        self.on_retry(message)
+        try:
+            self.store.add_event(f"outage:{what}:{started.isoformat()}:{_digest(message)[:8]}", started,
+                                 "alarm", severity="warning", code=f"{what}_unavailable", message=message)
+        except Exception as exc:  # noqa: BLE001 - the data matter more than the note
+            if not self.store.backend.is_unavailable(exc):
+                raise
+            _log.warning("could not record the outage event: %s", exc)
 
     def write(self, deliveries: Iterable[Delivery], *, counter_source: str) -> Counts:
         """Validate and store ``deliveries`` in one transaction; return this batch's counts."""

@@ -112,6 +112,35 @@ def _number(value) -> float:
     return np.nan
 
 
+def pylist(column) -> list:
+    """An Arrow array or chunked array as a Python list; text through numpy, which is
+    ~10x faster than ``to_pylist`` (one Arrow scalar per element) and gives the same."""
+    if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+        return column.to_numpy(zero_copy_only=False).tolist()
+    return column.to_pylist()
+
+
+def _text_number(value) -> float:
+    """:func:`_number`, and the float of a text as ``float()`` reads it (NaN if it cannot)."""
+    if type(value) is str:
+        try:
+            return float(value) if value.strip() else np.nan
+        except (ValueError, OverflowError):
+            return np.nan
+    return _number(value)
+
+
+def text_numbers(values: list) -> np.ndarray:
+    """:func:`_text_number` of every value, in one numpy conversion when all parse (numpy
+    reads a text with ``float()``, as validate_record does), else value by value."""
+    if set(map(type, values)) <= {str, float, int, type(None)}:  # no bool: not a number
+        try:
+            return np.array([np.nan if v is None else v for v in values], dtype=float)
+        except (TypeError, ValueError, OverflowError):
+            pass
+    return np.fromiter(map(_text_number, values), dtype=float, count=len(values))
+
+
 def numbers_of(values: list) -> np.ndarray:
     """``values`` (ints and floats) as floats, NaN where one is beyond float range."""
     try:
@@ -177,13 +206,16 @@ class RecordColumns:
         return len(self.key)
 
     @classmethod
-    def from_records(cls, records: Sequence) -> RecordColumns:
+    def from_records(cls, records: Sequence, *, text_numbers: bool = False) -> RecordColumns:
+        """Columns of ``records``; ``text_numbers`` also reads numbers written as text (a
+        CSV file's "30") as :func:`validate_record` does, with ``float()``."""
         n = len(records)
         is_record = np.fromiter((isinstance(r, Mapping) for r in records), dtype=bool, count=n)
         get = records if is_record.all() else [r if ok else {} for r, ok in zip(records, is_record, strict=True)]
         column = {name: [r.get(name) for r in get] for name in ("key", "value", "unit", "ts", "asset",
                                                                   "product", "id")}
-        numbers = np.fromiter((_number(v) for v in column["value"]), dtype=float, count=n)
+        number = _text_number if text_numbers else _number
+        numbers = np.fromiter((number(v) for v in column["value"]), dtype=float, count=n)
         return cls(**column, numbers=numbers, is_record=is_record, record=records.__getitem__)
 
 

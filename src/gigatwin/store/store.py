@@ -15,8 +15,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gigatwin.store import tables
-from gigatwin.store.backends import connect
-from gigatwin.store.migrations import migrate
+from gigatwin.store.backends import StoreError, connect
+from gigatwin.store.migrations import LATEST, migrate
 
 _OBJECT_COLUMNS = ", ".join(n for n in tables.OBJECTS.names)
 
@@ -24,13 +24,23 @@ _OBJECT_COLUMNS = ", ".join(n for n in tables.OBJECTS.names)
 class Store:
     """Assets, objects and genealogy, signals, measurements, recipes, events, quarantine."""
 
-    def __init__(self, backend):
+    def __init__(self, backend, url: str | None = None):
         self.backend = backend
         self.dialect = backend.dialect
+        self.url = url
 
     # -- plumbing ---------------------------------------------------------------------
     def close(self) -> None:
         self.backend.close()
+
+    def reconnect(self) -> None:
+        """Open a new connection to the same URL (after the server went away); raises
+        :class:`~gigatwin.store.backends.StoreUnavailable` while it is still away."""
+        if self.url is None:
+            raise StoreError("this store was not opened from a URL; it cannot reconnect")
+        with contextlib.suppress(Exception):
+            self.backend.close()
+        self.backend = connect(self.url, read_only=getattr(self.backend, "read_only", False))
 
     def __enter__(self):
         return self
@@ -76,7 +86,7 @@ class Store:
         data = tables.table(rows, tables.OBJECTS)
         sql = (f"INSERT INTO objects ({_OBJECT_COLUMNS}) SELECT {_OBJECT_COLUMNS} FROM staged_objects "
                "ON CONFLICT (object_id) DO NOTHING")
-        with self.transaction():
+        with self._in_transaction():
             return self._insert_staged(sql, "staged_objects", data)
 
     def add_edges(self, rows: Iterable[Mapping] | pa.Table) -> int:
@@ -85,7 +95,7 @@ class Store:
         Raises ``ValueError`` naming the ids when an edge refers to an unknown object.
         """
         data = tables.table(rows, tables.EDGES)
-        with self.transaction():
+        with self._in_transaction():
             self.backend.stage("staged_edges", data)
             try:
                 missing = self.backend.query(
@@ -114,30 +124,56 @@ class Store:
         when its ``ts`` and ``record_id`` are, a measurement when its ``record_id`` is).
         Returns how many rows were new (a repeat within the call counts once). Call inside
         :meth:`transaction` to commit with other writes."""
-        stored = 0
+        return self.store_samples(signals, measurements)[0]
+
+    def store_samples(self, signals, measurements) -> tuple[int, list[dict]]:
+        """:meth:`write_samples`, also returning the rows that **conflict** with a stored
+        sample of the same identity (another key, asset or value): each is the incoming
+        row with the stored ``stored_key``, ``stored_value``, ``stored_text_value``,
+        ``stored_asset_id``. Neither they nor repeats of stored rows are inserted."""
+        stored, conflicts = 0, []
         if signals is not None:
             data = tables.first_of_each(tables.table(signals, tables.SIGNALS), ["ts", "record_id"])
             if data.num_rows:
                 with self._in_transaction():
-                    stored += self._write_signals(data)
+                    stored += self._write_signals(data, conflicts)
         if measurements is not None:
             data = tables.first_of_each(tables.table(measurements, tables.MEASUREMENTS), ["record_id"])
             if data.num_rows:
                 columns = ", ".join(tables.MEASUREMENTS.names)
                 sql = (f"INSERT INTO measurements ({columns}) SELECT {columns} FROM staged_measurements "
                        "ON CONFLICT (record_id) DO NOTHING")
-                stored += self._insert_staged(sql, "staged_measurements", data)
-        return stored
+                with self._in_transaction():
+                    self.backend.stage("staged_measurements", data)
+                    try:
+                        conflicts += self._conflicts("staged_measurements", "measurements",
+                                                     "g.record_id = s.record_id", ())
+                        stored += self.backend.rowcount(self.backend.execute(sql))
+                    finally:
+                        self.backend.unstage()
+        return stored, conflicts
+
+    def _conflicts(self, staged: str, target: str, join: str, params) -> list[dict]:
+        """Staged rows whose identity is stored with another key, asset or value."""
+        names = tables.MEASUREMENTS.names if target == "measurements" else tables.SIGNALS.names
+        rows = self.backend.query(
+            f"SELECT {', '.join('s.' + n for n in names)}, g.key, g.value, g.text_value, g.asset_id "
+            f"FROM {staged} s JOIN {target} g ON {join} WHERE g.key IS DISTINCT FROM s.key "
+            "OR g.value IS DISTINCT FROM s.value OR g.text_value IS DISTINCT FROM s.text_value "
+            "OR g.asset_id IS DISTINCT FROM s.asset_id", params)
+        extra = ("stored_key", "stored_value", "stored_text_value", "stored_asset_id")
+        return [dict(zip([*names, *extra], row, strict=True)) for row in rows]
 
     def _in_transaction(self):
         """The caller's transaction when there is one, else a new one for this block."""
         return contextlib.nullcontext() if self.backend.in_transaction else self.transaction()
 
-    def _write_signals(self, data: pa.Table) -> int:
+    def _write_signals(self, data: pa.Table, conflicts: list) -> int:
         """Append when nothing is stored in the rows' time window (a live stream, almost
         always: one index probe on PostgreSQL, a row-group min/max test on DuckDB); else
         skip what is there: ``ON CONFLICT`` on PostgreSQL's (ts, record_id) key, an
-        anti-join limited to the window on DuckDB (which keeps no index on signals)."""
+        anti-join limited to the window on DuckDB (which keeps no index on signals).
+        Rows whose identity is stored with another value are added to ``conflicts``."""
         window = pc.min_max(data["ts"])
         lo, hi = window["min"].as_py(), window["max"].as_py()
         occupied = self.backend.query("SELECT 1 FROM signals WHERE ts BETWEEN ? AND ? LIMIT 1", (lo, hi))
@@ -157,6 +193,8 @@ class Store:
             params = (lo, hi)
         self.backend.stage("staged_signals", data)
         try:
+            conflicts += self._conflicts("staged_signals", "signals", "g.ts BETWEEN ? AND ? AND g.ts = s.ts "
+                                         "AND g.record_id = s.record_id", (lo, hi))
             return self.backend.rowcount(self.backend.execute(sql, params))
         finally:
             self.backend.unstage()
@@ -263,13 +301,49 @@ ORDER BY p.object_pk, s.parent_from_m, c.object_pk
 """
 
 
-def open_store(url: str, *, migrate_schema: bool = True) -> Store:
-    """Open the store at ``url`` and bring its schema to the latest version."""
-    backend = connect(url)
-    if migrate_schema:
-        try:
+def open_store(url: str, *, migrate_schema: bool = True, read_only: bool = False,
+               create: bool = True) -> Store:
+    """Open the store at ``url`` and bring its schema to the latest version.
+
+    ``read_only=True`` is how readers (trace, track, export) open a store: nothing is
+    migrated or written (a DuckDB file opened read-only, a PostgreSQL session with
+    ``default_transaction_read_only``), so it works on a read-only file system, with a
+    read-only database role and, for DuckDB, beside a writing ingester (on a snapshot
+    copy, see :class:`~gigatwin.store.backends.DuckDBBackend`). A DuckDB path that does
+    not exist is then an error, as it is with ``create=False``."""
+    backend = connect(url, read_only=read_only, create=create)
+    try:
+        if read_only:
+            _check_readable(backend, url)
+        elif migrate_schema:
+            _check_not_newer(backend, url)
             migrate(backend)
-        except BaseException:  # a failed migration rolled back; do not leak the connection
-            backend.close()
-            raise
-    return Store(backend)
+    except BaseException:  # a failed migration rolled back; do not leak the connection
+        backend.close()
+        raise
+    return Store(backend, url)
+
+
+def _stored_version(backend) -> int | None:
+    """The store's schema version, or None when it has no ``schema_migrations`` table."""
+    try:
+        return backend.query("SELECT max(version) FROM schema_migrations")[0][0] or 0
+    except Exception:  # noqa: BLE001 - no such table (the error class differs per backend)
+        backend.rollback()
+        return None
+
+
+def _check_not_newer(backend, url: str) -> None:
+    version = _stored_version(backend)
+    if version is not None and version > LATEST:
+        raise StoreError(f"store {url} has schema version {version}, newer than this gigatwin's "
+                         f"{LATEST}; upgrade gigatwin to write to it")
+
+
+def _check_readable(backend, url: str) -> None:
+    version = _stored_version(backend)
+    if version is None:
+        raise StoreError(f"{url} is not a gigatwin store (no schema_migrations table)")
+    if version != LATEST:
+        raise StoreError(f"store {url} has schema version {version}; this gigatwin reads version "
+                         f"{LATEST}: open it once for writing (e.g. gigatwin ingest) to migrate it")

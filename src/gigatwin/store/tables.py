@@ -40,6 +40,13 @@ QUARANTINE = pa.schema([
 
 ASSET_LEVELS = ("enterprise", "site", "area", "line", "station")
 
+# Kinds of objects in the genealogy: material lots and the intermediate products of cell
+# production in process order (Zanotto et al. 2022, Section 4.2: converging and diverging
+# material flows from lots through slurry, coated and calendered rolls, slit coils, cut
+# sheets or segments, stacks or jelly rolls, to cells, modules and packs).
+OBJECT_KINDS = ("lot", "slurry_batch", "roll", "coil", "sheet", "segment", "stack", "jelly_roll", "cell",
+                "module", "pack")
+
 
 def table(rows: Iterable[Mapping] | pa.Table, schema: pa.Schema) -> pa.Table:
     """``rows`` (dicts, missing columns null) as an Arrow table of ``schema``.
