@@ -104,3 +104,77 @@ def require_fraction(field: str, value, *, open_interval: bool = False, context:
     if open_interval:
         return require_range(field, value, unit="1", gt=0, lt=1, context=context)
     return require_range(field, value, unit="1", ge=0, le=1, context=context)
+
+
+class InputFileError(ValueError):
+    """A file that cannot be read as what it should be; the message names the file."""
+
+
+# A user's recipe, plant or configuration is a few kB; data files go through pandas/Arrow.
+MAX_TEXT_FILE_BYTES = 20 * 1024 * 1024
+# YAML aliases (``*name``) let a 1 kB file expand to billions of nodes ("YAML bomb"):
+# the document is refused when its aliases expanded would exceed this many nodes.
+MAX_YAML_NODES = 1_000_000
+
+
+def read_text(path, what: str = "file") -> str:
+    """The text of a UTF-8 file; an error names the file, and the byte that is not UTF-8.
+
+    ``what`` says what the file is for the message ("recipe", "plant file"...).
+    """
+    from pathlib import Path
+
+    path = Path(path)
+    size = path.stat().st_size
+    if size > MAX_TEXT_FILE_BYTES:
+        raise InputFileError(f"{what} {path} has {size:,} bytes; at most "
+                             f"{MAX_TEXT_FILE_BYTES:,} are read")
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise InputFileError(
+            f"{what} {path} is not UTF-8 text: byte 0x{data[exc.start]:02x} at position "
+            f"{exc.start} (line {line}) cannot be decoded; save the file as UTF-8") from None
+
+
+def load_yaml(path, what: str = "file"):
+    """Parse a YAML file safely: UTF-8, bounded size, and at most ``MAX_YAML_NODES`` nodes
+    once its aliases are expanded (so a "YAML bomb" is refused, not expanded).
+
+    Malformed YAML is an :class:`InputFileError` naming the file, line and column.
+    """
+    import yaml
+
+    class _Loader(yaml.SafeLoader):
+        """Counts each node's expanded size as it is composed (children come first)."""
+
+        def compose_node(self, parent, index):
+            node = super().compose_node(parent, index)
+            sizes = self.__dict__.setdefault("expanded", {})
+            if id(node) not in sizes:
+                if isinstance(node, yaml.SequenceNode):
+                    size = 1 + sum(sizes.get(id(c), 1) for c in node.value)
+                elif isinstance(node, yaml.MappingNode):
+                    size = 1 + sum(sizes.get(id(k), 1) + sizes.get(id(v), 1)
+                                   for k, v in node.value)
+                else:
+                    size = 1
+                sizes[id(node)] = size
+                if size > MAX_YAML_NODES:
+                    raise InputFileError(
+                        f"{what} {path} expands to more than {MAX_YAML_NODES:,} values "
+                        "through YAML aliases (*name); write the values out instead")
+            return node
+
+    text = read_text(path, what)
+    try:
+        return yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise InputFileError(f"{what} {path} is not valid YAML{where}: "
+                             f"{exc.problem or exc}") from None
+    except yaml.YAMLError as exc:
+        raise InputFileError(f"{what} {path} is not valid YAML: {exc}") from None

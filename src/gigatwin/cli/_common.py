@@ -1,19 +1,132 @@
-"""Helpers shared by the command modules: one Rich console, JSON output, errors."""
+"""Helpers shared by the command modules: one Rich console, JSON output, errors.
+
+Tables never cut a value: :class:`FittingConsole` keeps every column of single words
+(numbers, keys, units) at its full width, wraps text columns at spaces, and when even
+that does not fit the terminal, prints the table vertically (one block per row, one
+``header: value`` line per column, as ``psql``'s expanded display does).
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import typer
-from rich.console import Console
+from rich import box
+from rich.console import Console, Group
 from rich.markup import escape
+from rich.table import Table
+from rich.text import Text
 
-console = Console()
-err_console = Console(stderr=True)
+# Text columns are not wrapped narrower than this (or their longest word, if shorter);
+# keys fold at MIN_KEY_WIDTH only when the table would not fit otherwise.
+MIN_TEXT_WIDTH = 12
+MIN_KEY_WIDTH = 18
+_NUMBER = re.compile(r"^[-+−]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*%?$|^[-+−]?(inf|nan)$")
+
+
+def _plain(cell: Any) -> str | None:
+    """The text of a table cell as shown (markup removed); None for other renderables."""
+    if isinstance(cell, Text):
+        return cell.plain
+    if isinstance(cell, str):
+        try:
+            return Text.from_markup(cell).plain
+        except Exception:  # not valid markup: shown as written
+            return cell
+    return None
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text.strip())) or text.strip() in ("", "-", "–", "—")
+
+
+def _fit_columns(table: Table, fold_words: bool = False) -> int:
+    """Set each column so no value is cut; return the narrowest width the table needs.
+
+    Columns of numbers are never broken. Columns of other single words (keys, names) are
+    kept whole too, unless ``fold_words``: then a long key may fold onto a second line
+    (at ``MIN_KEY_WIDTH``), which still shows every character.
+    """
+    needed = 1 + 3 * len(table.columns)            # borders and padding of the default box
+    for column in table.columns:
+        cells = [_plain(c) for c in column._cells]
+        if any(c is None for c in cells):           # a renderable: Rich measures it
+            needed += column.min_width or 1
+            continue
+        lines = [line for c in cells for line in (c.splitlines() or [""])]
+        header_words = (_plain(column.header) or "").split()
+        longest_header_word = max((len(w) for w in header_words), default=1)
+        widest = max((len(line) for line in lines), default=1)
+        numbers = all(_is_number(line) for line in lines)
+        words = all(len(line.split()) <= 1 for line in lines)
+        if numbers or (words and not fold_words):   # kept whole: never broken, never cut
+            column.no_wrap, column.overflow = True, "ignore"
+            column.min_width = max(widest, min(longest_header_word, widest + 6))
+        else:       # prose, or keys allowed to fold: no character is ever dropped
+            longest = max((len(w) for line in lines for w in line.split()), default=1)
+            column.no_wrap, column.overflow = False, "fold"
+            column.min_width = min(longest, MIN_KEY_WIDTH if fold_words else MIN_TEXT_WIDTH)
+        needed += column.min_width
+    return needed
+
+
+def _vertical(table: Table) -> Group:
+    """The rows of ``table`` as blocks of ``header  value`` lines, one block per row."""
+    headers = [_plain(c.header) or "" for c in table.columns]
+    width = max((len(h) for h in headers), default=0)
+    blocks: list[Any] = []
+    if table.title:
+        blocks.append(Text.from_markup(f"[bold]{table.title}[/bold]")
+                      if isinstance(table.title, str) else table.title)
+    for row in range(table.row_count):
+        block = Table.grid(padding=(0, 1))
+        block.add_column(style="dim", no_wrap=True)
+        block.add_column(overflow="fold")
+        for header, column in zip(headers, table.columns, strict=True):
+            block.add_row(f"{header:>{width}}", column._cells[row])
+        blocks += [Text(f"-[ {row + 1} ]" + "-" * max(0, min(40, width)), style="dim"), block]
+    if table.caption:
+        blocks.append(table.caption)
+    return Group(*blocks)
+
+
+def _fitted(table: Table, width: int) -> Table | Group:
+    """``table`` set up to fit ``width`` without cutting a value, or its vertical layout.
+
+    In order: as it is; with long keys folded; with a light box (one space and a rule
+    under the header instead of borders); else one block per row.
+    """
+    if _fit_columns(table) <= width:
+        return table
+    columns = len(table.columns)
+    if _fit_columns(table, fold_words=True) <= width:
+        return table
+    if _fit_columns(table, fold_words=True) - 3 * columns - 1 + 2 * (columns - 1) <= width:
+        table.box, table.show_edge, table.pad_edge = box.SIMPLE_HEAD, False, False
+        table.padding = (0, 1, 0, 0)
+        return table
+    return _vertical(table)
+
+
+class FittingConsole(Console):
+    """A Rich console whose tables never cut a value (see the module docstring)."""
+
+    def print(self, *objects: Any, **kwargs: Any) -> None:
+        fitted: list[Any] = []
+        for obj in objects:
+            if isinstance(obj, Table) and obj.columns and obj.box is not None:
+                obj = _fitted(obj, self.width)
+            fitted.append(obj)
+        super().print(*fitted, **kwargs)
+
+
+console = FittingConsole()
+err_console = FittingConsole(stderr=True)
 
 
 def _default(obj: Any):
@@ -44,17 +157,38 @@ def dumps(data: Any) -> str:
     return json.dumps(_finite(json.loads(json.dumps(data, default=_default))), indent=2)
 
 
-def write_json(data: Any, path: Path | None) -> None:
-    """Write ``data`` as JSON to ``path``, or to stdout when ``path`` is ``-``."""
+def write_json(data: Any, path: Path | None, option: str = "--json") -> None:
+    """Write ``data`` as JSON to ``path``, or to stdout when ``path`` is ``-``.
+
+    With ``-``, :func:`gigatwin.cli.app.main` has already sent every table to stderr, so
+    stdout holds the JSON alone and can be piped to ``jq`` or ``json.loads``.
+    """
     if path is None:
         return
     text = dumps(data)
     if str(path) == "-":
         typer.echo(text)
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text + "\n", encoding="utf-8")
+    write_text(path, text + "\n", option)
     err_console.print(f"[dim]wrote {path}[/dim]")
+
+
+def write_text(path: Path, text: str, option: str) -> None:
+    """Write an output file, creating its folder; a path that cannot be written is an error
+    naming the option and the path (a folder, ``/proc``, a read-only place, a full disk)."""
+    if path.is_dir():
+        raise fail(f"{option} {path}: is a folder; give a file name (e.g. {path / 'out.json'})")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"{option} {path}: cannot write: {exc.strerror or exc}") from exc
+
+
+def json_to_stdout(args: list[str]) -> bool:
+    """Whether the command line asks for JSON on stdout (``--json -`` or ``--json=-``)."""
+    return any(a == "--json=-" or (a == "--json" and nxt == "-")
+               for a, nxt in zip(args, [*args[1:], ""], strict=True))
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
@@ -65,3 +199,14 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     """
     err_console.print(f"[bold red]error:[/bold red] {escape(message)}", soft_wrap=True)
     return typer.Exit(code)
+
+
+def fail_input(path: Path, exc: Exception) -> typer.Exit:
+    """The error for an input file that could not be used: names the file, and for text
+    that is not UTF-8 the byte and its position; exit code 1 (invalid data)."""
+    if isinstance(exc, UnicodeDecodeError):
+        byte = exc.object[exc.start:exc.start + 1].hex() if exc.object else "?"
+        return fail(f"{path} is not UTF-8 text: byte 0x{byte} at position {exc.start} "
+                    "cannot be decoded; save the file as UTF-8", code=1)
+    message = str(exc)
+    return fail(message if str(path) in message else f"{path}: {message}", code=1)

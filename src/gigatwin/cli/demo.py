@@ -13,6 +13,9 @@ with every output written under ``--out``:
    what dry coating and fast formation change;
 6. the line data platform: ingestion into an embedded DuckDB historian, then trace a cell
    back to its roll positions and track a roll segment forward to its cells.
+
+The terminal shows a summary of a few lines per stage (readable at 80 columns); what
+each command printed in full goes to ``--out``/log/, which the summary names.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from typing import Annotated
 import numpy as np
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from gigatwin.cli._common import console, dumps
 
@@ -42,36 +44,59 @@ def examples_dir() -> Path:
     raise FileNotFoundError("examples/ not found next to the gigatwin sources; run the demo from a clone")
 
 
-def _run(*args: str) -> None:
-    """Run a gigatwin command exactly as the command line would, and stop the demo if it fails."""
-    from gigatwin.cli.app import app
+_log_dir: Path | None = None
 
-    console.print(f"[dim]$ gigatwin {' '.join(args)}[/dim]")
-    code = app(list(args), standalone_mode=False)
+
+def _run(*args: str) -> None:
+    """Run a gigatwin command exactly as the command line would, its output going to a
+    log file under ``--out``/log/; stop the demo if it fails."""
+    from gigatwin.cli._common import err_console
+
+    assert _log_dir is not None
+    command = " ".join(a for a in args[:2] if not a.startswith(("-", "/")))
+    log = _log_dir / f"{len(list(_log_dir.iterdir())) + 1:02d}_{command.replace(' ', '_')}.log"
+    with log.open("w", encoding="utf-8") as handle:
+        handle.write(f"$ gigatwin {' '.join(args)}\n")
+        saved = console.file, err_console.file
+        console.file = err_console.file = handle
+        try:
+            code = _app(list(args), standalone_mode=False)
+        finally:
+            console.file, err_console.file = saved
     if code not in (None, 0):
+        console.print(f"[red]gigatwin {command} failed (exit {code}); see {log}[/red]")
         raise typer.Exit(code)
+    console.print(f"[dim]$ gigatwin {command} ...  > log/{log.name}[/dim]")
+
+
+def _json(path: Path):
+    import json
+
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def _say(text: str) -> None:
+    """One line of the summary, indented (and wrapped lines with it)."""
+    from rich.padding import Padding
+
+    console.print(Padding(text, (0, 0, 0, 2), expand=False))
 
 
 def stage_spec(out: Path) -> None:
     from gigatwin.spec import export, load_registry
 
     reg = load_registry()
-    table = Table(title=f"Data specification: {len(reg.parameters)} parameters in {len(reg.steps)} steps "
-                        "(Zanotto et al. 2022, Tables 5-12, and additions)")
-    for column in ("step", "MP", "PP", "SP", "online", "offline/none"):
-        table.add_column(column, justify="right" if column != "step" else "left")
-    for step in reg.ordered_steps():
-        params = reg.step_parameters(step.key)
-        roles = Counter(p.role for p in params)
-        online = sum(p.online in ("online", "both") for p in params)
-        table.add_row(step.name, str(roles["MP"]), str(roles["PP"]), str(roles["SP"]), str(online),
-                      str(len(params) - online))
-    console.print(table)
+    roles = Counter(p.role for p in reg.parameters.values())
+    online = sum(p.online in ("online", "both") for p in reg.parameters.values())
     (out / "spec.jsonld").write_text(dumps(export.jsonld(reg)))
     (out / "spec.html").write_text(export.html_tables(reg))
     (out / "spec_gaps.md").write_text(export.gaps_markdown(reg))
-    console.print(f"{len(export.gaps(reg))} parameters are needed by models but measured only offline or "
-                  f"not at all: see {out / 'spec_gaps.md'}")
+    _say(f"{len(reg.parameters)} parameters in {len(reg.steps)} steps (Zanotto et al. 2022, "
+         f"Tables 5-12, and additions): {roles['MP']} machine, {roles['PP']} product and "
+         f"{roles['SP']} structure parameters; {online} measurable online")
+    _say(f"{len(export.gaps(reg))} are needed by models but measured only offline or not at "
+         f"all: {out / 'spec_gaps.md'}")
+    _say(f"exports: {out / 'spec.jsonld'} (JSON-LD), {out / 'spec.html'} (tables)")
 
 
 def stage_validate(out: Path) -> None:
@@ -79,15 +104,27 @@ def stage_validate(out: Path) -> None:
 
     path = examples_dir() / "records" / "coating_line.csv"
     batch = validate_file(path)
-    console.print(f"Validated {path.name}: {batch.received} records, {len(batch.accepted)} accepted "
-                  f"(converted to SI), {len(batch.rejected)} rejected and kept with their reasons:")
+    _say(f"{path.name}: {batch.received} records, {len(batch.accepted)} accepted (converted "
+         f"to SI), {len(batch.rejected)} rejected and kept with their reasons:")
     for r in batch.rejected:
-        console.print(f"  row {r.row}: [red]{escape(r.reason)}[/red]")
+        _say(f"  row {r.row}: [red]{escape(r.reason)}[/red]")
 
 
 def stage_twin(out: Path) -> None:
     _run("simulate", str(examples_dir() / RECIPE), "--samples", "20000", "--seed", "1",
          "--json", str(out / "twin" / "simulation.json"), "--plot", str(out / "twin"))
+    result = _json(out / "twin" / "simulation.json")
+    cell, yields = result["cell"], result["yield"]
+    _say(f"{result['recipe']}: {result['samples']:,} cells drawn from the line's tolerances")
+    for key, label in (("capacity", "capacity"), ("energy", "energy"),
+                       ("gravimetric_energy_density", "specific energy")):
+        q = cell[key]
+        _say(f"{label:>15}: {q['mean']:.4g} ± {q['std']:.2g} {q['unit']} (5-95 %: "
+             f"{q['p05']:.4g}-{q['p95']:.4g})")
+    worst = min((k for k in yields if k not in ("overall", "cell")), key=yields.get)
+    _say(f"{'yield':>15}: {yields['overall']:.2%} overall; lowest step {worst} "
+         f"{yields[worst]:.2%}")
+    _say(f"plots: {out / 'twin' / 'distributions.png'}, {out / 'twin' / 'yield_by_step.png'}")
 
 
 def _simulated_cells(samples: int = 2400):
@@ -126,12 +163,36 @@ def stage_quality(out: Path) -> None:
          str(examples_dir() / "quality" / "GRADES_nmc622_pouch.yaml"), "--json", str(quality / "grades.json"))
     _run("match", str(quality / "eol_cells.csv"), "--cells-per-module", "12",
          "--json", str(quality / "modules.json"))
+    cpk = _json(quality / "capability.json")["cpk"]
+    _say(f"cathode loading, ±3 % limits: Cpk {cpk['value']:.2f} (95 % CI "
+         f"{cpk['ci_low']:.2f}-{cpk['ci_high']:.2f}); X-bar/R chart: {quality / 'xbar_r.html'}")
+    grades = _json(quality / "grades.json")["summary"]
+    shares = ", ".join(f"{name} {count:,}" for name, count in grades["grades"].items())
+    _say(f"end-of-line grading of {grades['cells']:,} cells: {shares}")
+    modules = _json(quality / "modules.json")
+    _say(f"module matching: capacity spread within modules {modules['capacity_improvement']:.0f}x "
+         "smaller than in production order")
 
 
 def stage_factory(out: Path) -> None:
     _run("plant", str(examples_dir() / PLANT), "--scenario", "dry_coating", "--scenario",
          "fast_formation_narrow_window", "--json", str(out / "factory" / "plant.json"),
          "--plot", str(out / "factory"))
+    plant = _json(out / "factory" / "plant.json")
+
+    def q(entry, scale=1.0, digits=3):
+        return f"{entry['value'] * scale:.{digits}g} {entry['unit']}"
+
+    _say(f"{plant['plant']}: {q(plant['annual_output'])}, conversion cost "
+         f"{q(plant['conversion_cost_per_kwh'])}, energy {q(plant['energy_per_kwh'])}")
+    _say(f"capital {plant['capital']['value'] / 1e6:.0f} million {plant['capital']['unit']} "
+         f"(BatPaC {plant['batpac_edition']} inputs); bottleneck: {plant['bottleneck']}")
+    for scenario in plant["scenarios"]:
+        delta = scenario["delta"]
+        _say(f"scenario {scenario['name']}: cost {delta['cost_per_kwh']['value']:+.2f} "
+             f"{delta['cost_per_kwh']['unit']}, energy {delta['energy_per_kwh']['value']:+.1f} "
+             f"{delta['energy_per_kwh']['unit']}")
+    _say(f"plots: {out / 'factory'}/")
 
 
 def stage_line_data(out: Path) -> None:
@@ -143,34 +204,52 @@ def stage_line_data(out: Path) -> None:
     url = f"duckdb://{database.resolve()}"
     with open_store(url) as store:
         objects, edges = load(store, Plant(cells=2000))
-    console.print(f"Generated the genealogy of 2,000 cells: {objects:,} objects, {edges:,} edges "
-                  "(lots, slurry batches, rolls, coils, segments, stacks, cells)")
+    _say(f"genealogy of 2,000 cells: {objects:,} objects, {edges:,} edges (lots, slurry "
+         "batches, rolls, coils, segments, stacks, cells)")
     _run("ingest", "file", str(examples_dir() / "records" / "coating_line.csv"), "--store", url)
     _run("trace", "CELL-00000007", "--store", url, "--json", str(out / "trace_cell.json"))
     _run("track", "C-ROLL-0000000", "--from", "1200", "--to", "1250", "--store", url,
          "--json", str(out / "track_roll.json"))
+    trace = _json(out / "trace_cell.json")
+    kinds = Counter(obj["kind"] for obj in trace[1:])
+    _say(f"CELL-00000007 traces back to {len(trace) - 1} objects: "
+         + ", ".join(f"{n} {kind}" for kind, n in kinds.items()))
+    track = _json(out / "track_roll.json")
+    cells = sum(obj["kind"] == "cell" for obj in track)
+    _say(f"metres 1200-1250 of cathode roll C-ROLL-0000000 reach {cells} cells")
 
 
 STAGES = (
     ("The data specification", stage_spec),
-    ("Validating line data against the specification", stage_validate),
-    ("Process-chain twin: recipe to finished cell with Monte Carlo uncertainty", stage_twin),
-    ("Quality: SPC, capability, end-of-line grading and module matching", stage_quality),
-    ("Factory: cost, energy and throughput by step; innovation scenarios", stage_factory),
-    ("Line data: historian on embedded DuckDB, trace and track", stage_line_data),
+    ("Line data validated against the specification", stage_validate),
+    ("Process-chain twin: recipe to cell, Monte Carlo", stage_twin),
+    ("Quality: SPC, capability, grading, matching", stage_quality),
+    ("Factory: cost, energy, throughput; scenarios", stage_factory),
+    ("Line data: historian, trace and track", stage_line_data),
 )
 
 
 def demo(out: Annotated[Path, typer.Option(help="folder for the demo's outputs")] = Path("out/demo")) -> None:
     """Run the main job on the embedded default (no server needed)."""
-    out.mkdir(parents=True, exist_ok=True)
+    global _log_dir
+    _log_dir = out / "log"
+    if _log_dir.exists():
+        for old in _log_dir.glob("*.log"):
+            old.unlink()
+    _log_dir.mkdir(parents=True, exist_ok=True)
     for number, (title, stage) in enumerate(STAGES, start=1):
         console.rule(f"[bold]{number}. {title}")
         stage(out)
     console.rule("[bold green]demo finished")
-    console.print(f"outputs in {out}/: spec exports, twin plots and JSON, SPC charts (HTML), grades, "
-                  "module assignment, plant breakdown plots, the DuckDB historian and trace/track JSON")
+    console.print(f"All outputs are in {out}/; each command's full output in {_log_dir}/.")
+
+
+# The ``gigatwin`` application, set by :func:`register` (importing ``cli.app`` here would
+# make the two modules import each other).
+_app: typer.Typer | None = None
 
 
 def register(app: typer.Typer) -> None:
+    global _app
+    _app = app
     app.command("demo")(demo)

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gigatwin.cli._common import console, dumps, fail
+from gigatwin.cli._common import console, dumps, fail, fail_input
 
 spec_app = typer.Typer(help="The manufacturing data specification: every parameter of every step.",
                        no_args_is_help=True)
@@ -155,7 +155,7 @@ def validate(
     try:
         batch = validate_file(file, reg)
     except ValueError as exc:
-        raise fail(str(exc)) from exc
+        raise fail_input(file, exc) from exc
     console.print(f"{file}: {batch.received} records, [green]{len(batch.accepted)} valid[/green], "
                   f"[red]{len(batch.rejected)} rejected[/red], "
                   f"{sum(1 for r in batch.accepted if r.warnings)} with warnings")
