@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,10 +23,9 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-# Text columns are not wrapped narrower than this (or their longest word, if shorter);
-# keys fold at MIN_KEY_WIDTH only when the table would not fit otherwise.
-MIN_TEXT_WIDTH = 12
-MIN_KEY_WIDTH = 18
+# When a table would not fit otherwise, text columns (keys too) fold at this width (or
+# their widest value, if narrower).
+MIN_KEY_WIDTH = 16
 _NUMBER = re.compile(r"^[-+−]?(\d[\d,]*\.?\d*|\.\d+)([eE][-+]?\d+)?\s*%?$|^[-+−]?(inf|nan)$")
 
 
@@ -45,34 +45,63 @@ def _is_number(text: str) -> bool:
     return bool(_NUMBER.match(text.strip())) or text.strip() in ("", "-", "–", "—")
 
 
-def _fit_columns(table: Table, fold_words: bool = False) -> int:
-    """Set each column so no value is cut; return the narrowest width the table needs.
+@dataclass
+class _Shape:
+    """What a column holds, measured on its plain text."""
 
-    Columns of numbers are never broken. Columns of other single words (keys, names) are
-    kept whole too, unless ``fold_words``: then a long key may fold onto a second line
-    (at ``MIN_KEY_WIDTH``), which still shows every character.
+    kept_whole: bool        # numbers (always) or single words (unless folding)
+    numbers: bool
+    widest: int             # the longest line of a cell
+    longest_word: int       # the longest word of a cell or of the header
+    header_word: int
+
+
+def _shape(column) -> _Shape | None:
+    cells = [_plain(c) for c in column._cells]
+    if any(c is None for c in cells):               # a renderable: Rich measures it
+        return None
+    lines = [line for c in cells for line in (c.splitlines() or [""])]
+    header_words = [len(w) for w in (_plain(column.header) or "").split()] or [1]
+    cell_words = [len(w) for line in lines for w in line.split()] or [1]
+    numbers = all(_is_number(line) for line in lines)
+    words = all(len(line.split()) <= 1 for line in lines)
+    return _Shape(numbers or words, numbers, max((len(x) for x in lines), default=1),
+                  max(max(cell_words), max(header_words)), max(header_words))
+
+
+def _fit_columns(table: Table, width: int, chrome: int, fold: bool) -> bool:
+    """Set the columns of ``table`` so that it fits ``width`` (``chrome``: the characters
+    of borders and padding) without cutting a value; False when it cannot.
+
+    Without ``fold``, Rich lays the table out: numbers and single words are never broken
+    and prose wraps at spaces, so the table needs its longest words side by side. With
+    ``fold``, every column but the numbers gets a width of its own, long words and keys
+    fold onto further lines (every character is still shown), and the room left is shared
+    out in proportion to what each column would like.
     """
-    needed = 1 + 3 * len(table.columns)            # borders and padding of the default box
-    for column in table.columns:
-        cells = [_plain(c) for c in column._cells]
-        if any(c is None for c in cells):           # a renderable: Rich measures it
-            needed += column.min_width or 1
-            continue
-        lines = [line for c in cells for line in (c.splitlines() or [""])]
-        header_words = (_plain(column.header) or "").split()
-        longest_header_word = max((len(w) for w in header_words), default=1)
-        widest = max((len(line) for line in lines), default=1)
-        numbers = all(_is_number(line) for line in lines)
-        words = all(len(line.split()) <= 1 for line in lines)
-        if numbers or (words and not fold_words):   # kept whole: never broken, never cut
-            column.no_wrap, column.overflow = True, "ignore"
-            column.min_width = max(widest, min(longest_header_word, widest + 6))
-        else:       # prose, or keys allowed to fold: no character is ever dropped
-            longest = max((len(w) for line in lines for w in line.split()), default=1)
-            column.no_wrap, column.overflow = False, "fold"
-            column.min_width = min(longest, MIN_KEY_WIDTH if fold_words else MIN_TEXT_WIDTH)
-        needed += column.min_width
-    return needed
+    shapes = [_shape(c) for c in table.columns]
+    if any(s is None for s in shapes):
+        return True                                 # Rich measures renderables itself
+    if not fold:
+        needed = chrome + sum(s.widest if s.kept_whole else s.longest_word for s in shapes)
+        if needed > width:
+            return False
+        for column, s in zip(table.columns, shapes, strict=True):
+            column.no_wrap, column.overflow = s.kept_whole, "ignore" if s.kept_whole else "fold"
+        return True
+    least = [max(s.widest, min(s.header_word, s.widest + 6)) if s.numbers
+             else min(max(s.widest, s.header_word), MIN_KEY_WIDTH) for s in shapes]
+    room = width - chrome - sum(least)
+    if room < 0:
+        return False
+    wants = [0 if s.numbers else max(s.widest, s.longest_word) - low
+             for s, low in zip(shapes, least, strict=True)]
+    total = sum(wants)
+    for column, s, low, want in zip(table.columns, shapes, least, wants, strict=True):
+        extra = min(want, room * want // total) if total else 0
+        column.width = low + extra
+        column.no_wrap, column.overflow = s.numbers, "ignore" if s.numbers else "fold"
+    return True
 
 
 def _vertical(table: Table) -> Group:
@@ -98,15 +127,17 @@ def _vertical(table: Table) -> Group:
 def _fitted(table: Table, width: int) -> Table | Group:
     """``table`` set up to fit ``width`` without cutting a value, or its vertical layout.
 
-    In order: as it is; with long keys folded; with a light box (one space and a rule
-    under the header instead of borders); else one block per row.
+    In order: as it is; with long words and keys folded; with a light box (a rule under
+    the header and one space between columns instead of borders) and folding; else one
+    block per row.
     """
-    if _fit_columns(table) <= width:
+    n = len(table.columns)
+    boxed = 1 + 3 * n                               # the default box: borders and padding
+    if _fit_columns(table, width, boxed, fold=False):
         return table
-    columns = len(table.columns)
-    if _fit_columns(table, fold_words=True) <= width:
+    if _fit_columns(table, width, boxed, fold=True):
         return table
-    if _fit_columns(table, fold_words=True) - 3 * columns - 1 + 2 * (columns - 1) <= width:
+    if _fit_columns(table, width, 2 * (n - 1), fold=True):
         table.box, table.show_edge, table.pad_edge = box.SIMPLE_HEAD, False, False
         table.padding = (0, 1, 0, 0)
         return table
