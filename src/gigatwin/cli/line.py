@@ -146,7 +146,7 @@ def score_cmd(
                 console.print(f"[dim]not monitored: {line}[/dim]")
         result = score(facts, stored_alarms(opened), phase1=timedelta(seconds=window))
     table = Table(title=f"Alarms against the truth of {facts['scenario']}")
-    for column in ("disturbance", "kind", "target", "detected", "delay [h]", "first alarm on"):
+    for column in ("disturbance", "kind", "target", "detected", "delay (h)", "first alarm on"):
         table.add_column(column)
     for d in result.detections:
         table.add_row(d.name, d.kind, d.target, "yes" if d.detected else "[red]no[/red]",

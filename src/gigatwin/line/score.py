@@ -72,8 +72,17 @@ def _step_rank(key: str) -> tuple[str | None, int]:
 
 
 def _affects(disturbance: dict, asset: str, key: str) -> bool:
+    """Whether ``key`` of ``asset`` can show ``disturbance``: its own series for a sensor
+    fault; for a setting, the setting itself and every product or structure quantity
+    downstream of it (not another machine's settings, which it does not move)."""
+    from gigatwin.spec.vocabulary import parameter
+
     if disturbance["kind"] == "sensor_fault":
         return asset == disturbance["station"] and key == disturbance["target"]
+    if key == disturbance["target"]:
+        return True
+    if parameter(key).role == "MP":
+        return False
     electrode, rank = _step_rank(disturbance["target"])
     key_electrode, key_rank = _step_rank(key)
     if key_electrode is None:                     # a cell-level quantity
@@ -110,7 +119,7 @@ def score(truth: dict, alarms: list[tuple[str, str, datetime]], *,
 
 def stored_alarms(store) -> list[tuple[str, str, datetime]]:
     rows = store.query("SELECT asset_id, code, ts FROM events WHERE kind = 'alarm' "
-                       "AND code LIKE 'ewma:%' ORDER BY ts")
+                       "AND (code LIKE 'ewma:%' OR code LIKE 'stuck:%') ORDER BY ts")
     return [(a, code.split(":", 1)[1], ts) for a, code, ts in rows]
 
 
