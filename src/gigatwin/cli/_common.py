@@ -54,6 +54,7 @@ class _Shape:
     widest: int             # the longest line of a cell
     longest_word: int       # the longest word of a cell or of the header
     header_word: int
+    header: int             # the whole header (a column kept whole keeps it on one line)
 
 
 def _shape(column) -> _Shape | None:
@@ -66,7 +67,8 @@ def _shape(column) -> _Shape | None:
     numbers = all(_is_number(line) for line in lines)
     words = all(len(line.split()) <= 1 for line in lines)
     return _Shape(numbers or words, numbers, max((len(x) for x in lines), default=1),
-                  max(max(cell_words), max(header_words)), max(header_words))
+                  max(max(cell_words), max(header_words)), max(header_words),
+                  len(_plain(column.header) or ""))
 
 
 def _fit_columns(table: Table, width: int, chrome: int, fold: bool) -> bool:
@@ -83,7 +85,8 @@ def _fit_columns(table: Table, width: int, chrome: int, fold: bool) -> bool:
     if any(s is None for s in shapes):
         return True                                 # Rich measures renderables itself
     if not fold:
-        needed = chrome + sum(s.widest if s.kept_whole else s.longest_word for s in shapes)
+        needed = chrome + sum(max(s.widest, s.header) if s.kept_whole else s.longest_word
+                              for s in shapes)
         if needed > width:
             return False
         for column, s in zip(table.columns, shapes, strict=True):
