@@ -92,7 +92,7 @@ def _fit_columns(table: Table, width: int, chrome: int, fold: bool) -> bool:
         for column, s in zip(table.columns, shapes, strict=True):
             column.no_wrap, column.overflow = s.kept_whole, "ignore" if s.kept_whole else "fold"
         return True
-    least = [max(s.widest, min(s.header_word, s.widest + 6)) if s.numbers
+    least = [max(s.widest, s.header_word) if s.numbers
              else min(max(s.widest, s.header_word), MIN_KEY_WIDTH) for s in shapes]
     room = width - chrome - sum(least)
     if room < 0:
@@ -102,8 +102,8 @@ def _fit_columns(table: Table, width: int, chrome: int, fold: bool) -> bool:
     total = sum(wants)
     for column, s, low, want in zip(table.columns, shapes, least, wants, strict=True):
         extra = min(want, room * want // total) if total else 0
-        column.width = low + extra
-        column.no_wrap, column.overflow = s.numbers, "ignore" if s.numbers else "fold"
+        column.width = low + extra    # at least as wide as its widest number: never broken
+        column.no_wrap, column.overflow = False, "fold"
     return True
 
 
