@@ -160,6 +160,8 @@ def _quantity(value: Any, dimension_of: str, where: str, problems: _Problems,
     try:
         if isinstance(value, bool):
             raise ValueError("a quantity, not true/false")
+        if isinstance(value, int | float) and value == 0:
+            return 0.0                      # zero needs no unit
         if isinstance(value, int | float):
             number, unit = float(value), "1"
         else:
@@ -309,8 +311,14 @@ def _stations(raw: Any, problems: _Problems, prefix: str) -> list[Station]:
                          _quantity(period, "s", f"{p_where}.period", problems, positive=True))
             if "noise" in pub:
                 noise = _quantity(pub["noise"], parameter.unit, f"{p_where}.noise", problems)
-            else:   # the spec's accuracy, read as one standard deviation
-                noise = parameter.accuracy_si or 0.0
+            elif parameter.accuracy_si is not None:   # the spec's, read as one std. deviation
+                noise = parameter.accuracy_si
+            else:
+                problems.add(p_where, f"the specification gives no accuracy for {full!r}: "
+                             f"give the sensor's `noise` (one standard deviation, in a unit "
+                             f"like {parameter.display_unit!r}; 0 when the twin's model of "
+                             "the instrument adds it)")
+                continue
             publishes.append(Publication(full, period_si, abs(noise or 0.0)))
         setpoints = []
         for name in entry.get("setpoints") or []:

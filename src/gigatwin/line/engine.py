@@ -40,14 +40,13 @@ from datetime import timedelta
 import numpy as np
 import simpy
 
-from gigatwin.line.config import ELECTRODES, Disturbance, Line, Scenario, Station
+from gigatwin.line.config import ELECTRODES, Line, Scenario, Station
 from gigatwin.line.truth import Truth
 from gigatwin.spec.vocabulary import display_unit, parameter, step_of
 from gigatwin.units import from_si
 
-# Outputs that a station computes, by the spec step of the key; drying is inline with
-# coating, so the coater's coil interval is the dryer's too.
-_CELL_STEPS = ("assembly", "electrolyte_filling", "formation", "aging_eol", "cell")
+# Steps that treat a coil as one batch (one slurry, one oven load): one draw per coil.
+_BATCH_STEPS = ("mixing", "post_drying")
 
 
 @dataclass
@@ -109,6 +108,7 @@ class VirtualLine:
         self._faults = {d.station: d for d in scenario.of("machine_fault")}
         self._fault_rng = np.random.default_rng([seed, 1])
         self._noise_rng = np.random.default_rng([seed, 2])
+        self._stuck: dict[str, float] = {}
         self._check_publications()
 
     def _check_publications(self) -> None:
@@ -168,8 +168,9 @@ class VirtualLine:
             for d in self.scenario.of("lot_change"):
                 if d.target == path and lot_start is not None and lot_start >= d.start:
                     value = value + d.change
-            if setting.std > 0:
-                value = value + setting.std * self.rng.standard_normal(self.samples)
+            if setting.std > 0:   # a batch varies as a whole; a web along its length
+                draws = 1 if step in _BATCH_STEPS else self.samples
+                value = value + setting.std * self.rng.standard_normal(draws)
             pair.settings[path] = value
         self.truth.settings(pair.index, step, electrode, t0, t1,
                             {p: float(np.mean(pair.settings[p]))
@@ -254,9 +255,9 @@ class VirtualLine:
                 continue
             if d.mode == "bias":
                 values = np.where(active, values + d.change, values)
-            elif d.mode == "stuck":
-                first = values[np.argmax(active)]
-                values = np.where(active, first, values)
+            elif d.mode == "stuck":   # frozen at the first reading of the fault
+                frozen = self._stuck.setdefault(d.name, float(values[np.argmax(active)]))
+                values = np.where(active, frozen, values)
             elif d.mode == "spikes":
                 hit = active & (self._noise_rng.random(values.size) < 0.05)
                 sign = self._noise_rng.choice((-1.0, 1.0), values.size)

@@ -71,17 +71,25 @@ def _step_rank(key: str) -> tuple[str | None, int]:
     return electrode, order.index(step) if step in order else len(order)
 
 
-def _affects(disturbance: dict, asset: str, key: str) -> bool:
-    """Whether ``key`` of ``asset`` can show ``disturbance``: its own series for a sensor
-    fault; for a setting, the setting itself and every product or structure quantity
-    downstream of it (not another machine's settings, which it does not move)."""
-    from gigatwin.spec.vocabulary import parameter
+def _setting_keys(truth: dict) -> set[str]:
+    """The keys of the recipe settings the line applied (as records name them)."""
+    keys = set()
+    for coil in truth["coils"]:
+        for path in coil["settings"]:
+            head, _, key = path.partition(".")
+            keys.add(path if head in ("cathode", "anode") else key)
+    return keys
 
+
+def _affects(disturbance: dict, asset: str, key: str, settings: set[str]) -> bool:
+    """Whether ``key`` of ``asset`` can show ``disturbance``: its own series for a sensor
+    fault; for a setting, the setting itself and every quantity the twin computes
+    downstream of it (not another machine setting, which it does not move)."""
     if disturbance["kind"] == "sensor_fault":
         return asset == disturbance["station"] and key == disturbance["target"]
     if key == disturbance["target"]:
         return True
-    if parameter(key).role == "MP":
+    if key in settings:
         return False
     electrode, rank = _step_rank(disturbance["target"])
     key_electrode, key_rank = _step_rank(key)
@@ -99,6 +107,7 @@ def score(truth: dict, alarms: list[tuple[str, str, datetime]], *,
               if d["kind"] in ("drift", "step", "lot_change", "sensor_fault")]
     not_scored = [f"{d['name']} ({d['kind']}): changes no value" for d in truth["disturbances"]
                   if d not in scored]
+    settings = _setting_keys(truth)
     used = set()
     detections = []
     for d in scored:
@@ -106,7 +115,7 @@ def score(truth: dict, alarms: list[tuple[str, str, datetime]], *,
         d_end = datetime.fromisoformat(d["end"]) if d["end"] else end
         until = d_end + (horizon if d["kind"] != "sensor_fault" else timedelta(minutes=10))
         hits = sorted((t, a, k) for a, k, t in alarms
-                      if d_start <= t <= until and _affects(d, a, k))
+                      if d_start <= t <= until and _affects(d, a, k, settings))
         used |= {(a, k, t) for t, a, k in hits}
         first = hits[0] if hits else None
         detections.append(Detection(d["name"], d["kind"], d["target"] or d["station"], d_start,
