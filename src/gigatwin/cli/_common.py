@@ -100,7 +100,7 @@ def _fit_columns(table: Table, width: int, chrome: int, fold: bool) -> bool:
     wants = [0 if s.numbers else max(s.widest, s.longest_word) - low
              for s, low in zip(shapes, least, strict=True)]
     total = sum(wants)
-    for column, s, low, want in zip(table.columns, shapes, least, wants, strict=True):
+    for column, low, want in zip(table.columns, least, wants, strict=True):
         extra = min(want, room * want // total) if total else 0
         column.width = low + extra    # at least as wide as its widest number: never broken
         column.no_wrap, column.overflow = False, "fold"
