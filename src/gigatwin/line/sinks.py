@@ -183,10 +183,15 @@ class MqttSink:
                                   protocol=mqtt.MQTTv5)
         self.client.max_queued_messages_set(0)
         self.client.max_inflight_messages_set(100)
+        self.client.reconnect_delay_set(min_delay=0.1, max_delay=5)
+        # Acknowledged message ids (PUBACK). A message published while the broker is away
+        # stays in paho's queue and is sent, with the same id, after the reconnection.
+        self.acked: set[int] = set()
+        self.client.on_publish = lambda client, userdata, mid, *rest: self.acked.add(mid)
         self.client.connect(host, port)
         self.client.loop_start()
         self.sent = 0
-        self.messages: list = []
+        self.messages: list[int] = []
 
     def records(self, rows: list[dict]) -> None:
         by_topic: dict[str, list[dict]] = {}
@@ -196,19 +201,27 @@ class MqttSink:
         for topic, items in by_topic.items():
             for i in range(0, len(items), 500):
                 info = self.client.publish(topic, json.dumps(items[i:i + 500]), qos=1)
-                self.messages.append(info)
+                self.messages.append(info.mid)
         self.sent += len(rows)
 
     def genealogy(self, g: Genealogy) -> None:
         if self.genealogy_to is not None:
             self.genealogy_to.genealogy(g)
 
-    def close(self, timeout: float = 60.0) -> None:
+    def close(self, timeout: float = 120.0) -> None:
+        """Wait until the broker has acknowledged every message (paho re-sends what was
+        queued or in flight when a connection is lost, after it reconnects)."""
         import time
 
         deadline = time.monotonic() + timeout
-        for info in self.messages:
-            info.wait_for_publish(max(0.0, deadline - time.monotonic()))
+        while time.monotonic() < deadline:
+            waiting = [mid for mid in self.messages if mid not in self.acked]
+            if not waiting:
+                break
+            time.sleep(0.05)
+        else:
+            raise TimeoutError(f"{len(waiting)} of {len(self.messages)} MQTT messages were not "
+                               f"acknowledged by the broker within {timeout:g} s")
         self.messages = []
         self.client.loop_stop()
         self.client.disconnect()
