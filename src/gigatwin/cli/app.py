@@ -20,8 +20,8 @@ from typing import Annotated
 
 import typer
 
-from gigatwin.cli import (demo, factory, linedata, performance, quality, recipe, serve, spec,
-                          twin, validate)
+from gigatwin.cli import (demo, factory, line, linedata, performance, quality, recipe, serve,
+                          spec, twin, validate)
 from gigatwin.cli._common import console, json_to_stdout
 from gigatwin.cli.errors import describe
 
@@ -53,8 +53,8 @@ def _options(
 
 
 # Each area's command module adds its commands, in the order they appear in --help.
-for _module in (demo, spec, recipe, twin, validate, performance, factory, linedata, quality,
-                serve):
+for _module in (demo, spec, recipe, twin, validate, performance, factory, line, linedata,
+                quality, serve):
     _module.register(app)
 
 

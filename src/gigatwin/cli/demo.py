@@ -12,7 +12,9 @@ with every output written under ``--out``:
 5. the factory: cost, energy and throughput of an 8 GWh/yr plant making that cell, and
    what dry coating and fast formation change;
 6. the line data platform: ingestion into an embedded DuckDB historian, then trace a cell
-   back to its roll positions and track a roll segment forward to its cells.
+   back to its roll positions and track a roll segment forward to its cells;
+7. the virtual pilot line: three days with a drift, streaming SPC's alarm scored against
+   the truth, and the cells of the coil on the coater at the alarm traced to their lots.
 
 The terminal shows a summary of a few lines per stage (readable at 80 columns); what
 each command printed in full goes to ``--out``/log/, which the summary names.
@@ -118,7 +120,7 @@ def stage_twin(out: Path) -> None:
     result = _json(out / "twin" / "simulation.json")
     cell, yields = result["cell"], result["yield"]
     _say(f"{result['recipe']}: {result['samples']:,} cells drawn from the line's tolerances")
-    for key, label in (("capacity", "capacity"), ("energy", "energy"),
+    for key, label in (("cell_capacity", "capacity"), ("cell_energy", "energy"),
                        ("gravimetric_energy_density", "specific energy")):
         q = cell[key]
         _say(f"{label:>15}: {q['mean']:.4g} ± {q['std']:.2g} {q['unit']} (5-95 %: "
@@ -127,6 +129,58 @@ def stage_twin(out: Path) -> None:
     _say(f"{'yield':>15}: {yields['overall']:.2%} overall; lowest step {worst} "
          f"{yields[worst]:.2%}")
     _say(f"plots: {out / 'twin' / 'distributions.png'}, {out / 'twin' / 'yield_by_step.png'}")
+
+
+def stage_virtual_line(out: Path) -> None:
+    """Three days of the pilot line with a drift: the alarm, the trace, the cells (the
+    first cells are tested after about two and a half days: oven, formation, aging)."""
+    from datetime import datetime
+
+    from gigatwin.line.score import load_truth
+    from gigatwin.store import open_store
+    from gigatwin.trace.genealogy import trace
+
+    folder = out / "line"
+    folder.mkdir(parents=True, exist_ok=True)
+    database = folder / "line.duckdb"
+    database.unlink(missing_ok=True)
+    url = f"duckdb://{database}"
+    lines = examples_dir() / "lines"
+    _run("line", "run", str(lines / "pilot_line.yaml"), "--scenario",
+         str(lines / "scenarios" / "solid_content_drift.yaml"), "--duration", "3d",
+         "--store", url, "--truth", str(folder / "truth.json"))
+    _run("line", "score", str(folder / "truth.json"), "--store", url,
+         "--json", str(folder / "score.json"))
+    truth, score = load_truth(folder / "truth.json"), _json(folder / "score.json")
+    drift = next(d for d in score["detections"] if d["kind"] == "drift")
+    _say(f"3 days of {truth['line']}: {sum(truth['published'].values()):,} readings, "
+         f"{truth['cells']:,} cells tested; scenario: {truth['scenario']}")
+    _say(f"the drift of {drift['target']} began {drift['start'][11:16]} on day 1; "
+         f"streaming SPC raised the alarm {drift['delay_h']:.1f} h later on "
+         f"{drift['first_alarm_series'].rsplit('/', 1)[-1]}")
+    caught = sum(d["detected"] for d in score["detections"])
+    _say(f"{caught} of {len(score['detections'])} disturbances detected; "
+         f"{score['false_alarms']} false alarm(s) in {score['monitored_days']:.1f} days")
+    alarm = datetime.fromisoformat(drift["start"]).timestamp() + drift["delay_h"] * 3600
+    coil = next((c for c in truth["coils"] if c["step"] == "coating"
+                 and c["electrode"] == "cathode"
+                 and datetime.fromisoformat(c["end"]).timestamp() >= alarm), None)
+    if coil is None:
+        return
+    with open_store(url) as store:
+        cells = store.query("SELECT object_id FROM objects WHERE kind = 'cell' AND "
+                            "object_id LIKE ? ORDER BY object_id", (f"CELL-{coil['coil']:05d}-%",))
+        if not cells:
+            _say(f"cathode coil {coil['coil']} was being coated then; its cells are not built yet")
+            return
+        reached = trace(store, cells[0][0])
+    lots = sorted({r.object_id for r in reached if r.kind == "lot"})
+    segment = next((r for r in reached if r.kind == "coil" and r.object_id.startswith("C-")),
+                   None)
+    where = (f" metres {segment.ranges_m[0][0]:.1f}-{segment.ranges_m[0][1]:.1f} of "
+             f"{segment.object_id}" if segment is not None and segment.ranges_m else "")
+    _say(f"cathode coil C-COIL-{coil['coil']:05d} was on the coater then: {len(cells)} cells "
+         f"came from it; {cells[0][0]} traces back to{where} and lots {', '.join(lots)}")
 
 
 def _simulated_cells(samples: int = 2400):
@@ -228,6 +282,7 @@ STAGES = (
     ("Quality: SPC, capability, grading, matching", stage_quality),
     ("Factory: cost, energy, throughput; scenarios", stage_factory),
     ("Line data: historian, trace and track", stage_line_data),
+    ("The virtual pilot line: a drift, the alarm, the trace", stage_virtual_line),
 )
 
 
