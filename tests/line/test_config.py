@@ -70,7 +70,7 @@ name: broken
 disturbances:
   - {kind: drift, setting: cathode.slurry_solid_contnt, start: 1 h, end: 2 h, change: -2 %}
   - {kind: drift, setting: cathode.slurry_solid_content, start: 1 h, change: -2 %}
-  - {kind: step, setting: anode.dryer_air_temperature, at: 3 h, change: 10 kg}
+  - {kind: step, setting: anode.dryer_zone1_air_temperature, at: 3 h, change: 10 kg}
   - {kind: sensor_fault, station: C-COAT-01, key: calendered_porosity, mode: stuck}
   - {kind: sensor_fault, station: C-COAT-01, key: coating_areal_loading, mode: frozen}
   - {kind: comm_fault, mode: duplicate, probability: 1.5}

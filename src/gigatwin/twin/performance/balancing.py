@@ -26,13 +26,8 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import brentq
 
-from gigatwin.citations import Citation, cite, register
-
-MOHTAT_2019 = register(Citation(
-    key="mohtat2019", authors="Mohtat, Lee, Siegel, Stefanopoulou",
-    title="Towards better estimability of electrode-specific state of health: Decoding the "
-          "cell expansion", venue="Journal of Power Sources 427 (2019) 101-111", year=2019,
-    doi="10.1016/j.jpowsour.2019.03.104"))
+from gigatwin.citations import cite
+from gigatwin.twin.balancing import MOHTAT_2019  # noqa: E402 - one registration of the paper
 
 Potential = Callable[[np.ndarray], np.ndarray]
 
