@@ -84,7 +84,7 @@ def test_a_column_named_twice_is_an_error(tmp_path):
     register(app)
     result = CliRunner().invoke(app, ["ingest", "file", str(path), "--store",
                                       f"duckdb://{tmp_path / 'l.duckdb'}"])
-    assert result.exit_code == 2
+    assert result.exit_code == 1   # invalid data (README: 1 invalid data, 2 usage)
     assert "column(s) 'value' appear more than once" in result.output
 
 

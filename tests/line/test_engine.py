@@ -23,10 +23,8 @@ def _series(rows, key, asset_end=None):
     return np.array([r["value"] for r in picked]), [r["ts"] for r in picked]
 
 
-def test_the_same_seed_gives_the_same_records(fast_line):
-    from conftest import Collect  # noqa: PLC0415 - the sink class of this folder's conftest
-
-    a, b, c = Collect(), Collect(), Collect()
+def test_the_same_seed_gives_the_same_records(fast_line, collect):
+    a, b, c = collect, type(collect)(), type(collect)()
     _run(fast_line, a, 0.5, seed=7)
     _run(fast_line, b, 0.5, seed=7)
     _run(fast_line, c, 0.5, seed=8)

@@ -20,8 +20,19 @@ from typing import Annotated
 
 import typer
 
-from gigatwin.cli import (demo, factory, line, linedata, performance, quality, recipe, serve,
-                          spec, twin, validate)
+from gigatwin.cli import (
+    demo,
+    factory,
+    line,
+    linedata,
+    performance,
+    quality,
+    recipe,
+    serve,
+    spec,
+    twin,
+    validate,
+)
 from gigatwin.cli._common import console, json_to_stdout
 from gigatwin.cli.errors import describe
 

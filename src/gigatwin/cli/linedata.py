@@ -11,7 +11,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from gigatwin.cli._common import console, err_console, fail, write_json
+from gigatwin.cli._common import console, err_console, fail, fail_input, write_json
 
 STORE_HELP = "Store URL: duckdb:///path/file.duckdb or postgresql://user@host:port/db"
 
@@ -70,8 +70,8 @@ def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=F
         except ImportStoppedError as exc:
             _print_counts(exc.committed.as_dict())
             raise fail(str(exc), 1) from exc
-        except ValueError as exc:
-            raise fail(str(exc)) from exc
+        except ValueError as exc:   # the file's content (encoding, CSV, columns)
+            raise fail_input(path, exc) from exc
         except (StoreError, OSError) as exc:
             raise fail(f"{path}: import stopped, nothing of this file was committed: {exc}", 1) from exc
         except Exception as exc:  # noqa: BLE001 - a database error: say it, without a traceback

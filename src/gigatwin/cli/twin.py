@@ -123,7 +123,7 @@ def _plots(result, directory: Path) -> None:
 def sensitivity(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                 output: str = typer.Option("capacity", "--output", "-o",
                                            help="capacity, energy, energy_density, dcir, yield, or any output key"),
-                samples: int = typer.Option(512, "--samples", "-n",
+                samples: int = typer.Option(512, "--samples", "-n", min=2, max=65536,
                                             help="Saltelli base samples N (evaluations N (D + 2))"),
                 parameter: list[str] | None = typer.Option(None, "--parameter", "-p",
                                                            help="Setting path (repeatable); default all with a tolerance"),
