@@ -26,25 +26,9 @@ CASE_MODULES = ("gigatwin.twin.validation.cells", "gigatwin.twin.validation.cell
                 "gigatwin.twin.validation.process")
 
 
-def _load(module: str):
-    """The module, or None when that module itself is not installed (another part of the
-    suite may ship it later); an import error inside an existing module is raised."""
-    try:
-        return importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name == module:
-            return None
-        raise
-
-
 def all_cases(modules=CASE_MODULES) -> list[Case]:
-    """Every case of every available case module, in module order."""
-    found: list[Case] = []
-    for name in modules:
-        module = _load(name)
-        if module is not None:
-            found.extend(module.CASES)
-    return found
+    """Every case of every case module, in module order."""
+    return [case for name in modules for case in importlib.import_module(name).CASES]
 
 
 @dataclass
