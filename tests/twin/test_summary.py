@@ -6,7 +6,8 @@ import pytest
 from gigatwin.twin import load_recipe, simulate
 from gigatwin.twin.chain import simulate_summary
 from gigatwin.twin.recipe import example_recipes
-from gigatwin.twin.summary import SummaryAccumulator, percentiles
+from gigatwin.twin.results import percentiles
+from gigatwin.twin.summary import SummaryAccumulator
 
 
 def _flat(doc):

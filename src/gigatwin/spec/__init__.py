@@ -20,7 +20,7 @@ _EXPORTS = {
     "KINDS": "model", "MODEL_FAMILIES": "model", "ONLINE": "model", "ROLES": "model",
     "Parameter": "model", "Range": "model", "Step": "model",
     "BatchResult": "records", "Problem": "records", "RecordResult": "records",
-    "read_records": "records", "validate_file": "records", "validate_record": "records",
+    "read_records": "records", "validate_file": "batch", "validate_record": "records",
     "validate_records": "records",
     "Registry": "registry", "SpecError": "registry", "load_files": "registry",
     "load_registry": "registry",

@@ -12,9 +12,11 @@ corner cases are those of the per-record path by construction.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -22,10 +24,13 @@ import pyarrow.compute as pc
 
 from gigatwin.spec.model import Range
 from gigatwin.spec.records import (
+    BatchResult,
     RecordResult,
+    _accepted,
     _converter,
     _optional_text,
     _unit_problem,
+    read_records,
     validate_record,
 )
 from gigatwin.spec.registry import Registry, load_registry
@@ -295,3 +300,94 @@ def _texts(column: list, rows: np.ndarray, plain: bool = False) -> list[str | No
     if plain:  # str or None: only "" needs mapping
         return [v or None for v in column] if len(rows) == len(column) else [column[i] or None for i in rows]
     return [_optional_text(column[i]) for i in rows]
+
+
+# -- whole files: CSV read by Arrow into columns, then validate_columns ---------------
+
+class _CsvRow(Mapping):
+    """Row ``i`` of a CSV file read into columns, as the mapping csv.DictReader gives."""
+
+    __slots__ = ("_columns", "_i")
+
+    def __init__(self, columns: dict[str, list], i: int):
+        self._columns, self._i = columns, i
+
+    def __getitem__(self, name: str):
+        return self._columns[name][self._i]
+
+    def __iter__(self):
+        return iter(self._columns)
+
+    def __len__(self) -> int:
+        return len(self._columns)
+
+
+def _csv_columns(path: Path):
+    """The records of a CSV file as columns of text, read by Arrow (the csv module's
+    reading of a plain file: every cell text, an empty cell ""), or None for a file Arrow
+    reads otherwise (a repeated or missing column name, ragged rows, not UTF-8): the
+    caller then takes :func:`read_records`."""
+    import pyarrow.csv as pacsv
+
+    try:
+        reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16))
+        names = reader.schema.names  # the header, from the first block only
+        reader.close()
+        if len(set(names)) != len(names) or "" in names or {"key", "value", "ts"} - set(names):
+            return None
+        table = pacsv.read_csv(path, convert_options=pacsv.ConvertOptions(
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, null_values=[],
+            quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeDecodeError, OSError):
+        return None
+    every = {name: pylist(table[name]) for name in names}
+    n = table.num_rows
+    fields = {name: every.get(name, [None] * n) for name in ("key", "value", "unit", "ts", "asset", "product",
+                                                               "id")}
+    columns = RecordColumns(**fields, numbers=text_numbers(fields["value"]),
+                            is_record=np.ones(n, dtype=bool), record=lambda i: _CsvRow(every, i),
+                            plain="unit" in every)  # every cell is text: the Arrow paths apply
+    columns.every = every
+    return columns
+
+
+def validate_file(path: str | Path, registry: Registry | None = None) -> BatchResult:
+    """Validate every record of a CSV or JSON file (CSV rows numbered by file line).
+
+    The records are validated on columns (:func:`validate_columns`,
+    the outcome of :func:`validate_record` on each, ~10x faster for a large file)."""
+    # Millions of small objects at once: the cyclic garbage collector would walk all of
+    # them again and again while they are built (most of the time, for a large file).
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return _validate_file(path, registry)
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _validate_file(path: str | Path, registry: Registry | None) -> BatchResult:
+    first_row = 2 if Path(path).suffix.lower() == ".csv" else 1
+    columns = _csv_columns(Path(path)) if first_row == 2 else None
+    if columns is None:
+        records = read_records(path)
+        columns = RecordColumns.from_records(records, text_numbers=True)
+    else:
+        records = [_CsvRow(columns.every, i) for i in range(len(columns))]
+    validated = validate_columns(columns, registry or load_registry())
+    batch = BatchResult()
+    naive = validated.ts.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).astype(object).tolist()
+    batch.accepted = [
+        _accepted({"raw": records[row], "key": key, "value": value, "unit": unit, "ts": ts.replace(tzinfo=UTC),
+                   "asset": asset, "product": product, "id": ident, "errors": [], "warnings": [],
+                   "row": first_row + row})
+        for row, key, value, unit, ts, asset, product, ident in zip(
+            validated.row.tolist(), validated.key, validated.value.tolist(), validated.unit, naive,
+            validated.asset, validated.product, validated.id, strict=True)]
+    for result in validated.results:
+        result.row = first_row + result.row
+        (batch.accepted if result.ok else batch.rejected).append(result)
+    if validated.results:
+        batch.accepted.sort(key=lambda r: r.row)
+    return batch
