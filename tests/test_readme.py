@@ -32,12 +32,17 @@ EXPECTED_EXIT = {"spec validate examples/records/coating_line.csv": 1}
 
 def readme_commands() -> list[str]:
     """The ``gigatwin ...`` lines of the README's ```bash blocks, comments removed."""
-    commands, in_bash = [], False
+    commands, in_bash, pending = [], False, ""
     for line in README.read_text(encoding="utf-8").splitlines():
         if line.startswith("```"):
             in_bash = line.strip() in ("```bash", "```sh", "```console")
             continue
         text = line.split(" #", 1)[0].strip()
+        if pending:                       # the continuation of a line ending in a backslash
+            text, pending = f"{pending} {text}", ""
+        if text.endswith("\\"):
+            pending = text[:-1].strip()
+            continue
         if in_bash and text.startswith("gigatwin "):
             commands.append(text.removeprefix("gigatwin "))
     return commands

@@ -303,10 +303,10 @@ class Step:
     thermal_power: float = entry("kW", 0.0, ge=0, le=1e6)
     electric_energy_per_cell: float = entry("kWh", 0.0, ge=0, le=100, source="0: none")
     thermal_energy_per_cell: float = entry("kWh", 0.0, ge=0, le=100)
-    energy_recovery: float = entry("1", 0.0, ge=0, le=1,
-                                   source="0: formation discharge not fed back")
-    charger_efficiency: float = entry("1", 1.0, gt=0, le=1,
-                                      source="1: cycler losses not counted")
+    # the formation cycler (a formation step whose energy comes from cell.recipe); None:
+    # the recipe's formation_energy_recovery_efficiency / formation_charger_efficiency
+    energy_recovery: float | None = entry("1", None, ge=0, le=1)
+    charger_efficiency: float | None = entry("1", None, gt=0, le=1)
     dryer: Dryer | None = entry("", None, kind="section", section=Dryer)
     nmp_recovery: NmpRecovery | None = entry("", None, kind="section", section=NmpRecovery)
     dry_room: DryRoom | None = entry("", None, kind="section", section=DryRoom)
@@ -501,6 +501,11 @@ def _annual_cells(out: AnnualOutput, cell: Cell, problems: Problems) -> float:
 
 def _recipe_step(step: Step, cell: Cell, path: Path | None, problems: Problems) -> None:
     """Formation or aging time and energy from the cell's twin recipe (when it has one)."""
+    cycler = [k for k in ("charger_efficiency", "energy_recovery") if k in step.given]
+    if cycler and (step.spec_step != "formation" or cell.recipe is None):
+        problems.add(f"step {step.name!r}", f"{' and '.join(cycler)} only apply to a "
+                     "formation step (spec_step: formation) whose energy comes from "
+                     "cell.recipe; give electric_energy_per_cell net of them instead")
     if step.spec_step not in RECIPE_STEPS or cell.recipe is None:
         if step.kind == "channels" and step.process_time is None:
             problems.add(f"step {step.name!r}", "'process_time' is required for a channels "
@@ -516,15 +521,16 @@ def _recipe_step(step: Step, cell: Cell, path: Path | None, problems: Problems) 
                             "without a 'source'; give the source of the override")
         return
     try:
-        plan = twin_link.formation_from_recipe(Path(cell.recipe))
+        if step.spec_step == "formation":  # the twin's energy with this plant's cycler
+            plan = twin_link.formation_from_recipe(Path(cell.recipe),
+                                                   step.charger_efficiency,
+                                                   step.energy_recovery)
+            time, energy = plan.protocol_time, plan.energy
+        else:
+            time, energy = twin_link.formation_from_recipe(Path(cell.recipe)).aging_time, None
     except PlantError as exc:
         problems.add(label, str(exc))
         return
-    if step.spec_step == "formation":
-        time, energy = plan.protocol_time, plan.grid_energy(step.energy_recovery,
-                                                            step.charger_efficiency)
-    else:
-        time, energy = plan.aging_time, None
     if step.process_time is None:
         step.process_time = time
     if "electric_energy_per_cell" not in step.given and energy is not None:
@@ -533,6 +539,7 @@ def _recipe_step(step: Step, cell: Cell, path: Path | None, problems: Problems) 
                         f"{step.process_time / 3600:.1f} h"
                         + (f", {step.electric_energy_per_cell / 3.6e6:.3f} kWh/cell"
                            if energy is not None else "")
+                        + "".join(f", {k} {getattr(step, k):g}" for k in cycler)
                         + (f" (override: {step.source})" if overridden else ""))
 
 

@@ -3,13 +3,18 @@
 - :func:`cell_from_recipe`: ``cell: {recipe: ../recipes/nmc622_graphite_pouch.yaml}`` in
   a plant file runs the twin at the recipe's nominal settings and takes the cell's
   capacity, nominal voltage, mass, coating masses, slurry solid contents and foil areas.
-- :func:`formation_from_recipe`: the formation protocol's duration (the twin's
-  ``cell_steps.protocol_duration``, aging taken apart) and the energy a cycler puts into
-  and takes out of one cell over the protocol, for steps with ``spec_step: formation`` or
-  ``aging_eol``.
+- :func:`formation_from_recipe`: formation and aging time and the net electric energy of
+  one cell from the recipe's protocol, for steps with ``spec_step: formation`` or
+  ``aging_eol``. The physics is the twin's alone
+  (``cell_steps.formation_time_and_energy``: electrode balancing, protocol walk,
+  ``steps.formation.formation_electric_energy``); the plant only says which cycler runs
+  the protocol (charger efficiency, energy recovery), handed to the twin as the recipe's
+  ``formation.formation_charger_efficiency`` and
+  ``formation.formation_energy_recovery_efficiency``.
 
-The twin is imported lazily so the factory works without it. This module imports nothing
-from the rest of the factory but the error type (no import cycle with ``plant``).
+The twin is part of the same package and imported directly (an import error shows). This
+module imports nothing from the rest of the factory but the error type (no import cycle
+with ``plant``).
 """
 
 from __future__ import annotations
@@ -18,26 +23,29 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import numpy as np
-
 from gigatwin.factory.schema import PlantError
+from gigatwin.twin import cell_steps, chain
+from gigatwin.twin.recipe import Recipe, RecipeError, load_recipe
+
+# the plant's cycler entries (plant.Step) -> the twin's recipe settings they set
+CYCLER_SETTINGS = {"charger_efficiency": "formation.formation_charger_efficiency",
+                   "energy_recovery": "formation.formation_energy_recovery_efficiency"}
 
 
-def _twin():
+@lru_cache(maxsize=8)
+def _recipe(recipe_path: Path, cycler: tuple[tuple[str, float], ...] = ()) -> Recipe:
+    """The validated recipe, with the plant's cycler settings ((recipe path, value), ...)."""
+    if not recipe_path.exists():
+        raise PlantError(f"no such recipe file {recipe_path}")
     try:
-        from gigatwin.twin import cell_steps, chain, recipe, sampling
-    except ImportError as exc:  # the twin is optional
-        raise PlantError(f"cell.recipe needs gigatwin.twin, which is not importable "
-                         f"({exc})") from exc
-    return cell_steps, chain, recipe, sampling
+        return load_recipe(recipe_path, overrides=dict(cycler))
+    except RecipeError as exc:
+        raise PlantError(str(exc)) from exc
 
 
 @lru_cache(maxsize=8)
 def _nominal(recipe_path: Path) -> dict:
-    _, chain, recipe, _ = _twin()
-    if not recipe_path.exists():
-        raise PlantError(f"no such recipe file {recipe_path}")
-    return chain.simulate(recipe.load_recipe(recipe_path), samples=1, seed=0).nominal
+    return chain.simulate(_recipe(recipe_path), samples=1, seed=0).nominal
 
 
 def cell_from_recipe(recipe_path: Path) -> dict:
@@ -64,77 +72,33 @@ def cell_from_recipe(recipe_path: Path) -> dict:
 
 @dataclass(frozen=True)
 class FormationPlan:
-    """Formation of one cell by a recipe's protocol (SI)."""
+    """Formation and aging of one cell by a recipe's protocol (SI), from the twin."""
 
     protocol_time: float  # [s] CC, CV and rest steps of the protocol, aging excluded
     aging_time: float  # [s]
-    charge_energy: float  # [J] into the cell over the protocol
-    discharge_energy: float  # [J] out of the cell over the protocol
-
-    def grid_energy(self, recovery: float = 0.0, charger_efficiency: float = 1.0) -> float:
-        """Energy drawn per cell E = E_charge / eta - r E_discharge [J].
-
-        recovery [1] r: share of the discharge energy fed back (regenerative cyclers);
-        charger_efficiency [1] eta of the cycler when charging.
-        """
-        return self.charge_energy / charger_efficiency - recovery * self.discharge_energy
+    energy: float  # [J] net electric energy drawn from the grid over the protocol
 
 
-@lru_cache(maxsize=8)
-def formation_from_recipe(recipe_path: Path) -> FormationPlan:
-    """Protocol time (the twin's), aging time and the cycler energy of one cell.
+@lru_cache(maxsize=16)
+def formation_from_recipe(recipe_path: Path, charger_efficiency: float | None = None,
+                          energy_recovery: float | None = None) -> FormationPlan:
+    """Protocol time, aging time and net electric energy of one cell (the twin's
+    ``cell_steps.formation_time_and_energy`` at the twin's nominal cell capacity).
 
-    Energy of a CC step from SOC a to b: Q |int_a^b OCV(s) ds| (OCV table of the recipe,
-    linear between points, so the trapezoid rule on its points is exact); of a CV hold at
-    the voltage reached: Q C_0 tau (1 - C_cut / C_0) x V (exponential current decay, the
-    charge that the twin's cv_step_duration implies). Q is the twin's nominal capacity.
+    charger_efficiency, energy_recovery [1]: the plant's cycler; None keeps the recipe's
+    (``formation.formation_charger_efficiency``, ``formation_energy_recovery_efficiency``,
+    or the twin's defaults when the recipe has none).
     """
-    cell_steps, _, recipe_mod, sampling = _twin()
     path = Path(recipe_path)
-    capacity = _nominal(path)["cell"]["capacity"]  # [A s]
-    recipe = recipe_mod.load_recipe(path)
-    draw = sampling.SettingDraws(recipe, np.random.default_rng(0), 1, nominal=True)
-    total = float(np.asarray(cell_steps.protocol_duration(recipe, draw)).ravel()[0])
-    aging = float(np.asarray(draw("formation.aging_time")).ravel()[0])
-    charge, discharge = _protocol_energy(recipe, capacity)
-    return FormationPlan(total - aging, aging, charge, discharge)
-
-
-def _protocol_energy(recipe, capacity: float) -> tuple[float, float]:
-    """Charge and discharge energy of the protocol [J] (walk as in the twin)."""
-    ocv = recipe.text("cell.ocv")
-    soc_table = np.asarray(ocv["soc"], dtype=float)
-    volt_table = np.asarray(ocv["voltage"], dtype=float)
-    soc = recipe.get("formation.start_soc", 0.0)
-    last_rate, charge, discharge = None, 0.0, 0.0
-    sequence = [(f"formation.protocol.{i}", s)
-                for i, s in enumerate(recipe.text("formation.protocol", []))]
-    for _ in range(int(recipe.get("formation.cycle_count", 0))):
-        sequence += [(f"formation.cycle.{i}", s)
-                     for i, s in enumerate(recipe.text("formation.cycle", []))]
-    for path, step in sequence:
-        if step["step"] in ("charge", "discharge"):
-            target = (float(np.interp(recipe.value(f"{path}.to_voltage"), volt_table,
-                                      soc_table))
-                      if f"{path}.to_voltage" in recipe.settings
-                      else recipe.value(f"{path}.to_soc"))
-            energy = capacity * abs(_ocv_integral(soc, target, soc_table, volt_table))
-            if target >= soc:
-                charge += energy
-            else:
-                discharge += energy
-            soc, last_rate = target, recipe.value(f"{path}.c_rate")
-        elif step["step"] == "cv":
-            cutoff = recipe.value(f"{path}.cutoff_c_rate")
-            tau = recipe.value(f"{path}.time_constant") / 3600.0  # [h], rates are per hour
-            hold = float(np.interp(soc, soc_table, volt_table))
-            charge += capacity * last_rate * tau * (1.0 - cutoff / last_rate) * hold
-    return charge, discharge
-
-
-def _ocv_integral(a: float, b: float, soc, volts) -> float:
-    """int_a^b OCV(s) ds [V] for the piecewise-linear table (exact trapezoid)."""
-    lo, hi = min(a, b), max(a, b)
-    points = np.array(sorted({lo, hi, *[s for s in soc if lo < s < hi]}))
-    v = np.interp(points, soc, volts)
-    return float(np.sum(0.5 * (v[1:] + v[:-1]) * np.diff(points)))
+    cycler = tuple((CYCLER_SETTINGS[name], value)
+                   for name, value in (("charger_efficiency", charger_efficiency),
+                                       ("energy_recovery", energy_recovery))
+                   if value is not None)
+    recipe = _recipe(path, cycler)
+    capacity = _nominal(path)["cell"]["cell_capacity"]  # [A s]
+    try:
+        total, energy = cell_steps.formation_time_and_energy(recipe, capacity)
+    except ValueError as exc:  # the twin names what the recipe lacks
+        raise PlantError(f"formation of {path.name}: {exc}") from exc
+    aging = recipe.value("aging_eol.aging_time")  # the twin's total includes it
+    return FormationPlan(total - aging, aging, energy)
