@@ -145,7 +145,7 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_domain_never_imports_simpy_outside_the_line_simulation():
-    # STYLE.md: "the domain never imports SimPy; SimPy processes call domain functions".
+    # docs/architecture.md: the domain never imports SimPy; SimPy processes call domain functions.
     offending = [str(m.relative_to(SRC)) for part in DOMAIN + FOUNDATIONS
                  for m in _modules(part)
                  if any(n == "simpy" or n.startswith("simpy.") for n in imports(m))

@@ -97,7 +97,7 @@ def test_batpac_rate_law_by_hand():
 
 
 def test_batpac_baseline_table_matches_references_capitals():
-    """The data file's capitals are BatPaC's 2012 baseline as listed in REFERENCES.md."""
+    """The data file's capitals are BatPaC's 2012 baseline (Nelson et al. 2012, ANL-12/55)."""
     from gigatwin.factory.batpac import load_baseline
     p = load_baseline("2012").processes
     expected = {"cathode_material_preparation": 2, "anode_material_preparation": 2,

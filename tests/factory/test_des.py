@@ -62,7 +62,7 @@ def test_oee_components_bounded(industrial_line):
 
 
 def test_des_module_is_the_only_simpy_user():
-    """STYLE.md: the domain never imports SimPy."""
+    """docs/architecture.md: the domain never imports SimPy."""
     import pathlib
     root = pathlib.Path(__import__("gigatwin.factory").factory.__file__).parent
     users = [p.relative_to(root).as_posix() for p in root.rglob("*.py")

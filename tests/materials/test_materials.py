@@ -24,13 +24,13 @@ def test_every_record_loads_with_a_source_for_every_number():
 def test_required_active_materials_exist(name):
     am = materials.active_material(name)
     assert am.electrode in ("cathode", "anode")
-    # REFERENCES.md: all listed actives lie between 2.2 and 5.0 g/cm3 and 110-450 mAh/g
+    # typical material data: all listed actives lie between 2.2 and 5.0 g/cm3 and 110-450 mAh/g
     assert 2200 <= am.density <= 5000
     assert 110 * 3.6e3 <= am.specific_capacity <= 450 * 3.6e3
 
 
 def test_lookup_api_and_units_are_si():
-    # REFERENCES.md: NMC ~4.7-4.8 g/cm3; 178 mAh/g = 178 * 3.6 C/g = 640 800 C/kg
+    # typical: density NMC ~4.7-4.8 g/cm3; 178 mAh/g = 178 * 3.6 C/g = 640 800 C/kg
     nmc = materials.active_material("NMC622")
     assert nmc.density == pytest.approx(4750)
     assert nmc.specific_capacity == pytest.approx(640_800)

@@ -29,7 +29,7 @@ def test_nmc622_pouch_in_published_ranges(pouch_result):
     """EV pouch cells of this class: 60-70 Ah (BatPaC 67 Ah NMC622/graphite cell, Liu et al.
     2021 Table 1, doi:10.1016/j.isci.2021.102332); cell level ~240-280 Wh/kg and ~500-700 Wh/L
     (Loebberding et al. 2020, World Electr. Veh. J. 11, 77, doi:10.3390/wevj11040077, pouch
-    cells of 2019 BEVs); N/P 1.05-1.2 (REFERENCES.md, typical 1.1-1.2)."""
+    cells of 2019 BEVs); N/P 1.05-1.2 (typical N/P of Li-ion cells 1.1-1.2)."""
     cell = {k: pouch_result.summary("cell", k)["mean"] for k in
             ("cell_capacity", "gravimetric_energy_density", "volumetric_energy_density", "np_ratio")}
     assert 60 <= cell["cell_capacity"] <= 70  # Ah

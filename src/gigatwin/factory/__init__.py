@@ -1,6 +1,6 @@
 """Plant cost, energy and throughput by step, innovation scenarios, and a line DES.
 
-Layers (STYLE.md): pure models in ``throughput``, ``cost`` and ``energy``; plants as data
+Layers (pvlib's three tiers): pure models in ``throughput``, ``cost`` and ``energy``; plants as data
 (``plant.load_plant``); the orchestrator ``model.evaluate_plant``; scenarios as data
 (``scenarios``); the discrete-event simulation in ``gigatwin.factory.des`` (the only
 module that imports SimPy).

@@ -1,7 +1,7 @@
 """The static plant model: machines, capital, cost, energy and throughput per step.
 
 :func:`evaluate_plant` runs the steps in line order and returns a :class:`PlantResult`.
-It is the orchestrator (tier 3 in STYLE.md); the equations live in ``throughput``,
+It is the orchestrator (tier 3: pure models, containers, one orchestrator, as in pvlib); the equations live in ``throughput``,
 ``cost`` and ``energy``. SI inside, money in USD.
 """
 

@@ -192,7 +192,8 @@ def overhang_defect_probability(overhang, placement_std, sheet_count, axes=2):
     defect probability [1] in [0, 1]
 
     Source: the normal placement-error model of Schmitt & Raatz as summarised in Zanotto
-    et al. 2022, s.4.1.6; the edge-coverage criterion from REFERENCES (Stacking).
+    et al. 2022, s.4.1.6; the edge-coverage criterion (a defect when the anode overhang
+    is not kept on an edge; typical overhang ~1 mm per edge) after Schmitt & Raatz 2014.
     """
     require_positive("overhang", overhang, unit="m")
     require_positive("placement_std", placement_std, unit="m")

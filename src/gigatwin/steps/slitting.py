@@ -2,7 +2,8 @@
 
 Slitting cuts the calendered web into coils of the cell's electrode width at 80-150
 m/min; slit widths are 60-300 mm (Zanotto et al. 2022 s.4.1.5). Edge quality matters:
-burrs and dross can puncture the separator (REFERENCES.md).
+burrs and dross can puncture the separator (Lee 2018, cited in Liu et al. 2021,
+iScience 24, 102332).
 
 The burr model is empirical and illustrative, with these assumptions: the mean burr
 height grows linearly with the length cut since the last blade change (wear), scales

@@ -4,7 +4,8 @@ The design (sheet count or winding length) is fixed once per recipe from the nom
 electrode thicknesses, as a plant does; each Monte Carlo sample then gets its own stack
 thickness or jelly-roll size, capacity, mass and energy from its own electrode structure.
 Formulas: capacity = areal loading x active fraction x specific capacity x area; N/P = anode
-over cathode areal capacity; energy density = energy / mass or volume (REFERENCES.md "Cell").
+over cathode areal capacity; energy density = energy / mass or volume
+(standard cell design relations).
 """
 
 from __future__ import annotations

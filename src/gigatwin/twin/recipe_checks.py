@@ -486,7 +486,7 @@ def _housing(recipe: Recipe, found: list[Problem]) -> None:
 
 def nominal_np_ratio(recipe: Recipe) -> float:
     """N/P from the recipe: anode over cathode areal capacity at the design loadings,
-    q = loading x active mass fraction x specific capacity (REFERENCES.md "Cell")."""
+    q = loading x active mass fraction x specific capacity (standard cell design relations)."""
     from gigatwin.twin.recipe import mass_fractions
 
     q = {}
