@@ -128,23 +128,53 @@ def test_simulation_equals_the_chain_and_its_histograms_count_every_sample(servi
                       json={"example": "nmc622_graphite_pouch", "samples": 300, "seed": 4}).json()
     expected = simulate(load_recipe(example_file("recipes", "nmc622_graphite_pouch")), 300, seed=4).to_dict()
     assert out["yield"] == pytest.approx(expected["yield"])
-    assert out["cell"]["capacity"]["mean"] == pytest.approx(expected["cell"]["capacity"]["mean"])
-    assert sum(out["histograms"]["capacity"]["counts"]) == 300
+    # twin outputs are spec keys under their steps (docs/spec.md)
+    assert out["steps"].keys() == expected["steps"].keys() >= {"electrolyte_filling", "aging_eol"}
+    assert out["cell"]["cell_capacity"]["mean"] == pytest.approx(expected["cell"]["cell_capacity"]["mean"])
+    loading = "cathode.coating_areal_loading"
+    assert out["steps"]["coating"][loading]["mean"] == pytest.approx(
+        expected["steps"]["coating"][loading]["mean"])
+    assert sum(out["histograms"]["cell_capacity"]["counts"]) == 300
     both = client.post("/api/v1/simulations", headers=headers["engineer"],
                        json={"example": "nmc622_graphite_pouch", "recipe": {}})
     assert both.status_code == 422
 
 
 def test_recipe_validation_names_the_problems(service):
+    """Every problem at once, as `gigatwin recipe validate --json` gives them (path, kind,
+    severity, message); a valid recipe may still carry warnings."""
+    import copy
+
     from gigatwin.api.examples import example_document
+    from gigatwin.twin import RecipeError, recipe_from_dict
 
     _, client, headers = service
+    h = headers["viewer"]
     recipe = example_document("recipes", "nmc622_graphite_pouch")
-    ok = client.post("/api/v1/recipes/validate", headers=headers["viewer"], json={"recipe": recipe}).json()
-    assert ok["ok"] and ok["problems"] == []
-    broken = client.post("/api/v1/recipes/validate", headers=headers["viewer"],
+    ok = client.post("/api/v1/recipes/validate", headers=h, json={"recipe": recipe}).json()
+    assert ok["ok"] and ok["problems"] == [] and ok["name"] == recipe["name"]
+    assert {w["severity"] for w in ok["warnings"]} <= {"warning"}
+    broken = client.post("/api/v1/recipes/validate", headers=h,
                          json={"recipe": {"name": "x", "cathode": "not a mapping"}}).json()
     assert not broken["ok"] and broken["problems"]
+    assert {"path", "message", "severity", "kind"} <= broken["problems"][0].keys()
+    # two independent mistakes and a pre-vocabulary key: all three reported in one answer
+    bad = copy.deepcopy(recipe)
+    bad["cathode"]["coating_speed"] = "30 kg"  # wrong dimension
+    bad["anode"]["coating_sped"] = "30 m/min"  # a misspelt key
+    bad["cathode"]["porosity"] = 0.3  # renamed to cathode.calendered_porosity
+    with pytest.raises(RecipeError) as caught:
+        recipe_from_dict(bad, source="request")
+    out = client.post("/api/v1/recipes/validate", headers=h, json={"recipe": bad}).json()
+    assert not out["ok"]
+    assert out["problems"] == [p.as_dict() for p in caught.value.problems]
+    paths = {p["path"] for p in out["problems"]}
+    assert {"cathode.coating_speed", "anode.coating_sped"} <= paths
+    renamed = [p["message"] for p in out["problems"] if p["path"] == "cathode.porosity"]
+    assert renamed and "renamed to 'cathode.calendered_porosity'" in renamed[0]
+    simulated = client.post("/api/v1/simulations", headers=headers["engineer"],
+                            json={"recipe": bad, "samples": 10})
+    assert simulated.status_code == 422 and "anode.coating_sped" in simulated.json()["detail"]
 
 
 def test_trace_answers_the_domain_walk_with_its_links(service):

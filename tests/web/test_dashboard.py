@@ -82,6 +82,10 @@ def test_twin_calculator_runs_a_simulation_and_draws_its_charts(page):
     page.wait_for_selector("#twin-result:not([hidden])", timeout=120_000)
     assert page.locator("#twin-hist svg").count() == 8
     assert page.locator("#twin-hist svg rect.bar").count() == 8 * 40
+    titles = page.locator("#twin-hist svg text.title").all_text_contents()
+    assert titles[:2] == ["cell capacity", "cell energy"]  # the spec keys, cell outputs first
+    steps = page.locator("#twin-table tbody tr td:first-child").all_text_contents()
+    assert {"electrolyte_filling", "aging_eol", "cell"} <= set(steps)
     assert "3000 samples" in page.text_content("#twin-status")
     assert page.locator("#twin-yield svg text").filter(has_text="overall").count() == 1
     page.select_option("#twin-form select[name=example]", "lfp_graphite_prismatic")  # compare

@@ -200,11 +200,21 @@ class RecipeIn(BaseModel):
     recipe: dict[str, Any] = Field(description="the recipe document, as its YAML parsed")
 
 
+class RecipeProblem(BaseModel):
+    path: str = Field(description="dotted recipe path (cathode.coating_speed); empty for the whole recipe")
+    message: str = Field(description="what is wrong: value, unit, range, or the key it was renamed to")
+    severity: str = Field(description="error or warning")
+    kind: str = Field(description="unknown_key, dimension, range, missing, cross_field, syntax, "
+                                  "renamed, unused ...")
+
+
 class RecipeCheck(BaseModel):
-    ok: bool
+    ok: bool = Field(description="no errors (warnings allowed), as `gigatwin recipe validate`")
     name: str | None
     settings: int
-    problems: list[str]
+    problems: list[RecipeProblem] = Field(description="every error, all at once")
+    warnings: list[RecipeProblem] = Field(
+        description="outside the typical range, renamed keys, keys no model reads yet")
 
 
 class SimulationIn(BaseModel):

@@ -12,6 +12,7 @@ from gigatwin.api.examples import example_document, example_files
 from gigatwin.api.schemas import (
     RecipeCheck,
     RecipeIn,
+    RecipeProblem,
     RecipeSummary,
     SimulationIn,
     SimulationOut,
@@ -38,15 +39,37 @@ def recipe(name: Name, user: ViewerDep):
 
 
 @router.post("/recipes/validate", response_model=RecipeCheck,
-             summary="Check a recipe document: every problem, with field, value, unit and range")
+             summary="Check a recipe document: every problem at once, with path, kind and "
+                     "message (value, unit, range); warnings apart")
 def validate_recipe(body: RecipeIn, user: ViewerDep) -> RecipeCheck:
+    """The answer of `gigatwin recipe validate --json`: ``problems`` are its errors."""
     from gigatwin.twin import RecipeError, recipe_from_dict
 
     try:
         loaded = recipe_from_dict(body.recipe, source="request")
     except RecipeError as exc:
-        return RecipeCheck(ok=False, name=None, settings=0, problems=list(exc.problems))
-    return RecipeCheck(ok=True, name=loaded.name, settings=len(loaded.settings), problems=[])
+        return RecipeCheck(ok=False, name=None, settings=0, problems=_problems(exc.problems),
+                           warnings=_problems(exc.warnings))
+    warnings = list(loaded.warnings) + _unused(loaded)
+    return RecipeCheck(ok=True, name=loaded.name, settings=len(loaded.settings), problems=[],
+                       warnings=_problems(warnings))
+
+
+def _problems(problems) -> list[RecipeProblem]:
+    return [RecipeProblem(**p.as_dict()) for p in problems]
+
+
+def _unused(recipe) -> list:
+    """Warnings for valid settings that no model of the chain reads (as the CLI gives)."""
+    from gigatwin.twin.chain import unused_settings
+    from gigatwin.twin.recipe import Problem
+
+    try:
+        paths = unused_settings(recipe)
+    except (ValueError, KeyError, ArithmeticError):  # a valid recipe the chain cannot run:
+        return []  # simulating it says why; validation reports what the spec checks
+    return [Problem(path, "a key of the data specification, but no model of the chain uses "
+                    "it yet: it changes no result", "warning", "unused") for path in paths]
 
 
 def _histograms(result, summary: dict, bins: int) -> dict:
@@ -86,7 +109,7 @@ def simulate(body: SimulationIn, settings: SettingsDep, user: EngineerDep):
         result = run_chain(loaded, samples=body.samples, seed=body.seed, workers=1)
     except RecipeError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail="; ".join(exc.problems)) from exc
+                            detail="; ".join(map(str, exc.problems))) from exc
     except (ValueError, KeyError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
     data = jsonable(result.to_dict())

@@ -131,7 +131,9 @@ function specDetail(p) {
 }
 
 /* -- twin --------------------------------------------------------------------------- */
-const CELL_OUTPUTS = ["capacity", "energy", "gravimetric_energy_density", "volumetric_energy_density", "np_ratio", "dcir", "mass", "volume"];
+// cell outputs drawn first (spec keys of the step "cell"; docs/spec.md); any others follow
+const CELL_OUTPUTS = ["cell_capacity", "cell_energy", "gravimetric_energy_density", "volumetric_energy_density",
+  "np_ratio", "cell_nominal_voltage", "cell_self_discharge_k_value", "cell_mass"];
 
 async function loadTwin() {
   const recipes = await api("/recipes");
