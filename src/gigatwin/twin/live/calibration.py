@@ -58,23 +58,40 @@ class CoatingModel:
 
     def __init__(self, recipe, electrode: str):
         self.recipe, self.electrode = recipe, electrode
-        self._cache: dict[tuple[float, float], float] = {}
+        self._cache: dict[tuple[float, float], tuple[float, float]] = {}
 
     def base_loading(self, solid_content: float, speed: float | None = None) -> float:
         """Loading at zero flow deviation for solid content ``w`` [1] and speed [m/s]."""
-        from gigatwin.twin.chain import simulate
-
         e = self.electrode
         if speed is None:
             speed = self.recipe[f"{e}.coating_speed"].nominal
         key = (round(float(solid_content), 6), round(float(speed), 6))
+        return self._base(key)[0]
+
+    def base_wet_film(self, solid_content: float | None = None,
+                      speed: float | None = None) -> float:
+        """Wet film thickness at zero flow deviation [m]. The pump's flow is set for the
+        recipe's slurry, so this does not depend on the batch's actual solid content:
+        the wet-film gauge sees the bias without the lab's solid-content error."""
+        e = self.electrode
+        w = self.recipe[f"{e}.slurry_solid_content"].nominal if solid_content is None \
+            else solid_content
+        v = self.recipe[f"{e}.coating_speed"].nominal if speed is None else speed
+        return self._base((round(float(w), 6), round(float(v), 6)))[1]
+
+    def _base(self, key: tuple[float, float]) -> tuple[float, float]:
+        from gigatwin.twin.chain import simulate
+
+        e = self.electrode
         if key not in self._cache:
             given = {p: np.full(1, self.recipe[p].nominal) for p in self.recipe.settings}
             given[f"{e}.slurry_solid_content"] = np.full(1, key[0])
             given[f"{e}.coating_speed"] = np.full(1, key[1])
             given[f"{e}.coating_slot_flow_rate_deviation"] = np.zeros(1)
             result = simulate(self.recipe, 1, seed=0, given=given, nominal_run=False)
-            self._cache[key] = float(result.outputs["coating"][f"{e}.coating_areal_loading"][0])
+            coated = result.outputs["coating"]
+            self._cache[key] = (float(coated[f"{e}.coating_areal_loading"][0]),
+                                float(coated[f"{e}.wet_film_thickness"][0]))
         return self._cache[key]
 
     def reading_variance(self, gauge_std: float, lanes: int, readings_per_coil: int,
@@ -91,6 +108,13 @@ class CoatingModel:
         slope = (self.base_loading(w + dw) - self.base_loading(w - dw)) / (2 * dw)
         common = slope * solid_content_std
         return gauge_std**2 + pump**2 / lanes + readings_per_coil * common**2
+
+    def wet_reading_variance(self, gauge_std: float, lanes: int) -> float:
+        """Variance of one wet-film reading about ``h0 (1 + u + b)`` [m^2]: the gauge and
+        the pump's variation along the web averaged over lanes."""
+        e = self.electrode
+        pump = self.base_wet_film() * self.recipe[f"{e}.coating_slot_flow_rate_deviation"].std
+        return gauge_std**2 + pump**2 / lanes
 
 
 @dataclass
@@ -123,8 +147,9 @@ class BiasFilter:
 
     def update(self, t: float, y: float, base: float, u: float, r: float,
                source: str = "") -> Estimate:
-        """Assimilate reading ``y`` [kg/m^2] at time ``t`` [s], base loading ``base``
-        [kg/m^2], pump setpoint ``u`` [1], reading variance ``r`` [(kg/m^2)^2]."""
+        """Assimilate reading ``y`` at time ``t`` [s] of a quantity that the chain puts at
+        ``base (1 + u + b)`` (loading [kg/m^2] or wet film [m]), pump setpoint ``u`` [1],
+        reading variance ``r`` [unit of y squared]."""
         if not all(math.isfinite(v) for v in (t, y, base, u, r)) or base <= 0 or r <= 0:
             est = Estimate(t, self.mean, self.std, source, False,
                            f"not finite or not positive: y={y}, base={base}, r={r}")

@@ -41,7 +41,10 @@ class ElectrodeState:
     r: float
     solid_content: float
     base: float
+    r_wet: float | None = None
     u: float = 0.0
+    u_coil: float = 0.0
+    coil_t0: float = float("nan")
     readings: list[tuple[float, float]] = field(default_factory=list)   # (t, y) [SI]
     recommendations: list[dict] = field(default_factory=list)
     predictions: list[dict] = field(default_factory=list)
@@ -69,11 +72,14 @@ class LiveTwin:
             w = recipe[f"{e}.slurry_solid_content"].nominal
             r = model.reading_variance(gauge.noise, vline.lanes, per_coil,
                                        lab.noise if lab else recipe[f"{e}.slurry_solid_content"].std)
+            wet = next((p for p in coater.publishes if p.key == f"{e}.wet_film_thickness"),
+                       None)
+            r_wet = model.wet_reading_variance(wet.noise, vline.lanes) if wet else None
             target = recipe[f"{e}.coating_areal_loading"].nominal
             lim = limits or Limits.for_setting(f"{e}.{FLOW}")
             self.state[e] = ElectrodeState(
                 e, model, BiasFilter(), TwinController(target, lim),
-                EwmaController(target, target, lim), r, w, model.base_loading(w))
+                EwmaController(target, target, lim), r, w, model.base_loading(w), r_wet=r_wet)
         self.gauge_unit = parameter("coating_areal_loading").unit
 
     # ------------------------------------------------------------------ records
@@ -89,18 +95,28 @@ class LiveTwin:
         key = batch.key.partition(".")[2] if "." in batch.key else batch.key
         values = np.asarray(to_si(batch.values, batch.unit), dtype=float)
         now = float(batch.ts.max())
+        if station.step == "coating" and float(batch.ts[0]) != st.coil_t0:
+            # the first record of a new coil: the setpoint it was coated with is the one
+            # in force now (a write that follows applies to the next coil)
+            st.coil_t0, st.u_coil = float(batch.ts[0]), st.u
         if station.step == "mixing" and key == "slurry_solid_content":
             st.solid_content = float(values[-1])
             st.base = st.model.base_loading(st.solid_content)
+            self._act(st, now, "batch solid content")
             st.predictions.append({"t_s": now, "product": (batch.products or [""])[-1],
                                    "solid_content": st.solid_content,
                                    "predicted": st.base * (1 + st.u + st.filter.mean),
                                    "std": st.base * st.filter.std, "measured": None})
-            self._act(st, now, "batch solid content")
-        elif station.step == "coating" and key == "coating_areal_loading":
+        elif station.step == "coating" and key == "wet_film_thickness" and st.r_wet:
+            base = st.model.base_wet_film()
             for t, y in zip(batch.ts, values, strict=True):
-                st.filter.update(float(t), float(y), st.base, st.u, st.r,
-                                 source=f"{batch.asset} coating_areal_loading t={t:.0f}s")
+                st.filter.update(float(t), float(y), base, st.u_coil, st.r_wet,
+                                 source=f"{batch.asset} wet_film_thickness t={t:.0f}s")
+        elif station.step == "coating" and key == "coating_areal_loading":
+            if not st.r_wet:     # without a wet-film gauge, the loading gauge calibrates
+                for t, y in zip(batch.ts, values, strict=True):
+                    st.filter.update(float(t), float(y), st.base, st.u_coil, st.r,
+                                     source=f"{batch.asset} coating_areal_loading t={t:.0f}s")
             st.readings.extend(zip(batch.ts.tolist(), values.tolist(), strict=True))
             mean = float(np.median(values))
             if st.predictions and st.predictions[-1]["measured"] is None:
