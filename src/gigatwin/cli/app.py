@@ -20,7 +20,7 @@ from typing import Annotated
 
 import typer
 
-from gigatwin.cli import demo, factory, line, linedata, quality, spec, twin
+from gigatwin.cli import demo, factory, line, linedata, live, quality, spec, twin
 from gigatwin.cli._common import console, json_to_stdout
 from gigatwin.cli.errors import describe
 
@@ -52,7 +52,7 @@ def _options(
 
 
 # Each area's command module adds its commands, in the order they appear in --help.
-for _module in (demo, spec, twin, factory, line, linedata, quality):
+for _module in (demo, spec, twin, factory, line, live, linedata, quality):
     _module.register(app)
 
 
