@@ -80,3 +80,29 @@ def test_closed_loop_beats_open_loop_on_areal_loading(scenario):
     assert ppk["open"] < 1.0
     assert ppk["twin"] >= 1.33
     assert ppk["twin"] > ppk["ewma"]
+
+
+
+@pytest.fixture(scope="module")
+def two_days_of_solid_content_drift():
+    line = load_line(LINE)
+    plan = load_scenario("examples/lines/scenarios/solid_content_drift.yaml", line)
+    result = experiment(line, plan, duration=2 * 86400, seed=0)
+    return result, {m: r["targets"]["cathode.coating_areal_loading"]["ppk"]
+                    for m, r in result["runs"].items()}
+
+
+def test_two_days_of_drift_twin_beats_ewma_beats_open(two_days_of_solid_content_drift):
+    result, ppk = two_days_of_solid_content_drift
+    assert ppk["open"] < 1.0 and ppk["open"] < ppk["ewma"] < ppk["twin"]
+    est = result["runs"]["twin"]["estimates"]["cathode.coating_slot_flow_rate_deviation"]
+    assert est["final_inside_95"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "live twin Ppk 1.22 over 2 days of solid-content drift: the feed-forward uses the lab's "
+    "solid content (0.1 point, about 0.5 % of loading per batch) and the line applies one "
+    "pump setpoint per coil; closing the loop within a coil is not done"))
+def test_two_days_of_drift_twin_reaches_ppk_133(two_days_of_solid_content_drift):
+    _, ppk = two_days_of_solid_content_drift
+    assert ppk["twin"] >= 1.33

@@ -58,5 +58,75 @@ def experiment_cmd(
         write_json(result, json_path)
 
 
+def _open(url: str):
+    from gigatwin.store import open_store
+
+    try:
+        return open_store(url)
+    except (ValueError, OSError) as exc:
+        raise fail(f"--store {url!r}: {exc}") from exc
+
+
+@live_app.command("follow")
+def follow_cmd(
+    store: Annotated[str, typer.Option(help="store URL filled by ingestion, "
+                                            "e.g. duckdb://out/line.duckdb")],
+    recipe: Annotated[Path, typer.Option(help="the recipe the line runs")],
+) -> None:
+    """Calibrate on everything stored and advise the next pump setpoints (mode advise)."""
+    from gigatwin.twin import load_recipe
+    from gigatwin.twin.live.store import follow
+    from gigatwin.twin.recipe import RecipeError
+
+    try:
+        plan = load_recipe(recipe)
+    except RecipeError as exc:
+        raise fail(str(exc), code=1) from exc
+    except (OSError, ValueError) as exc:
+        raise fail_input(recipe, exc) from exc
+    with _open(store) as s:
+        summary = follow(s, plan)
+    if not summary:
+        raise fail("the store holds no wet_film_thickness signals of a coater", code=1)
+    table = Table(title="slot-die flow bias (posterior)")
+    for col in ("key", "mean", "95 % interval", "readings", "rejected"):
+        table.add_column(col)
+    for key, e in summary.items():
+        table.add_row(key, f"{e['mean']:+.4f}",
+                      f"{e['mean'] - 1.96 * e['std']:+.4f} .. {e['mean'] + 1.96 * e['std']:+.4f}",
+                      str(e["readings"]), str(e["rejected"]))
+    console.print(table)
+
+
+@live_app.command("recommendations")
+def recommendations_cmd(
+    store: Annotated[str, typer.Option(help="store URL")],
+    accept: Annotated[str | None, typer.Option(help="accept the recommendation ID")] = None,
+    reject: Annotated[str | None, typer.Option(help="reject the recommendation ID")] = None,
+    last: Annotated[int, typer.Option(min=1, help="show the last N")] = 10,
+) -> None:
+    """List the live twin's recommendations; accept or reject one."""
+    from gigatwin.twin.live.store import decide, recommendations
+
+    if accept and reject:
+        raise fail("give --accept or --reject, not both")
+    with _open(store) as s:
+        for rec_id, status in ((accept, "accepted"), (reject, "rejected")):
+            if rec_id:
+                try:
+                    decide(s, rec_id, status)
+                except KeyError as exc:
+                    raise fail(str(exc.args[0]), code=1) from exc
+                console.print(f"{rec_id}: {status}")
+        recs = recommendations(s)[-last:]
+    table = Table(title="recommendations")
+    for col in ("id", "from", "to", "predicted", "status", "why"):
+        table.add_column(col)
+    for r in recs:
+        table.add_row(r["rec_id"], f"{r['previous']:+.4f}", f"{r['value']:+.4f}",
+                      f"{r['predicted']:.4g} +- {r['predicted_std']:.2g}", r["status"], r["why"])
+    console.print(table)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(live_app, name="live")
