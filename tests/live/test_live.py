@@ -106,3 +106,16 @@ def test_two_days_of_drift_twin_beats_ewma_beats_open(two_days_of_solid_content_
 def test_two_days_of_drift_twin_reaches_ppk_133(two_days_of_solid_content_drift):
     _, ppk = two_days_of_solid_content_drift
     assert ppk["twin"] >= 1.33
+
+
+def test_calender_line_load_offset_and_porosity_under_roll_wear():
+    # roll wear: -85 N/mm over 12-36 h on 850 N/mm, i.e. -10 % of the recipe's load
+    line = load_line(LINE)
+    plan = load_scenario("examples/lines/scenarios/calender_roll_wear.yaml", line)
+    result = experiment(line, plan, duration=36 * 3600, seed=0, modes=("open", "twin"))
+    est = result["runs"]["twin"]["estimates"]["cathode.calender_line_load"]
+    assert est["final_true"] == pytest.approx(-85 / 850, abs=0.005)
+    assert abs(est["final_mean"] - est["final_true"]) <= 1.959964 * est["final_std"]
+    ppk = {m: r["targets"]["cathode.calendered_porosity"]["ppk"]
+           for m, r in result["runs"].items()}
+    assert ppk["open"] < 1.0 and ppk["twin"] >= 1.33

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gigatwin.line.config import ELECTRODES
+from gigatwin.twin.live.calender import LOAD, CalenderState, calender_state
 from gigatwin.twin.live.calibration import BiasFilter, CoatingModel
 from gigatwin.twin.live.control import EwmaController, Limits, TwinController
 
@@ -81,6 +82,12 @@ class LiveTwin:
                 e, model, BiasFilter(), TwinController(target, lim),
                 EwmaController(target, target, lim), r, w, model.base_loading(w), r_wet=r_wet)
         self.gauge_unit = parameter("coating_areal_loading").unit
+        self.calender: dict[str, CalenderState] = {}
+        for e in ELECTRODES:
+            station = line.station("calendering", e)
+            cells = next((p for p in station.publishes if p.key == f"{e}.{LOAD}"), None)
+            if cells is not None and f"{e}.{LOAD}" in station.setpoints:
+                self.calender[e] = calender_state(recipe, e, cells.noise, vline.lanes)
 
     # ------------------------------------------------------------------ records
 
@@ -95,6 +102,9 @@ class LiveTwin:
         key = batch.key.partition(".")[2] if "." in batch.key else batch.key
         values = np.asarray(to_si(batch.values, batch.unit), dtype=float)
         now = float(batch.ts.max())
+        cal = self.calender.get(station.electrode)
+        if cal is not None:
+            self._calender(cal, station.step, key, batch, values, now)
         if station.step == "coating" and float(batch.ts[0]) != st.coil_t0:
             # the first record of a new coil: the setpoint it was coated with is the one
             # in force now (a write that follows applies to the next coil)
@@ -125,6 +135,37 @@ class LiveTwin:
                 self._write(st, st.ewma.after_run(mean), now, "EWMA after coil")
             else:
                 self._act(st, now, "coil measured")
+
+    def _calender(self, cal: CalenderState, step: str, key: str, batch, values, now) -> None:
+        """Line-load control (:mod:`gigatwin.twin.live.calender`)."""
+        f0 = cal.model.f0
+        if step == "calendering" and self.vline.env.now != cal.coil_t0:
+            # a station publishes all of a coil at one instant, right after applying
+            # its settings: the first record of that instant sees the setpoint in force
+            cal.coil_t0, cal.u_coil = self.vline.env.now, cal.u
+        if step == "coating" and key == "coating_areal_loading":
+            cal.loading = float(np.median(values))
+            if self.mode in ("twin", "advise"):
+                wanted = cal.model.load_for(cal.loading) - 1 - cal.filter.mean
+                u = cal.limits.clip(wanted, cal.u)
+                cal.recommendations.append({
+                    "t_s": now, "key": f"{cal.electrode}.{LOAD}", "previous": f0 * (1 + cal.u),
+                    "value": f0 * (1 + u), "why": f"coil loading {cal.loading:.4g} kg/m^2",
+                    "offset": cal.filter.mean, "offset_std": cal.filter.std,
+                    "status": "written" if self.mode == "twin" else "advised"})
+                if self.mode == "twin":
+                    self._write_load(cal, u)
+        elif step == "calendering" and key == LOAD:
+            for t, y in zip(batch.ts, values, strict=True):
+                cal.filter.update(float(t), float(y) / f0, 1.0, cal.u_coil, cal.r,
+                                  source=f"{batch.asset} {LOAD} t={t:.0f}s")
+        elif step == "calendering" and key == "calendered_porosity" and self.mode == "ewma":
+            self._write_load(cal, cal.ewma.after_run(float(np.mean(values))))
+
+    def _write_load(self, cal: CalenderState, u: float) -> None:
+        if u != cal.u:
+            self.vline.write_setpoint(f"{cal.electrode}.{LOAD}", cal.model.f0 * (1 + u))
+            cal.u = u
 
     def _act(self, st: ElectrodeState, now: float, why: str) -> None:
         if self.mode not in ("twin", "advise"):
@@ -161,6 +202,16 @@ def true_bias(line, scenario, electrode: str, t: np.ndarray) -> np.ndarray:
     return value
 
 
+def _true_offset(line, scenario, electrode: str, t: np.ndarray, f0: float) -> np.ndarray:
+    """The calender's own line-load offset relative to ``f0`` [1] at times ``t`` [s]."""
+    path = f"{electrode}.{LOAD}"
+    value = np.full(np.shape(t), line.hidden.get(path, 0.0), dtype=float)
+    for d in scenario.of("drift", "step"):
+        if d.target == path:
+            value = value + d.offset(np.asarray(t, dtype=float))
+    return value / f0
+
+
 def ppk(values: np.ndarray, lsl: float, usl: float) -> float:
     """Capability with the overall standard deviation, min(USL - m, m - LSL) / 3 s."""
     values = np.asarray(values, dtype=float)
@@ -179,6 +230,7 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
     vline = VirtualLine(line, scenario, seed=seed, sink=lambda b: holder["twin"].observe(b),
                         genealogy=lambda g: None)
     twin = holder["twin"] = LiveTwin(vline, mode)
+    vline.truth.keep = tuple(f"{e}.calendered_porosity" for e in twin.calender)
     truth = vline.run(duration, steps=20)
     out: dict = {"mode": mode, "targets": {}, "estimates": {}}
     for e, st in twin.state.items():
@@ -213,6 +265,29 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
                 np.sqrt(np.mean(err**2)))
         out["targets"][f"{e}.coating_areal_loading"]["setpoint_writes"] = sum(
             1 for w in truth.setpoint_writes if w["key"] == f"{e}.{FLOW}")
+    for e, cal in twin.calender.items():
+        series = truth.series.get(f"{e}.calendered_porosity", [])
+        y = np.array([v for t, v in series if t >= warmup])
+        target = cal.model.target
+        m = _metrics(y, target, target * (1 - tolerance), target * (1 + tolerance))
+        m["values"] = "true porosity per coil (the lab's 0.5 % noise left out)"
+        m["setpoint_writes"] = sum(1 for w in truth.setpoint_writes
+                                   if w["key"] == f"{e}.{LOAD}")
+        out["targets"][f"{e}.calendered_porosity"] = m
+        hist = [h for h in cal.filter.history if h.accepted and not h.source.startswith("reset")]
+        if hist:
+            ht = np.array([h.t for h in hist])
+            true = _true_offset(line, scenario, e, ht, cal.model.f0)
+            mean, std = np.array([h.mean for h in hist]), np.array([h.std for h in hist])
+            inside = np.abs(mean - true) <= 1.959964 * std
+            out["estimates"][f"{e}.{LOAD}"] = {
+                "relative_to": cal.model.f0, "final_mean": float(mean[-1]),
+                "final_std": float(std[-1]), "final_true": float(true[-1]),
+                "final_inside_95": bool(inside[-1]),
+                "coverage_95_after_1h": float(inside[ht >= ht[0] + 3600].mean())
+                if (ht >= ht[0] + 3600).any() else None,
+                "updates": len(hist),
+                "resets": [h.t for h in cal.filter.history if h.source.startswith("reset")]}
     cells = np.array([row["cell_capacity"] for row in truth.cell_rows
                       if "cell_capacity" in row])
     if cells.size:
