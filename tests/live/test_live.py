@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from gigatwin.line.config import NO_DISTURBANCE, load_line, load_scenario
 from gigatwin.twin.live import BiasFilter, EwmaController, Limits, TwinController
-from gigatwin.twin.live.experiment import experiment, run_mode
+from gigatwin.line.live import experiment, run_mode
 
 LINE = "examples/lines/pilot_line.yaml"
 

@@ -28,7 +28,7 @@ def experiment_cmd(
 ) -> None:
     """Run the line three times on the same seed: open loop, EWMA, live twin closed loop."""
     from gigatwin.line import LineFileError, load_line, load_scenario
-    from gigatwin.twin.live.experiment import experiment
+    from gigatwin.line.live import experiment
     from gigatwin.twin.recipe import RecipeError
 
     seconds = _duration(duration, "--duration")
@@ -75,7 +75,7 @@ def follow_cmd(
 ) -> None:
     """Calibrate on everything stored and advise the next pump setpoints (mode advise)."""
     from gigatwin.twin import load_recipe
-    from gigatwin.twin.live.store import follow
+    from gigatwin.ingest.live import follow
     from gigatwin.twin.recipe import RecipeError
 
     try:
@@ -106,7 +106,7 @@ def recommendations_cmd(
     last: Annotated[int, typer.Option(min=1, help="show the last N")] = 10,
 ) -> None:
     """List the live twin's recommendations; accept or reject one."""
-    from gigatwin.twin.live.store import decide, recommendations
+    from gigatwin.ingest.live import decide, recommendations
 
     if accept and reject:
         raise fail("give --accept or --reject, not both")
