@@ -8,8 +8,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gigatwin.line.config import NO_DISTURBANCE, load_line, load_scenario
-from gigatwin.twin.live import BiasFilter, EwmaController, Limits, TwinController
 from gigatwin.line.live import experiment, run_mode
+from gigatwin.twin.live import BiasFilter, EwmaController, Limits, TwinController
 
 LINE = "examples/lines/pilot_line.yaml"
 

@@ -1,11 +1,11 @@
 """The live twin on a store filled by file ingestion of recorded line data."""
 
 from gigatwin.ingest.files import ingest_file
+from gigatwin.ingest.live import decide, follow, recommendations
 from gigatwin.line.config import NO_DISTURBANCE, load_line
 from gigatwin.line.sinks import FileSink, run_to
 from gigatwin.store import open_store
 from gigatwin.twin import load_recipe
-from gigatwin.ingest.live import decide, follow, recommendations
 
 
 def test_follow_a_file_ingested_store_recovers_the_hidden_bias(tmp_path):

@@ -74,8 +74,8 @@ def follow_cmd(
     recipe: Annotated[Path, typer.Option(help="the recipe the line runs")],
 ) -> None:
     """Calibrate on everything stored and advise the next pump setpoints (mode advise)."""
-    from gigatwin.twin import load_recipe
     from gigatwin.ingest.live import follow
+    from gigatwin.twin import load_recipe
     from gigatwin.twin.recipe import RecipeError
 
     try:
