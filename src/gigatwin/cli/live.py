@@ -12,6 +12,10 @@ from rich.table import Table
 from gigatwin.cli._common import console, fail, fail_input, write_json
 from gigatwin.cli.line import _duration
 
+# the calibrated parameter behind each controlled target
+_PARAMETER = {"coating_areal_loading": "coating_slot_flow_rate_deviation",
+              "calendered_porosity": "calender_line_load"}
+
 live_app = typer.Typer(help="The live twin: online calibration and run-to-run control.",
                        no_args_is_help=True)
 
@@ -41,14 +45,14 @@ def experiment_cmd(
         raise fail_input(scenario if line_file.exists() else line_file, exc) from exc
     result = experiment(line, scen, duration=seconds, seed=seed, tolerance=tolerance)
     table = Table(title=f"{scen.name}, {duration}, seed {seed}")
-    for col in ("target", "mode", "Ppk", "mean dev", "scrap", "bias est (95 %)", "true"):
+    for col in ("target", "mode", "Ppk", "mean dev", "scrap", "estimate (95 %)", "true"):
         table.add_column(col)
     for mode, run in result["runs"].items():
         for target, m in run["targets"].items():
             if not m.get("n"):
                 continue
-            est = run["estimates"].get(target.replace("coating_areal_loading",
-                                                      "coating_slot_flow_rate_deviation"), {})
+            electrode, _, bare = target.partition(".")
+            est = run["estimates"].get(f"{electrode}.{_PARAMETER.get(bare, '')}", {})
             table.add_row(target, mode, f"{m['ppk']:.2f}", f"{m['mean_deviation']:+.3g}",
                           f"{m['scrap_fraction']:.1%}",
                           f"{est['final_mean']:+.4f} +- {1.96 * est['final_std']:.4f}"
