@@ -119,3 +119,15 @@ def test_calender_line_load_offset_and_porosity_under_roll_wear():
     ppk = {m: r["targets"]["cathode.calendered_porosity"]["ppk"]
            for m, r in result["runs"].items()}
     assert ppk["open"] < 1.0 and ppk["twin"] >= 1.33
+
+
+def test_first_departure_needs_a_held_excursion():
+    from gigatwin.line.live import first_departure
+    from gigatwin.twin.live import Estimate
+
+    # flat at 0 (std 0.001) until 100 s, one 5-sigma blip at 200 s, then a held shift
+    hist = [Estimate(float(t), 0.0, 0.001, "r") for t in range(0, 100, 10)]
+    hist += [Estimate(200.0, 0.005, 0.001, "r"), Estimate(210.0, 0.0, 0.001, "r")]
+    hist += [Estimate(float(t), 0.004, 0.001, "r") for t in range(300, 2500, 10)]
+    assert first_departure(hist, 150.0, z=3.0, hold=1800.0) == 300.0
+    assert first_departure(hist[:-100], 150.0, z=3.0, hold=1800.0) is None

@@ -202,6 +202,48 @@ def true_bias(line, scenario, electrode: str, t: np.ndarray) -> np.ndarray:
     return value
 
 
+def first_departure(history, start: float, z: float = 3.0, hold: float = 1800.0):
+    """Time [s] from which the estimates stay more than ``z`` standard deviations from the
+    last estimate before ``start`` for ``hold`` seconds (None if never)."""
+    kept = [h for h in history if h.accepted and not h.source.startswith("reset")]
+    before = [h for h in kept if h.t < start]
+    if not before:
+        return None
+    ref = before[-1].mean
+    after = [h for h in kept if h.t >= start]
+    since = None
+    for h in after:
+        if abs(h.mean - ref) > z * h.std:
+            since = h.t if since is None else since
+            if h.t - since >= hold:
+                return since
+        else:
+            since = None
+    return None
+
+
+def detections(twin: LiveTwin, scenario) -> list[dict]:
+    """Detection delay [h] of each drift or step of a calibrated parameter: from its start
+    until the estimate departs from its value before it (:func:`first_departure`)."""
+    filters = {f"{e}.{FLOW}": st.filter for e, st in twin.state.items()}
+    filters |= {f"{e}.{LOAD}": cal.filter for e, cal in twin.calender.items()}
+    out = []
+    for d in scenario.of("drift", "step"):
+        entry = {"name": d.name, "target": d.target, "start_h": d.start / 3600}
+        f = filters.get(d.target)
+        if f is None:
+            entry["detected"] = None
+            entry["note"] = "not a calibrated parameter (the twin feeds it forward or " \
+                            "does not model it)"
+            out.append(entry)
+            continue
+        hit = first_departure(f.history, d.start)
+        entry["detected"] = hit is not None
+        entry["delay_h"] = (hit - d.start) / 3600 if hit is not None else None
+        out.append(entry)
+    return out
+
+
 def _true_offset(line, scenario, electrode: str, t: np.ndarray, f0: float) -> np.ndarray:
     """The calender's own line-load offset relative to ``f0`` [1] at times ``t`` [s]."""
     path = f"{electrode}.{LOAD}"
@@ -297,6 +339,7 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
         out["targets"]["cell_capacity"] = _metrics(cells, nominal, nominal * (1 - tolerance),
                                                    nominal * (1 + tolerance))
     out["recommendations"] = sum(len(st.recommendations) for st in twin.state.values())
+    out["detections"] = detections(twin, scenario)
     return out
 
 
