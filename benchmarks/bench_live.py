@@ -9,6 +9,7 @@ import numpy as np
 
 from gigatwin.twin import load_recipe
 from gigatwin.twin.live import BiasFilter, CoatingModel, Limits, TwinController
+from gigatwin.twin.live.calender import CalenderModel
 
 
 def main() -> None:
@@ -29,6 +30,14 @@ def main() -> None:
         ctl.recommend(model.base_loading(float(w)), f.mean)
         times.append(time.perf_counter() - t0)
     print(f"recommendation (chain at the batch's solid content): median "
+          f"{np.median(times) * 1e3:.2f} ms")
+    calender = CalenderModel(recipe, "cathode")
+    times = []
+    for loading in np.linspace(0.200, 0.210, 20):   # a coil's loading: the chain on a grid
+        t0 = time.perf_counter()
+        calender.load_for(float(loading))
+        times.append(time.perf_counter() - t0)
+    print(f"line-load recommendation (chain on 21 loads): median "
           f"{np.median(times) * 1e3:.2f} ms")
 
 
