@@ -131,3 +131,11 @@ def test_first_departure_needs_a_held_excursion():
     hist += [Estimate(float(t), 0.004, 0.001, "r") for t in range(300, 2500, 10)]
     assert first_departure(hist, 150.0, z=3.0, hold=1800.0) == 300.0
     assert first_departure(hist[:-100], 150.0, z=3.0, hold=1800.0) is None
+
+
+def test_advise_mode_records_but_never_writes():
+    line = load_line(LINE)
+    run = run_mode(line, NO_DISTURBANCE, "advise", duration=4 * 3600, seed=1)
+    assert run["recommendations"] > 0
+    for key in ("cathode.coating_areal_loading", "cathode.calendered_porosity"):
+        assert run["targets"][key]["setpoint_writes"] == 0
