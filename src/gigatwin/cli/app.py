@@ -25,6 +25,7 @@ from gigatwin.cli import (
     factory,
     line,
     linedata,
+    live,
     performance,
     quality,
     recipe,
@@ -64,8 +65,8 @@ def _options(
 
 
 # Each area's command module adds its commands, in the order they appear in --help.
-for _module in (demo, spec, recipe, twin, validate, performance, factory, line, linedata,
-                quality, serve):
+for _module in (demo, spec, recipe, twin, validate, performance, factory, line, live,
+                linedata, quality, serve):
     _module.register(app)
 
 

@@ -136,9 +136,11 @@ class VirtualLine:
     # ------------------------------------------------------------------ settings
 
     def _nominal(self, path: str) -> float:
-        if path in self.setpoints:
-            return self.setpoints[path]
-        return self.recipe[path].nominal + self.line.hidden.get(path, 0.0)
+        """What the machine does for ``path``: the written setpoint (else the recipe's
+        nominal) plus the line's hidden offset, which a setpoint does not remove (a die
+        that coats 0.6 % heavy does so at every pump setting)."""
+        base = self.setpoints.get(path, self.recipe[path].nominal)
+        return base + self.line.hidden.get(path, 0.0)
 
     def _station_paths(self, step: str, electrode: str | None) -> list[str]:
         """Recipe settings that the station of ``step`` (and ``electrode``) applies."""

@@ -27,6 +27,18 @@ from gigatwin.line.engine import Genealogy, RecordBatch
 CHUNK = 5000      # records per delivery (an MQTT message, a store transaction)
 
 
+# Columns of records.csv (``product`` empty for a time series)
+RECORD_COLUMNS = ("key", "value", "unit", "ts", "asset", "product", "id")
+# Columns of the genealogy files (the engine's objects and edges; optional ones empty)
+FILE_COLUMNS = {
+    "records.csv": RECORD_COLUMNS,
+    "genealogy_objects.csv": ("object_id", "kind", "material", "length_m", "asset_id",
+                              "created_ts"),
+    "genealogy.csv": ("parent_id", "child_id", "parent_from_m", "parent_to_m",
+                      "child_from_m", "child_to_m"),
+}
+
+
 def records(batch: RecordBatch, start: datetime) -> list[dict]:
     """``batch`` as records of the spec's format (ISO timestamps, ids)."""
     times = np.datetime64(start.replace(tzinfo=None), "us") + \
@@ -142,12 +154,22 @@ class FileSink:
         for path in self.paths.values():
             path.unlink(missing_ok=True)
         self.sent = 0
+        self._columns: dict[str, list[str]] = {}
 
     def _append(self, name: str, rows: list[dict]) -> None:
         import pandas as pd
 
         path = self.paths[name]
-        pd.DataFrame(rows).to_csv(path, mode="a", header=not path.exists(), index=False)
+        frame = pd.DataFrame(rows)
+        # one header per file: a later batch without an optional column (records of a
+        # time series carry no product) is written under the same columns
+        columns = self._columns.setdefault(name, list(FILE_COLUMNS[name]))
+        extra = [c for c in frame.columns if c not in columns]
+        if extra:
+            raise ValueError(f"{path}: rows carry columns {extra} beyond the file's header "
+                             f"{columns}")
+        frame.reindex(columns=columns).to_csv(path, mode="a", header=not path.exists(),
+                                              index=False)
 
     def records(self, rows: list[dict]) -> None:
         self.sent += len(rows)

@@ -35,6 +35,9 @@ class Truth:
     published_counts: dict[str, int] = field(default_factory=dict)
     cell_rows: list[dict] = field(default_factory=list)
     duration: float = 0.0
+    # keys whose true (noise-free) published values are kept, e.g. for capability
+    keep: tuple[str, ...] = ()
+    series: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
 
     def _iso(self, t: float) -> str | None:
         if not math.isfinite(t):
@@ -65,6 +68,10 @@ class Truth:
     def published(self, asset: str, key: str, times: np.ndarray, values: np.ndarray) -> None:
         name = f"{asset} {key}"
         self.published_counts[name] = self.published_counts.get(name, 0) + int(times.size)
+        if key in self.keep:
+            self.series.setdefault(key, []).extend(
+                zip(np.asarray(times, dtype=float).tolist(),
+                    np.asarray(values, dtype=float).tolist(), strict=True))
 
     def cells(self, names: list[str], outputs: dict[str, np.ndarray]) -> None:
         columns = {k: np.broadcast_to(outputs[k], (len(names),)) for k in CELL_TRUTH

@@ -1,0 +1,136 @@
+"""``gigatwin live``: the live twin on the virtual line (experiment: open loop, EWMA
+baseline and the live twin in closed loop, on the same seed)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from gigatwin.cli._common import console, fail, fail_input, write_json
+from gigatwin.cli.line import _duration
+
+# the calibrated parameter behind each controlled target
+_PARAMETER = {"coating_areal_loading": "coating_slot_flow_rate_deviation",
+              "calendered_porosity": "calender_line_load"}
+
+live_app = typer.Typer(help="The live twin: online calibration and run-to-run control.",
+                       no_args_is_help=True)
+
+
+@live_app.command("experiment")
+def experiment_cmd(
+    line_file: Annotated[Path, typer.Argument(help="line file (examples/lines/pilot_line.yaml)")],
+    scenario: Annotated[Path, typer.Option(help="scenario file of disturbances")],
+    duration: Annotated[str, typer.Option(help="simulated time, e.g. 2d, 24h")] = "1d",
+    seed: Annotated[int, typer.Option(min=0, help="random seed")] = 0,
+    tolerance: Annotated[float, typer.Option(min=0.001, max=0.5,
+                                             help="spec window, +- fraction of target")] = 0.02,
+    json_path: Annotated[Path | None, typer.Option("--json", help="write results here")] = None,
+) -> None:
+    """Run the line three times on the same seed: open loop, EWMA, live twin closed loop."""
+    from gigatwin.line import LineFileError, load_line, load_scenario
+    from gigatwin.line.live import experiment
+    from gigatwin.twin.recipe import RecipeError
+
+    seconds = _duration(duration, "--duration")
+    try:
+        line = load_line(line_file)
+        scen = load_scenario(scenario, line)
+    except (LineFileError, RecipeError) as exc:
+        raise fail(str(exc), code=1) from exc
+    except (OSError, ValueError) as exc:
+        raise fail_input(scenario if line_file.exists() else line_file, exc) from exc
+    result = experiment(line, scen, duration=seconds, seed=seed, tolerance=tolerance)
+    table = Table(title=f"{scen.name}, {duration}, seed {seed}")
+    for col in ("target", "mode", "Ppk", "mean dev", "scrap", "estimate (95 %)", "true"):
+        table.add_column(col)
+    for mode, run in result["runs"].items():
+        for target, m in run["targets"].items():
+            if not m.get("n"):
+                continue
+            electrode, _, bare = target.partition(".")
+            est = run["estimates"].get(f"{electrode}.{_PARAMETER.get(bare, '')}", {})
+            table.add_row(target, mode, f"{m['ppk']:.2f}", f"{m['mean_deviation']:+.3g}",
+                          f"{m['scrap_fraction']:.1%}",
+                          f"{est['final_mean']:+.4f} +- {1.96 * est['final_std']:.4f}"
+                          if est else "", f"{est['final_true']:+.4f}" if est else "")
+    console.print(table)
+    if json_path is not None:
+        write_json(result, json_path)
+
+
+def _open(url: str):
+    from gigatwin.store import open_store
+
+    try:
+        return open_store(url)
+    except (ValueError, OSError) as exc:
+        raise fail(f"--store {url!r}: {exc}") from exc
+
+
+@live_app.command("follow")
+def follow_cmd(
+    store: Annotated[str, typer.Option(help="store URL filled by ingestion, "
+                                            "e.g. duckdb://out/line.duckdb")],
+    recipe: Annotated[Path, typer.Option(help="the recipe the line runs")],
+) -> None:
+    """Calibrate on everything stored and advise the next pump setpoints (mode advise)."""
+    from gigatwin.ingest.live import follow
+    from gigatwin.twin import load_recipe
+    from gigatwin.twin.recipe import RecipeError
+
+    try:
+        plan = load_recipe(recipe)
+    except RecipeError as exc:
+        raise fail(str(exc), code=1) from exc
+    except (OSError, ValueError) as exc:
+        raise fail_input(recipe, exc) from exc
+    with _open(store) as s:
+        summary = follow(s, plan)
+    if not summary:
+        raise fail("the store holds no wet_film_thickness signals of a coater", code=1)
+    table = Table(title="slot-die flow bias (posterior)")
+    for col in ("key", "mean", "95 % interval", "readings", "rejected"):
+        table.add_column(col)
+    for key, e in summary.items():
+        table.add_row(key, f"{e['mean']:+.4f}",
+                      f"{e['mean'] - 1.96 * e['std']:+.4f} .. {e['mean'] + 1.96 * e['std']:+.4f}",
+                      str(e["readings"]), str(e["rejected"]))
+    console.print(table)
+
+
+@live_app.command("recommendations")
+def recommendations_cmd(
+    store: Annotated[str, typer.Option(help="store URL")],
+    accept: Annotated[str | None, typer.Option(help="accept the recommendation ID")] = None,
+    reject: Annotated[str | None, typer.Option(help="reject the recommendation ID")] = None,
+    last: Annotated[int, typer.Option(min=1, help="show the last N")] = 10,
+) -> None:
+    """List the live twin's recommendations; accept or reject one."""
+    from gigatwin.ingest.live import decide, recommendations
+
+    if accept and reject:
+        raise fail("give --accept or --reject, not both")
+    with _open(store) as s:
+        for rec_id, status in ((accept, "accepted"), (reject, "rejected")):
+            if rec_id:
+                try:
+                    decide(s, rec_id, status)
+                except KeyError as exc:
+                    raise fail(str(exc.args[0]), code=1) from exc
+                console.print(f"{rec_id}: {status}")
+        recs = recommendations(s)[-last:]
+    table = Table(title="recommendations")
+    for col in ("id", "from", "to", "predicted", "status", "why"):
+        table.add_column(col)
+    for r in recs:
+        table.add_row(r["rec_id"], f"{r['previous']:+.4f}", f"{r['value']:+.4f}",
+                      f"{r['predicted']:.4g} +- {r['predicted_std']:.2g}", r["status"], r["why"])
+    console.print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(live_app, name="live")

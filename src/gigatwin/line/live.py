@@ -1,0 +1,366 @@
+"""The live twin on the virtual line, and the three-way experiment.
+
+:class:`LiveTwin` watches a :class:`~gigatwin.line.engine.VirtualLine`'s records as the
+line publishes them (it wraps the line's sink) and, per electrode:
+
+* on the mixer's solid-content result of a slurry batch: computes the base loading
+  ``L0`` of the coil that batch will coat (the chain, feed-forward) and its predicted
+  loading at the current setpoint (stored in :attr:`predictions`, scored when the
+  coil's gauge readings arrive);
+* on each beta-gauge reading of a coil: updates the bias filter;
+* in ``mode='twin'`` writes ``u = T / L0 - 1 - b`` (clipped); in ``mode='ewma'`` the
+  EWMA baseline's setpoint after each coil; in ``mode='open'`` nothing; in
+  ``mode='advise'`` it records the twin's recommendation without writing it.
+
+Assumption (true of the pilot line, where a mixer cycle is longer than a coil): the
+coil whose readings arrive was coated from the last batch the mixer reported.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from gigatwin.line.config import ELECTRODES
+from gigatwin.twin.live.calender import LOAD, CalenderState, calender_state
+from gigatwin.twin.live.calibration import BiasFilter, CoatingModel
+from gigatwin.twin.live.control import EwmaController, Limits, TwinController
+
+MODES = ("open", "ewma", "twin", "advise")
+FLOW = "coating_slot_flow_rate_deviation"
+
+
+@dataclass
+class ElectrodeState:
+    electrode: str
+    model: CoatingModel
+    filter: BiasFilter
+    twin: TwinController
+    ewma: EwmaController
+    r: float
+    solid_content: float
+    base: float
+    r_wet: float | None = None
+    u: float = 0.0
+    u_coil: float = 0.0
+    coil_t0: float = float("nan")
+    readings: list[tuple[float, float]] = field(default_factory=list)   # (t, y) [SI]
+    recommendations: list[dict] = field(default_factory=list)
+    predictions: list[dict] = field(default_factory=list)
+
+
+class LiveTwin:
+    """The live twin of ``vline`` (a VirtualLine) in ``mode`` (see the module docstring)."""
+
+    def __init__(self, vline, mode: str = "twin", *, limits: Limits | None = None):
+        from gigatwin.spec.vocabulary import parameter
+
+        if mode not in MODES:
+            raise ValueError(f"mode = {mode!r}; allowed: {', '.join(MODES)}")
+        self.vline, self.mode = vline, mode
+        recipe, line = vline.recipe, vline.line
+        self.state: dict[str, ElectrodeState] = {}
+        for e in ELECTRODES:
+            coater = line.station("coating", e)
+            gauge = next(p for p in coater.publishes if p.key == f"{e}.coating_areal_loading")
+            mixer = line.station("mixing", e)
+            lab = next((p for p in mixer.publishes if p.key == f"{e}.slurry_solid_content"), None)
+            speed = recipe[f"{e}.coating_speed"].nominal
+            per_coil = max(int(line.coil_length / speed / (gauge.period or 1.0)), 1)
+            model = CoatingModel(recipe, e)
+            w = recipe[f"{e}.slurry_solid_content"].nominal
+            r = model.reading_variance(gauge.noise, vline.lanes, per_coil,
+                                       lab.noise if lab else recipe[f"{e}.slurry_solid_content"].std)
+            wet = next((p for p in coater.publishes if p.key == f"{e}.wet_film_thickness"),
+                       None)
+            r_wet = model.wet_reading_variance(wet.noise, vline.lanes) if wet else None
+            target = recipe[f"{e}.coating_areal_loading"].nominal
+            lim = limits or Limits.for_setting(f"{e}.{FLOW}")
+            self.state[e] = ElectrodeState(
+                e, model, BiasFilter(), TwinController(target, lim),
+                EwmaController(target, target, lim), r, w, model.base_loading(w), r_wet=r_wet)
+        self.gauge_unit = parameter("coating_areal_loading").unit
+        self.calender: dict[str, CalenderState] = {}
+        for e in ELECTRODES:
+            station = line.station("calendering", e)
+            cells = next((p for p in station.publishes if p.key == f"{e}.{LOAD}"), None)
+            if cells is not None and f"{e}.{LOAD}" in station.setpoints:
+                self.calender[e] = calender_state(recipe, e, cells.noise, vline.lanes)
+
+    # ------------------------------------------------------------------ records
+
+    def observe(self, batch) -> None:
+        """Take one :class:`~gigatwin.line.engine.RecordBatch` (display units)."""
+        from gigatwin.units import to_si
+
+        station = next((s for s in self.vline.line.stations if s.asset == batch.asset), None)
+        if station is None or station.electrode is None or not len(batch):
+            return
+        st = self.state[station.electrode]
+        key = batch.key.partition(".")[2] if "." in batch.key else batch.key
+        values = np.asarray(to_si(batch.values, batch.unit), dtype=float)
+        now = float(batch.ts.max())
+        cal = self.calender.get(station.electrode)
+        if cal is not None:
+            self._calender(cal, station.step, key, batch, values, now)
+        if station.step == "coating" and float(batch.ts[0]) != st.coil_t0:
+            # the first record of a new coil: the setpoint it was coated with is the one
+            # in force now (a write that follows applies to the next coil)
+            st.coil_t0, st.u_coil = float(batch.ts[0]), st.u
+        if station.step == "mixing" and key == "slurry_solid_content":
+            st.solid_content = float(values[-1])
+            st.base = st.model.base_loading(st.solid_content)
+            self._act(st, now, "batch solid content")
+            st.predictions.append({"t_s": now, "product": (batch.products or [""])[-1],
+                                   "solid_content": st.solid_content,
+                                   "predicted": st.base * (1 + st.u + st.filter.mean),
+                                   "std": st.base * st.filter.std, "measured": None})
+        elif station.step == "coating" and key == "wet_film_thickness" and st.r_wet:
+            base = st.model.base_wet_film()
+            for t, y in zip(batch.ts, values, strict=True):
+                st.filter.update(float(t), float(y), base, st.u_coil, st.r_wet,
+                                 source=f"{batch.asset} wet_film_thickness t={t:.0f}s")
+        elif station.step == "coating" and key == "coating_areal_loading":
+            if not st.r_wet:     # without a wet-film gauge, the loading gauge calibrates
+                for t, y in zip(batch.ts, values, strict=True):
+                    st.filter.update(float(t), float(y), st.base, st.u_coil, st.r,
+                                     source=f"{batch.asset} coating_areal_loading t={t:.0f}s")
+            st.readings.extend(zip(batch.ts.tolist(), values.tolist(), strict=True))
+            mean = float(np.median(values))
+            if st.predictions and st.predictions[-1]["measured"] is None:
+                st.predictions[-1]["measured"] = mean
+            if self.mode == "ewma":
+                self._write(st, st.ewma.after_run(mean), now, "EWMA after coil")
+            else:
+                self._act(st, now, "coil measured")
+
+    def _calender(self, cal: CalenderState, step: str, key: str, batch, values, now) -> None:
+        """Line-load control (:mod:`gigatwin.twin.live.calender`)."""
+        f0 = cal.model.f0
+        if step == "calendering" and self.vline.env.now != cal.coil_t0:
+            # a station publishes all of a coil at one instant, right after applying
+            # its settings: the first record of that instant sees the setpoint in force
+            cal.coil_t0, cal.u_coil = self.vline.env.now, cal.u
+        if step == "coating" and key == "coating_areal_loading":
+            cal.loading = float(np.median(values))
+            if self.mode in ("twin", "advise"):
+                wanted = cal.model.load_for(cal.loading) - 1 - cal.filter.mean
+                u = cal.limits.clip(wanted, cal.u)
+                cal.recommendations.append({
+                    "t_s": now, "key": f"{cal.electrode}.{LOAD}", "previous": f0 * (1 + cal.u),
+                    "value": f0 * (1 + u), "why": f"coil loading {cal.loading:.4g} kg/m^2",
+                    "offset": cal.filter.mean, "offset_std": cal.filter.std,
+                    "status": "written" if self.mode == "twin" else "advised"})
+                if self.mode == "twin":
+                    self._write_load(cal, u)
+        elif step == "calendering" and key == LOAD:
+            for t, y in zip(batch.ts, values, strict=True):
+                cal.filter.update(float(t), float(y) / f0, 1.0, cal.u_coil, cal.r,
+                                  source=f"{batch.asset} {LOAD} t={t:.0f}s")
+        elif step == "calendering" and key == "calendered_porosity" and self.mode == "ewma":
+            self._write_load(cal, cal.ewma.after_run(float(np.mean(values))))
+
+    def _write_load(self, cal: CalenderState, u: float) -> None:
+        if u != cal.u:
+            self.vline.write_setpoint(f"{cal.electrode}.{LOAD}", cal.model.f0 * (1 + u))
+            cal.u = u
+
+    def _act(self, st: ElectrodeState, now: float, why: str) -> None:
+        if self.mode not in ("twin", "advise"):
+            return
+        previous = st.twin.u
+        u = st.twin.recommend(st.base, st.filter.mean)
+        predicted = st.base * (1 + u + st.filter.mean)
+        st.recommendations.append({
+            "t_s": now, "key": f"{st.electrode}.{FLOW}", "previous": previous, "value": u,
+            "why": why, "bias": st.filter.mean, "bias_std": st.filter.std,
+            "predicted_loading": predicted, "predicted_std": st.base * st.filter.std,
+            "target": st.twin.target,
+            "status": "written" if self.mode == "twin" else "advised"})
+        if self.mode == "twin":
+            self._write(st, u, now, why)
+        else:
+            st.twin.u = previous      # advice only: the line keeps its setpoint
+
+    def _write(self, st: ElectrodeState, u: float, now: float, why: str) -> None:
+        if u != st.u:
+            self.vline.write_setpoint(f"{st.electrode}.{FLOW}", u)
+            st.u = u
+
+
+# ---------------------------------------------------------------------- experiment
+
+def true_bias(line, scenario, electrode: str, t: np.ndarray) -> np.ndarray:
+    """The machine's own flow deviation [1] at times ``t`` [s]: hidden offset + drifts."""
+    path = f"{electrode}.{FLOW}"
+    value = np.full(np.shape(t), line.hidden.get(path, 0.0), dtype=float)
+    for d in scenario.of("drift", "step"):
+        if d.target == path:
+            value = value + d.offset(np.asarray(t, dtype=float))
+    return value
+
+
+def first_departure(history, start: float, z: float = 3.0, hold: float = 1800.0):
+    """Time [s] from which the estimates stay more than ``z`` standard deviations from the
+    last estimate before ``start`` for ``hold`` seconds (None if never)."""
+    kept = [h for h in history if h.accepted and not h.source.startswith("reset")]
+    before = [h for h in kept if h.t < start]
+    if not before:
+        return None
+    ref = before[-1].mean
+    after = [h for h in kept if h.t >= start]
+    since = None
+    for h in after:
+        if abs(h.mean - ref) > z * h.std:
+            since = h.t if since is None else since
+            if h.t - since >= hold:
+                return since
+        else:
+            since = None
+    return None
+
+
+def detections(twin: LiveTwin, scenario) -> list[dict]:
+    """Detection delay [h] of each drift or step of a calibrated parameter: from its start
+    until the estimate departs from its value before it (:func:`first_departure`)."""
+    filters = {f"{e}.{FLOW}": st.filter for e, st in twin.state.items()}
+    filters |= {f"{e}.{LOAD}": cal.filter for e, cal in twin.calender.items()}
+    out = []
+    for d in scenario.of("drift", "step"):
+        entry = {"name": d.name, "target": d.target, "start_h": d.start / 3600}
+        f = filters.get(d.target)
+        if f is None:
+            entry["detected"] = None
+            entry["note"] = "not a calibrated parameter (the twin feeds it forward or " \
+                            "does not model it)"
+            out.append(entry)
+            continue
+        hit = first_departure(f.history, d.start)
+        entry["detected"] = hit is not None
+        entry["delay_h"] = (hit - d.start) / 3600 if hit is not None else None
+        out.append(entry)
+    return out
+
+
+def _true_offset(line, scenario, electrode: str, t: np.ndarray, f0: float) -> np.ndarray:
+    """The calender's own line-load offset relative to ``f0`` [1] at times ``t`` [s]."""
+    path = f"{electrode}.{LOAD}"
+    value = np.full(np.shape(t), line.hidden.get(path, 0.0), dtype=float)
+    for d in scenario.of("drift", "step"):
+        if d.target == path:
+            value = value + d.offset(np.asarray(t, dtype=float))
+    return value / f0
+
+
+def ppk(values: np.ndarray, lsl: float, usl: float) -> float:
+    """Capability with the overall standard deviation, min(USL - m, m - LSL) / 3 s."""
+    values = np.asarray(values, dtype=float)
+    s = float(np.std(values, ddof=1)) if values.size > 1 else float("nan")
+    m = float(np.mean(values))
+    return min(usl - m, m - lsl) / (3 * s) if s > 0 else float("nan")
+
+
+def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
+             tolerance: float = 0.02, warmup: float = 0.0) -> dict:
+    """Run the line once with the live twin in ``mode``; metrics per target."""
+    from gigatwin.line.engine import VirtualLine
+    from gigatwin.twin.chain import simulate
+
+    holder: dict = {}
+    vline = VirtualLine(line, scenario, seed=seed, sink=lambda b: holder["twin"].observe(b),
+                        genealogy=lambda g: None)
+    twin = holder["twin"] = LiveTwin(vline, mode)
+    vline.truth.keep = tuple(f"{e}.calendered_porosity" for e in twin.calender)
+    truth = vline.run(duration, steps=20)
+    out: dict = {"mode": mode, "targets": {}, "estimates": {}}
+    for e, st in twin.state.items():
+        t, y = (np.array(c) for c in zip(*st.readings, strict=True)) if st.readings else (
+            np.zeros(0), np.zeros(0))
+        keep = t >= warmup
+        target = st.twin.target
+        lsl, usl = target * (1 - tolerance), target * (1 + tolerance)
+        out["targets"][f"{e}.coating_areal_loading"] = _metrics(y[keep], target, lsl, usl)
+        hist = [h for h in st.filter.history if h.accepted and not h.source.startswith("reset")]
+        if hist:
+            ht = np.array([h.t for h in hist])
+            mean = np.array([h.mean for h in hist])
+            std = np.array([h.std for h in hist])
+            true = true_bias(line, scenario, e, ht)
+            after = ht >= ht[0] + 3600.0       # after the first hour of learning
+            inside = np.abs(mean - true) <= 1.959964 * std
+            out["estimates"][f"{e}.{FLOW}"] = {
+                "final_mean": float(mean[-1]), "final_std": float(std[-1]),
+                "final_true": float(true[-1]),
+                "final_inside_95": bool(inside[-1]),
+                "coverage_95_after_1h": float(inside[after].mean()) if after.any() else None,
+                "rmse": float(np.sqrt(np.mean((mean[after] - true[after]) ** 2)))
+                if after.any() else None,
+                "updates": len(hist),
+                "rejected": sum(not h.accepted for h in st.filter.history),
+                "resets": [h.t for h in st.filter.history if h.source.startswith("reset")]}
+        scored = [p for p in st.predictions if p["measured"] is not None]
+        if scored:
+            err = np.array([p["measured"] - p["predicted"] for p in scored])
+            out["targets"][f"{e}.coating_areal_loading"]["feed_forward_rmse"] = float(
+                np.sqrt(np.mean(err**2)))
+        out["targets"][f"{e}.coating_areal_loading"]["setpoint_writes"] = sum(
+            1 for w in truth.setpoint_writes if w["key"] == f"{e}.{FLOW}")
+    for e, cal in twin.calender.items():
+        series = truth.series.get(f"{e}.calendered_porosity", [])
+        y = np.array([v for t, v in series if t >= warmup])
+        target = cal.model.target
+        m = _metrics(y, target, target * (1 - tolerance), target * (1 + tolerance))
+        m["values"] = "true porosity per coil (the lab's 0.5 % noise left out)"
+        m["setpoint_writes"] = sum(1 for w in truth.setpoint_writes
+                                   if w["key"] == f"{e}.{LOAD}")
+        out["targets"][f"{e}.calendered_porosity"] = m
+        hist = [h for h in cal.filter.history if h.accepted and not h.source.startswith("reset")]
+        if hist:
+            ht = np.array([h.t for h in hist])
+            true = _true_offset(line, scenario, e, ht, cal.model.f0)
+            mean, std = np.array([h.mean for h in hist]), np.array([h.std for h in hist])
+            inside = np.abs(mean - true) <= 1.959964 * std
+            out["estimates"][f"{e}.{LOAD}"] = {
+                "relative_to": cal.model.f0, "final_mean": float(mean[-1]),
+                "final_std": float(std[-1]), "final_true": float(true[-1]),
+                "final_inside_95": bool(inside[-1]),
+                "coverage_95_after_1h": float(inside[ht >= ht[0] + 3600].mean())
+                if (ht >= ht[0] + 3600).any() else None,
+                "updates": len(hist),
+                "resets": [h.t for h in cal.filter.history if h.source.startswith("reset")]}
+    cells = np.array([row["cell_capacity"] for row in truth.cell_rows
+                      if "cell_capacity" in row])
+    if cells.size:
+        given = {p: np.full(1, vline.recipe[p].nominal) for p in vline.recipe.settings}
+        nominal = float(simulate(vline.recipe, 1, seed=0, given=given,
+                                 nominal_run=False).outputs["cell"]["cell_capacity"][0])
+        out["targets"]["cell_capacity"] = _metrics(cells, nominal, nominal * (1 - tolerance),
+                                                   nominal * (1 + tolerance))
+    out["recommendations"] = sum(len(st.recommendations) for st in twin.state.values())
+    out["detections"] = detections(twin, scenario)
+    return out
+
+
+def _metrics(y: np.ndarray, target: float, lsl: float, usl: float) -> dict:
+    if y.size == 0:
+        return {"n": 0}
+    return {"n": int(y.size), "target": target, "lsl": lsl, "usl": usl,
+            "mean": float(np.mean(y)), "mean_deviation": float(np.mean(y) - target),
+            "ppk": ppk(y, lsl, usl),
+            "scrap_fraction": float(np.mean((y < lsl) | (y > usl)))}
+
+
+def experiment(line, scenario, *, duration: float, seed: int = 0,
+               tolerance: float = 0.02, modes=("open", "ewma", "twin")) -> dict:
+    """The line ``len(modes)`` times on the same seed; metrics per mode and target."""
+    runs = {m: run_mode(line, scenario, m, duration=duration, seed=seed,
+                        tolerance=tolerance) for m in modes}
+    return {"line": line.name, "scenario": scenario.name, "seed": seed,
+            "duration_s": duration, "tolerance": tolerance,
+            "hidden": dict(line.hidden), "runs": runs}
+
+
+def finite(x) -> bool:
+    return isinstance(x, float) and math.isfinite(x)

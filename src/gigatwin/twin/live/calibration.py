@@ -1,0 +1,184 @@
+"""Online calibration of the slot die's coat-weight bias.
+
+Calibratable parameter (per electrode): the slot die's flow-rate bias ``b`` [1], the
+relative deviation of the delivered flow from the pump's setpoint ``u`` [1] that the
+machine adds on its own (spec key ``coating_slot_flow_rate_deviation``; the pilot line's
+``hidden`` offset, or a die that wears). The twin's coating step is a mass balance
+(:func:`gigatwin.twin.electrode_steps.run_coating`)::
+
+    L = L0(w, v) * (1 + u + b)
+
+with ``L`` the areal loading [kg/m^2], ``L0`` the loading the chain computes at zero
+flow deviation for the batch's solid content ``w`` [1] and coating speed ``v`` [m/s].
+``L`` is linear in ``b``, so a Kalman filter on the chain's Jacobian ``H = dL/db = L0``
+is exact in ``b`` (an ensemble filter would spend a chain run per member per reading for
+nothing); ``L0`` is computed by the chain once per slurry batch (:class:`CoatingModel`),
+and a reading then costs a few floating-point operations.
+
+The bias is a random walk with variance ``q`` per second, so irregular sampling is the
+elapsed time in the prediction step (a reading that arrives late, older than the last,
+adds no process noise). A reading whose normalised innovation exceeds ``gate`` is
+rejected and kept with its reason. An EWMA of the normalised innovations (an SPC chart
+on the filter's own residuals) signals a step change; then, or on an external SPC alarm
+(:meth:`BiasFilter.alarm`), the covariance is reset to the prior so the filter
+re-learns quickly (Welch and Bishop, An Introduction to the Kalman Filter, UNC TR 95-041).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MODEL_VERSION = "coating mass balance (gigatwin.twin.electrode_steps.run_coating)"
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """Posterior of the bias after one reading (or a reset)."""
+
+    t: float            # [s] from the line's start
+    mean: float         # [1]
+    std: float          # [1]
+    source: str         # which measurement (asset key product) or 'reset: why'
+    accepted: bool = True
+    reason: str = ""
+
+    def interval(self, z: float = 1.959964) -> tuple[float, float]:
+        return self.mean - z * self.std, self.mean + z * self.std
+
+    def as_dict(self) -> dict:
+        return {"t_s": self.t, "mean": self.mean, "std": self.std, "source": self.source,
+                "accepted": self.accepted, "reason": self.reason, "model": MODEL_VERSION}
+
+
+class CoatingModel:
+    """``L0(w, v)`` of one electrode from the twin's chain [kg/m^2]."""
+
+    def __init__(self, recipe, electrode: str):
+        self.recipe, self.electrode = recipe, electrode
+        self._cache: dict[tuple[float, float], tuple[float, float]] = {}
+
+    def base_loading(self, solid_content: float, speed: float | None = None) -> float:
+        """Loading at zero flow deviation for solid content ``w`` [1] and speed [m/s]."""
+        e = self.electrode
+        if speed is None:
+            speed = self.recipe[f"{e}.coating_speed"].nominal
+        key = (round(float(solid_content), 6), round(float(speed), 6))
+        return self._base(key)[0]
+
+    def base_wet_film(self, solid_content: float | None = None,
+                      speed: float | None = None) -> float:
+        """Wet film thickness at zero flow deviation [m]. The pump's flow is set for the
+        recipe's slurry, so this does not depend on the batch's actual solid content:
+        the wet-film gauge sees the bias without the lab's solid-content error."""
+        e = self.electrode
+        w = self.recipe[f"{e}.slurry_solid_content"].nominal if solid_content is None \
+            else solid_content
+        v = self.recipe[f"{e}.coating_speed"].nominal if speed is None else speed
+        return self._base((round(float(w), 6), round(float(v), 6)))[1]
+
+    def _base(self, key: tuple[float, float]) -> tuple[float, float]:
+        from gigatwin.twin.chain import simulate
+
+        e = self.electrode
+        if key not in self._cache:
+            given = {p: np.full(1, self.recipe[p].nominal) for p in self.recipe.settings}
+            given[f"{e}.slurry_solid_content"] = np.full(1, key[0])
+            given[f"{e}.coating_speed"] = np.full(1, key[1])
+            given[f"{e}.coating_slot_flow_rate_deviation"] = np.zeros(1)
+            result = simulate(self.recipe, 1, seed=0, given=given, nominal_run=False)
+            coated = result.outputs["coating"]
+            self._cache[key] = (float(coated[f"{e}.coating_areal_loading"][0]),
+                                float(coated[f"{e}.wet_film_thickness"][0]))
+        return self._cache[key]
+
+    def reading_variance(self, gauge_std: float, lanes: int, readings_per_coil: int,
+                         solid_content_std: float) -> float:
+        """Variance of one gauge reading about ``L0 (1 + u + b)`` [(kg/m^2)^2]: the gauge,
+        the pump's variation along the web (the recipe's tolerance, averaged over lanes),
+        and the lab's solid-content error, common to the whole coil (weighted by the
+        readings per coil so that one coil carries the information of one such error)."""
+        e = self.electrode
+        w = self.recipe[f"{e}.slurry_solid_content"].nominal
+        l0 = self.base_loading(w)
+        pump = l0 * self.recipe[f"{e}.coating_slot_flow_rate_deviation"].std
+        dw = 1e-3
+        slope = (self.base_loading(w + dw) - self.base_loading(w - dw)) / (2 * dw)
+        common = slope * solid_content_std
+        return gauge_std**2 + pump**2 / lanes + readings_per_coil * common**2
+
+    def wet_reading_variance(self, gauge_std: float, lanes: int) -> float:
+        """Variance of one wet-film reading about ``h0 (1 + u + b)`` [m^2]: the gauge and
+        the pump's variation along the web averaged over lanes."""
+        e = self.electrode
+        pump = self.base_wet_film() * self.recipe[f"{e}.coating_slot_flow_rate_deviation"].std
+        return gauge_std**2 + pump**2 / lanes
+
+
+@dataclass
+class BiasFilter:
+    """Scalar Kalman filter on the bias ``b`` [1] (see the module docstring)."""
+
+    prior_mean: float = 0.0
+    prior_std: float = 0.02          # [1]; a die within +-4 % at 95 %
+    q: float = (0.002**2) / 3600     # [1/s]; random walk of 0.2 % per sqrt(hour)
+    gate: float = 5.0                # reject |innovation| > gate standard deviations
+    lam: float = 0.05                # EWMA weight of the residual chart
+    limit: float = 3.5               # residual chart limit, in its own sigmas
+    mean: float = field(init=False)
+    var: float = field(init=False)
+    t: float | None = field(init=False, default=None)
+    z_ewma: float = field(init=False, default=0.0)
+    history: list[Estimate] = field(init=False, default_factory=list)
+
+    def __post_init__(self):
+        self.mean, self.var = self.prior_mean, self.prior_std**2
+
+    @property
+    def std(self) -> float:
+        return math.sqrt(self.var)
+
+    def _predict(self, t: float) -> None:
+        if self.t is not None and t > self.t:
+            self.var += self.q * (t - self.t)
+        self.t = t if self.t is None else max(self.t, t)
+
+    def update(self, t: float, y: float, base: float, u: float, r: float,
+               source: str = "") -> Estimate:
+        """Assimilate reading ``y`` at time ``t`` [s] of a quantity that the chain puts at
+        ``base (1 + u + b)`` (loading [kg/m^2] or wet film [m]), pump setpoint ``u`` [1],
+        reading variance ``r`` [unit of y squared]."""
+        if not all(math.isfinite(v) for v in (t, y, base, u, r)) or base <= 0 or r <= 0:
+            est = Estimate(t, self.mean, self.std, source, False,
+                           f"not finite or not positive: y={y}, base={base}, r={r}")
+            self.history.append(est)
+            return est
+        self._predict(t)
+        innovation = y - base * (1 + u + self.mean)
+        s = base * base * self.var + r
+        z = innovation / math.sqrt(s)
+        if abs(z) > self.gate:
+            est = Estimate(t, self.mean, self.std, source, False,
+                           f"outlier: innovation {z:+.1f} sigma beyond the gate {self.gate:g}")
+            self.history.append(est)
+            return est
+        gain = self.var * base / s
+        self.mean += gain * innovation
+        self.var *= 1 - gain * base
+        self.z_ewma = self.lam * z + (1 - self.lam) * self.z_ewma
+        if abs(self.z_ewma) > self.limit * math.sqrt(self.lam / (2 - self.lam)):
+            self.history.append(Estimate(t, self.mean, self.std, source))
+            return self.alarm(t, f"residual EWMA {self.z_ewma:+.2f}")
+        est = Estimate(t, self.mean, self.std, source)
+        self.history.append(est)
+        return est
+
+    def alarm(self, t: float, why: str = "SPC alarm") -> Estimate:
+        """A step change: reset the covariance to the prior's (keep the mean)."""
+        self.var = max(self.var, self.prior_std**2)
+        self.z_ewma = 0.0
+        est = Estimate(t, self.mean, self.std, f"reset: {why}")
+        self.history.append(est)
+        return est

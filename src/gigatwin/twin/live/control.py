@@ -1,0 +1,93 @@
+"""Run-to-run control of areal loading through the slot-die pump setpoint.
+
+The manipulated variable is the pump's flow-rate setpoint ``u`` [1] (spec key
+``coating_slot_flow_rate_deviation``); one run is one coil.
+
+* :class:`EwmaController`: the EWMA run-to-run controller of Sachs, Hu and Ingolfsson
+  (1995, IEEE Trans. Semicond. Manuf. 8(1), 26-38, doi:10.1109/66.350755). Process model
+  ``y = a + g u`` with a fixed gain ``g`` (the recipe's target loading per unit flow
+  deviation); after run ``k`` with mean output ``y_k``, ``a_k = lam (y_k - g u_k) +
+  (1 - lam) a_{k-1}`` and ``u_{k+1} = (T - a_k) / g``.
+* :class:`TwinController`: the live twin's model-based controller. The bias comes from
+  the :class:`~gigatwin.twin.live.calibration.BiasFilter` (updated per reading), and the
+  base loading ``L0`` of the *next* coil from the chain at its slurry batch's measured
+  solid content (feed-forward), so ``u = T / L0 - 1 - b``.
+
+Every recommendation passes :meth:`Limits.clip`: within the trim range ``[low, high]``
+(and the spec's physical range, where the spec gives one) and within ``max_step`` of
+the previous setpoint.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Range [1] and rate limit [1 per run] of the pump setpoint."""
+
+    low: float = -0.05
+    high: float = 0.05
+    max_step: float = 0.01
+
+    def __post_init__(self):
+        if not (math.isfinite(self.low) and math.isfinite(self.high) and self.low < self.high):
+            raise ValueError(f"limits low = {self.low}, high = {self.high} [1]: need low < high")
+        if not (math.isfinite(self.max_step) and self.max_step > 0):
+            raise ValueError(f"max_step = {self.max_step} [1] must be finite and > 0")
+
+    @classmethod
+    def for_setting(cls, path: str, **kwargs) -> Limits:
+        """The limits, narrowed to the spec's physical range of ``path`` if it has one."""
+        from gigatwin.spec.vocabulary import parameter
+
+        limits = cls(**kwargs)
+        physical = parameter(path).physical
+        low, high = limits.low, limits.high
+        if physical is not None:
+            if physical.lower is not None:
+                low = max(low, physical.lower)
+            if physical.upper is not None:
+                high = min(high, physical.upper)
+        return cls(low, high, limits.max_step)
+
+    def clip(self, wanted: float, previous: float) -> float:
+        """``wanted`` moved into the range and to within ``max_step`` of ``previous``."""
+        if not math.isfinite(wanted):
+            return min(max(previous, self.low), self.high)
+        step = min(max(wanted - previous, -self.max_step), self.max_step)
+        return min(max(previous + step, self.low), self.high)
+
+
+@dataclass
+class EwmaController:
+    """EWMA run-to-run controller (Sachs, Hu and Ingolfsson 1995)."""
+
+    target: float          # [kg/m^2]
+    gain: float            # [kg/m^2 per unit u]
+    limits: Limits
+    lam: float = 0.3
+    u: float = 0.0
+    a: float | None = None
+
+    def after_run(self, y_mean: float) -> float:
+        """New setpoint after a run whose mean output was ``y_mean`` [kg/m^2]."""
+        observed = y_mean - self.gain * self.u
+        self.a = observed if self.a is None else self.lam * observed + (1 - self.lam) * self.a
+        self.u = self.limits.clip((self.target - self.a) / self.gain, self.u)
+        return self.u
+
+
+@dataclass
+class TwinController:
+    """Model-based setpoint: ``u = T / L0 - 1 - b`` (see the module docstring)."""
+
+    target: float          # [kg/m^2]
+    limits: Limits
+    u: float = 0.0
+
+    def recommend(self, base: float, bias: float) -> float:
+        self.u = self.limits.clip(self.target / base - 1 - bias, self.u)
+        return self.u

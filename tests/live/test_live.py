@@ -1,0 +1,141 @@
+"""The live twin: bias filter, setpoint limits, calibration and control on the line."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gigatwin.line.config import NO_DISTURBANCE, load_line, load_scenario
+from gigatwin.line.live import experiment, run_mode
+from gigatwin.twin.live import BiasFilter, EwmaController, Limits, TwinController
+
+LINE = "examples/lines/pilot_line.yaml"
+
+
+def test_filter_recovers_a_known_bias_within_its_interval():
+    # y = base (1 + u + b) + noise, b = 0.01: the posterior must cover it
+    rng = np.random.default_rng(1)
+    f = BiasFilter()
+    base, r = 0.2, 0.001**2
+    for i in range(200):
+        y = base * (1 + 0.0 + 0.01) + math.sqrt(r) * rng.standard_normal()
+        f.update(10.0 * i, y, base, 0.0, r)
+    low, high = f.history[-1].interval()
+    assert low <= 0.01 <= high
+    # posterior variance of a constant from n readings: r / (n base^2) (plus random walk)
+    assert f.std < 3 * math.sqrt(r / 200) / base
+
+
+def test_filter_rejects_outliers_with_a_reason_and_resets_on_alarm():
+    f = BiasFilter()
+    f.update(0.0, 0.2, 0.2, 0.0, 1e-8)
+    est = f.update(10.0, 0.4, 0.2, 0.0, 1e-8)
+    assert not est.accepted and "outlier" in est.reason
+    assert f.mean == pytest.approx(f.history[0].mean)
+    f.alarm(20.0, "SPC alarm")
+    assert f.std == pytest.approx(f.prior_std)
+
+
+@given(wanted=st.floats(allow_nan=True, allow_infinity=True, width=64),
+       previous=st.floats(-0.05, 0.05), max_step=st.floats(1e-4, 0.05))
+def test_no_recommendation_outside_range_or_rate_limit(wanted, previous, max_step):
+    limits = Limits(-0.05, 0.05, max_step)
+    u = limits.clip(wanted, previous)
+    assert limits.low <= u <= limits.high
+    assert abs(u - previous) <= max_step + 1e-12
+
+
+@settings(deadline=None)
+@given(base=st.floats(0.01, 1.0), bias=st.floats(-0.5, 0.5), y=st.floats(0.0, 1.0),
+       steps=st.integers(1, 20))
+def test_controllers_stay_within_limits_over_runs(base, bias, y, steps):
+    limits = Limits.for_setting("cathode.coating_slot_flow_rate_deviation")
+    twin, ewma = TwinController(0.205, limits), EwmaController(0.205, 0.205, limits)
+    for _ in range(steps):
+        for ctl, u in ((twin, twin.u), (ewma, ewma.u)):
+            new = ctl.recommend(base, bias) if ctl is twin else ctl.after_run(y)
+            assert limits.low <= new <= limits.high
+            assert abs(new - u) <= limits.max_step + 1e-12
+
+
+def test_calibration_recovers_the_hidden_die_bias():
+    # pilot_line.yaml: hidden cathode.coating_slot_flow_rate_deviation = 0.006
+    line = load_line(LINE)
+    run = run_mode(line, NO_DISTURBANCE, "open", duration=8 * 3600, seed=3)
+    est = run["estimates"]["cathode.coating_slot_flow_rate_deviation"]
+    assert est["final_true"] == 0.006
+    assert abs(est["final_mean"] - 0.006) <= 1.959964 * est["final_std"]
+    assert est["final_std"] < 0.003     # learned: the prior's is 0.02
+
+
+@pytest.mark.parametrize("scenario", ["solid_content_drift", "slot_die_wear"])
+def test_closed_loop_beats_open_loop_on_areal_loading(scenario):
+    line = load_line(LINE)
+    plan = load_scenario(f"examples/lines/scenarios/{scenario}.yaml", line)
+    result = experiment(line, plan, duration=24 * 3600, seed=0)
+    key = "cathode.coating_areal_loading"
+    ppk = {m: r["targets"][key]["ppk"] for m, r in result["runs"].items()}
+    assert ppk["open"] < 1.0
+    assert ppk["twin"] >= 1.33
+    assert ppk["twin"] > ppk["ewma"]
+
+
+
+@pytest.fixture(scope="module")
+def two_days_of_solid_content_drift():
+    line = load_line(LINE)
+    plan = load_scenario("examples/lines/scenarios/solid_content_drift.yaml", line)
+    result = experiment(line, plan, duration=2 * 86400, seed=0)
+    return result, {m: r["targets"]["cathode.coating_areal_loading"]["ppk"]
+                    for m, r in result["runs"].items()}
+
+
+def test_two_days_of_drift_twin_beats_ewma_beats_open(two_days_of_solid_content_drift):
+    result, ppk = two_days_of_solid_content_drift
+    assert ppk["open"] < 1.0 and ppk["open"] < ppk["ewma"] < ppk["twin"]
+    est = result["runs"]["twin"]["estimates"]["cathode.coating_slot_flow_rate_deviation"]
+    assert est["final_inside_95"]
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "live twin Ppk 1.22 over 2 days of solid-content drift: the feed-forward uses the lab's "
+    "solid content (0.1 point, about 0.5 % of loading per batch) and the line applies one "
+    "pump setpoint per coil; closing the loop within a coil is not done"))
+def test_two_days_of_drift_twin_reaches_ppk_133(two_days_of_solid_content_drift):
+    _, ppk = two_days_of_solid_content_drift
+    assert ppk["twin"] >= 1.33
+
+
+def test_calender_line_load_offset_and_porosity_under_roll_wear():
+    # roll wear: -85 N/mm over 12-36 h on 850 N/mm, i.e. -10 % of the recipe's load
+    line = load_line(LINE)
+    plan = load_scenario("examples/lines/scenarios/calender_roll_wear.yaml", line)
+    result = experiment(line, plan, duration=36 * 3600, seed=0, modes=("open", "twin"))
+    est = result["runs"]["twin"]["estimates"]["cathode.calender_line_load"]
+    assert est["final_true"] == pytest.approx(-85 / 850, abs=0.005)
+    assert abs(est["final_mean"] - est["final_true"]) <= 1.959964 * est["final_std"]
+    ppk = {m: r["targets"]["cathode.calendered_porosity"]["ppk"]
+           for m, r in result["runs"].items()}
+    assert ppk["open"] < 1.0 and ppk["twin"] >= 1.33
+
+
+def test_first_departure_needs_a_held_excursion():
+    from gigatwin.line.live import first_departure
+    from gigatwin.twin.live import Estimate
+
+    # flat at 0 (std 0.001) until 100 s, one 5-sigma blip at 200 s, then a held shift
+    hist = [Estimate(float(t), 0.0, 0.001, "r") for t in range(0, 100, 10)]
+    hist += [Estimate(200.0, 0.005, 0.001, "r"), Estimate(210.0, 0.0, 0.001, "r")]
+    hist += [Estimate(float(t), 0.004, 0.001, "r") for t in range(300, 2500, 10)]
+    assert first_departure(hist, 150.0, z=3.0, hold=1800.0) == 300.0
+    assert first_departure(hist[:-100], 150.0, z=3.0, hold=1800.0) is None
+
+
+def test_advise_mode_records_but_never_writes():
+    line = load_line(LINE)
+    run = run_mode(line, NO_DISTURBANCE, "advise", duration=4 * 3600, seed=1)
+    assert run["recommendations"] > 0
+    for key in ("cathode.coating_areal_loading", "cathode.calendered_porosity"):
+        assert run["targets"][key]["setpoint_writes"] == 0
