@@ -33,8 +33,8 @@ def main() -> dict:
     console = Console()
     console.print(f"load average before: {os.getloadavg()}")
     recipe = load_recipe(RECIPE)
-    variables = [sg.parse_vary(recipe, "cathode.coating.coating_areal_loading=20:26"),
-                 sg.parse_vary(recipe, "cathode.calendering.line_load=600:1100")]
+    variables = [sg.parse_vary(recipe, "cathode.coating_areal_loading=20:26"),
+                 sg.parse_vary(recipe, "cathode.calender_line_load=600:1100")]
     points = sg.latin_hypercube(variables, PHYSICS_CELLS, seed=5)
     sg.physics_runs(recipe, variables, points[:1], RATES)  # warm-up: imports, caches
     start = time.perf_counter()

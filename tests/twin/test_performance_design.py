@@ -41,10 +41,10 @@ def _problem_file(tmp_path, **changes):
 
 
 @pytest.mark.parametrize("changes, message", [
-    ({"variables": {"cathode.coating.coating_areal_loading": "18:26",
-                    "cathode.calendering.line_load": "600:1100"}},
+    ({"variables": {"cathode.coating_areal_loading": "18:26",
+                    "cathode.calender_line_load": "600:1100"}},
      "leave the surrogate's domain"),
-    ({"variables": {"cathode.calendering.line_load": "600:1100"}}, "must be the surrogate's"),
+    ({"variables": {"cathode.calender_line_load": "600:1100"}}, "must be the surrogate's"),
     ({"objectives": ["cost"]}, "not among"),
     ({"retention_c_rate": 3}, "is not a rate of the surrogate"),
     ({"min_yield": 1.2}, "min_yield = 1.2"),
@@ -80,21 +80,22 @@ def test_written_recipe_is_the_design_and_simulates(problem, tmp_path):
     point = np.array([0.24, 9.0e5])  # 24 mg/cm^2, 900 N/mm
     path = design.write_recipe(problem, point, tmp_path / "d.yaml")
     recipe = load_recipe(path)
-    assert recipe.value("cathode.coating.coating_areal_loading") == pytest.approx(0.24)
-    assert recipe.value("cathode.calendering.line_load") == pytest.approx(9.0e5)
-    assert recipe["cathode.calendering.line_load"].std == pytest.approx(15e3)  # kept
+    assert recipe.value("cathode.coating_areal_loading") == pytest.approx(0.24)
+    assert recipe.value("cathode.calender_line_load") == pytest.approx(9.0e5)
+    assert recipe["cathode.calender_line_load"].std == pytest.approx(15e3)  # kept
     result = simulate(recipe, samples=50, seed=0)
-    assert result.outputs["cell"]["capacity"].mean() > 0
+    assert result.outputs["cell"]["cell_capacity"].mean() > 0
 
 
 def test_physics_check_of_a_design_agrees_with_the_surrogate(problem):
     """The example surrogate (30 DFN runs) against the DFN on a design's nominal cell:
-    within 1.5 % (its held-out capacity errors are ~0.7 %)."""
+    within 1.5 % (its held-out capacity errors are ~1 %; here 0.004 %)."""
     check = design.verify(problem, np.array([0.235, 8.5e5]), model="dfn")
     assert abs(check["relative_error"]) < 0.015
     assert 0.8 < check["retention_physics"] < 0.95
 
 
+@pytest.mark.slow  # NSGA-II, then SPMe checks of the chosen designs (~2-3 s)
 def test_cli_design(tmp_path):
     result = CliRunner().invoke(app, ["design", PROBLEM, "--generations", "2", "--population",
                                       "6", "--verify-model", "spme", "--out",

@@ -22,8 +22,8 @@ def recipe():
 
 @pytest.fixture(scope="module")
 def variables(recipe):
-    return [sg.parse_vary(recipe, "cathode.coating.coating_areal_loading=20:26"),
-            sg.parse_vary(recipe, "cathode.calendering.line_load=600:1100")]
+    return [sg.parse_vary(recipe, "cathode.coating_areal_loading=20:26"),
+            sg.parse_vary(recipe, "cathode.calender_line_load=600:1100")]
 
 
 @pytest.fixture(scope="module")
@@ -36,9 +36,9 @@ def test_vary_is_read_in_the_recipes_unit(recipe, variables):
     assert loading.low == pytest.approx(0.20) and loading.high == pytest.approx(0.26)  # kg/m^2
     assert line_load.low == pytest.approx(6e5) and line_load.unit == "N/mm"
     with pytest.raises(ValueError, match="is not KEY=LOW:HIGH"):
-        sg.parse_vary(recipe, "cathode.calendering.line_load=600")
+        sg.parse_vary(recipe, "cathode.calender_line_load=600")
     with pytest.raises(ValueError, match="LOW must be below HIGH"):
-        sg.parse_vary(recipe, "cathode.calendering.line_load=900:600")
+        sg.parse_vary(recipe, "cathode.calender_line_load=900:600")
 
 
 def test_latin_hypercube_fills_each_stratum_once(variables):
@@ -51,9 +51,9 @@ def test_latin_hypercube_fills_each_stratum_once(variables):
 
 def test_with_nominals_changes_only_the_varied_settings(recipe, variables):
     varied = sg.with_nominals(recipe, variables, [0.25, 7e5])
-    assert varied.value("cathode.coating.coating_areal_loading") == 0.25
-    assert varied["cathode.calendering.line_load"].std == recipe["cathode.calendering.line_load"].std
-    assert recipe.value("cathode.coating.coating_areal_loading") == 0.23
+    assert varied.value("cathode.coating_areal_loading") == 0.25
+    assert varied["cathode.calender_line_load"].std == recipe["cathode.calender_line_load"].std
+    assert recipe.value("cathode.coating_areal_loading") == 0.23
 
 
 @pytest.mark.slow  # trains on 12 SPMe runs (~25 s)
@@ -71,7 +71,7 @@ def test_surrogate_tracks_the_physics_and_knows_its_errors(trained, recipe, vari
 
 @pytest.mark.slow  # trains on 12 SPMe runs (~25 s)
 def test_outside_the_domain_is_an_error_naming_the_setting(trained):
-    with pytest.raises(sg.DomainError, match=r"cathode.calendering.line_load = 1200 N/mm is "
+    with pytest.raises(sg.DomainError, match=r"cathode.calender_line_load = 1200 N/mm is "
                                              r"outside the surrogate's training domain"):
         trained.predict([[0.23, 1.2e6]])
 
@@ -94,7 +94,7 @@ def test_cli_train_and_check(tmp_path):
     model = tmp_path / "s.json"
     runner = CliRunner()
     result = runner.invoke(app, ["surrogate", "train", RECIPE, "--vary",
-                                 "cathode.coating.coating_areal_loading=21:25", "--runs", "8",
+                                 "cathode.coating_areal_loading=21:25", "--runs", "8",
                                  "--rates", "0.2,1", "--model", "spme", "--mesh", "coarse",
                                  "-o", str(model)])
     assert result.exit_code == 0, result.output
@@ -106,9 +106,16 @@ def test_cli_train_and_check(tmp_path):
     assert data["check"]["capacity_0.2C"]["runs"] == 2
 
 
-def test_cli_errors():
+def test_cli_errors(tmp_path):
     runner = CliRunner()
     result = runner.invoke(app, ["surrogate", "train", RECIPE, "--vary", "foo=1:2", "-o", "x"])
     assert result.exit_code == 2 and "has no quantity 'foo'" in result.output
     result = runner.invoke(app, ["surrogate", "check", "no/such/model.json"])
     assert result.exit_code == 2 and "cannot read surrogate model" in result.output
+    result = runner.invoke(app, ["surrogate", "train", RECIPE, "--vary",
+                                 "cathode.calendering.line_load=600:1100", "-o", "x"])
+    assert result.exit_code == 2 and "renamed to 'cathode.calender_line_load'" in result.output
+    old = tmp_path / "old.json"  # a model of the twin before the spec vocabulary
+    old.write_text(json.dumps({"format": "gigatwin-surrogate/1"}))
+    result = runner.invoke(app, ["surrogate", "check", str(old)])
+    assert result.exit_code == 2 and "train it again" in result.output

@@ -52,8 +52,10 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                                           help="Discharge C-rates, comma-separated"),
                 model: str = typer.Option("dfn", "--model", help="dfn or spme"),
                 set_: list[str] | None = typer.Option(
-                    None, "--set", help="KEY=VALUE: a recipe setting's nominal, in the "
-                                        "recipe's unit (repeatable)"),
+                    None, "--set", help="KEY=VALUE: a recipe setting's nominal, a bare "
+                                        "number in the recipe's unit or with its unit "
+                                        "('cathode.calender_line_load=900 N/mm'); its "
+                                        "tolerance is kept (repeatable)"),
                 samples: int = typer.Option(4, "--samples", "-n",
                                             help="Sampled cells (plus the nominal one)"),
                 seed: int = typer.Option(0, "--seed", help="Seed of the chain's draws"),
@@ -69,7 +71,7 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
     """Rate capability of a recipe's cells: PyBaMM (DFN or SPMe) on the twin's structure."""
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    from gigatwin.cli.twin import _load
+    from gigatwin.cli.recipe import load
     from gigatwin.twin.performance.rate_capability import rate_capability
 
     c_rates = _rates(rates)
@@ -79,7 +81,7 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
         raise fail(f"--samples = {samples} [1] is outside the allowed range [0, inf)")
     if charge_rate is not None and charge_rate <= 0:
         raise fail(f"--charge-rate = {charge_rate} [1] is outside the allowed range (0, inf)")
-    loaded = _with_settings(_load(recipe), set_ or [])
+    loaded = _with_settings(load(recipe), set_ or [])
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"
                   "/{task.total} cells"), TimeElapsedColumn(), console=console,
                   transient=True) as bar:
@@ -88,12 +90,8 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
             result = rate_capability(loaded, c_rates, model, samples, seed, mesh, charge_rate,
                                      progress=lambda done, _total: bar.update(task,
                                                                                completed=done))
-        except (ValueError, KeyError, RuntimeError) as exc:
-            raise fail(str(exc)) from exc
-        except Exception as exc:  # a PyBaMM solver failure: report, no traceback
-            if type(exc).__module__.startswith("pybamm"):
-                raise fail(f"PyBaMM could not solve the cell: {exc}") from exc
-            raise
+        except Exception as exc:
+            raise _solve_errors(exc) from exc
     _print(result)
     write_json(result.to_dict(), json_path)
     if bpx_path is not None:
@@ -252,10 +250,13 @@ def _error_table(title: str, errors: dict) -> None:
 
 
 def _solve_errors(exc: Exception) -> typer.Exit:
-    if isinstance(exc, (ValueError, KeyError, RuntimeError)):
-        return fail(str(exc))
+    """A cell of the recipe that the chain or PyBaMM cannot model: the input data are
+    invalid (exit 1, the message names the quantity). Anything else goes on to the
+    central error path of :func:`gigatwin.cli.app.main`."""
     if type(exc).__module__.startswith("pybamm"):
-        return fail(f"PyBaMM could not solve a cell: {exc}")
+        return fail(f"PyBaMM could not solve a cell: {exc}", code=1)
+    if isinstance(exc, (ValueError, KeyError, RuntimeError)):
+        return fail(str(exc).strip('"'), code=1)
     raise exc
 
 
@@ -271,13 +272,15 @@ def surrogate_train(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                     output: Path = typer.Option(..., "-o", "--output",
                                                 help="Model file (JSON) to write")) -> None:
     """Train GP surrogates of capacity, energy and DC resistance over a domain of settings."""
-    from gigatwin.cli.twin import _load
+    from gigatwin.cli.recipe import load
     from gigatwin.twin.performance import surrogate
 
     c_rates = _rates(rates)
     if model not in ("dfn", "spme"):
         raise fail(f"--model = {model!r} is not dfn or spme")
-    loaded = _load(recipe)
+    if runs < 8:
+        raise fail(f"--runs = {runs} [1] is outside the allowed range [8, inf)")
+    loaded = load(recipe)
     try:
         variables = [surrogate.parse_vary(loaded, text) for text in vary]
     except (ValueError, KeyError) as exc:
@@ -361,7 +364,10 @@ def design(problem_path: Path = typer.Argument(..., help="Design problem YAML"),
     console.print(table)
     checks = []
     for i in chosen:
-        check = inverse.verify(problem, result.points[i], verify_model)
+        try:
+            check = inverse.verify(problem, result.points[i], verify_model)
+        except Exception as exc:
+            raise _solve_errors(exc) from exc
         written = None
         if out is not None:
             written = str(inverse.write_recipe(problem, result.points[i],

@@ -3,7 +3,7 @@
 - :mod:`~.structure`: :class:`CellStructure` of one cell and the one adapter from a
   :class:`~gigatwin.twin.ChainResult` (:func:`structure_from_chain`)
 - :mod:`~.base_sets`: the published PyBaMM parameter set used per chemistry
-- :mod:`~.balancing`: stoichiometry windows (temporary home, see its note)
+- :mod:`~.balancing`: stoichiometry windows from the twin's shared balance on PyBaMM's OCPs
 - :mod:`~.parameters`: structure -> PyBaMM parameter set, with what came from the base
 - :mod:`~.simulation`: discharges at C-rates, DC resistance pulse, charge + plating check
 - :mod:`~.rate_capability`: the whole analysis over sampled cells of a recipe

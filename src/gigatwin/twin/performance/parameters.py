@@ -9,7 +9,8 @@ electrode (PyBaMM's *negative* is the anode, *positive* the cathode):
   reversible specific capacity [C/kg], rho its density and dx the width of the base cell's
   own stoichiometry window: a gigatwin material delivers its reversible capacity over the
   base cell's window, so the base set maps onto itself unchanged;
-- the initial stoichiometries from the electrode balance (:mod:`.balancing`) of the
+- the initial stoichiometries from the electrode balance (:mod:`.balancing`, the twin's
+  shared balance on the base set's OCPs) of the
   formed cell: lithium in the anode at the top of charge = first-charge capacity minus
   the formation (SEI) loss;
 
@@ -32,9 +33,11 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from gigatwin.citations import cite
+from gigatwin.twin.balancing import HalfCellOCV
 from gigatwin.twin.performance.balancing import (
     StoichiometryWindows,
     cyclable_lithium,
+    half_cell,
     stoichiometry_windows,
 )
 from gigatwin.twin.performance.base_sets import BaseSet, base_set, base_set_for
@@ -119,9 +122,12 @@ def ocp_table(base_name: str, electrode: str, points: int = 2001) -> tuple[np.nd
     return sto[finite], potential[finite]
 
 
-def _ocp(base_name: str, electrode: str):
+@functools.cache
+def _ocp(base_name: str, electrode: str) -> HalfCellOCV:
+    """The base set's OCP as the shared balance's table (ends held where PyBaMM's fit is
+    not finite)."""
     sto, volts = ocp_table(base_name, electrode)
-    return lambda x: np.interp(x, sto, volts)
+    return half_cell(lambda x: np.interp(x, sto, volts))
 
 
 @functools.cache

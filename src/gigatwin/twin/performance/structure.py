@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import numpy as np
-
 from gigatwin import materials
 from gigatwin.checks import require_range
-from gigatwin.twin import cell_design
+from gigatwin.twin import cell_steps, chain
 from gigatwin.twin.recipe import Recipe
 from gigatwin.twin.results import ChainResult
 
@@ -147,8 +145,12 @@ def structure_from_chain(result: ChainResult, recipe: Recipe,
                          sample: int | None = None) -> CellStructure:
     """The structure of sample ``sample`` of a chain run (``None``: the nominal cell).
 
-    This is the one place that reads the twin's output names. Cut-off voltages are the ends
-    of the recipe's OCV table; the area is the formation capacity over the areal capacity.
+    This is the one place that reads the twin's outputs (spec keys, ``step.[electrode.]key``).
+    Cut-off voltages are the recipe's rated window (``aging_eol.eol_upper_cutoff_voltage``,
+    ``eol_lower_cutoff_voltage``); the area is the formation capacity over the areal
+    capacity; the lithium is the twin's electrode balance: the first charge moves
+    Q_p (1 - y100) out of the cathode (Q_p = the lithium inventory plus the SEI loss, all of
+    it in the cathode when assembled; y100 its stoichiometry at the upper cut-off).
     """
     def get(step: str, name: str) -> float:
         if sample is None:
@@ -158,47 +160,41 @@ def structure_from_chain(result: ChainResult, recipe: Recipe,
         return float(result.outputs[step][name][sample])
 
     electrodes = {side: _electrode(recipe, side, get) for side in ("cathode", "anode")}
-    cam = recipe.material("cathode", "active_material")
-    area = get("formation", "cathode_capacity") / get("cell", "cathode_areal_capacity")
-    sep = materials.separator(recipe.text("separator.name"))
-    geometry = cell_design.design_geometry(
-        recipe, *(2 * _thickness(result, side, sample) + recipe.value(f"{side}.foil.thickness")
-                  for side in ("cathode", "anode")), sep.thickness)
-    ocv = recipe.text("cell.ocv")["voltage"]
+    area = get("formation", "cathode.electrode_capacity") / get("cell", "cathode.areal_capacity")
+    sep = recipe.separator()
+    geometry = chain.design(recipe)
+    loss = get("formation", "sei_lithium_loss")
+    cathode_lithium = get("formation", "lithium_inventory") + loss
+    upper, lower = cell_steps.cutoff_voltages(recipe)
     return CellStructure(
         name=recipe.name if sample is None else f"{recipe.name} #{sample}",
-        cathode_material=recipe.text("cathode.active_material.name"),
-        anode_material=recipe.text("anode.active_material.name"),
+        cathode_material=recipe.text("cathode.active_material"),
+        anode_material=recipe.text("anode.active_material"),
         cathode=electrodes["cathode"], anode=electrodes["anode"],
-        electrode_area=area, electrode_height=recipe.value("cell.cathode_height"),
+        electrode_area=area, electrode_height=recipe.value("cell.cathode_sheet_height"),
         anode_overhang_area=max(geometry.anode_coated_area - geometry.cathode_coated_area, 0.0),
         separator_thickness=sep.thickness, separator_porosity=sep.porosity,
         electrolyte_conductivity=materials.electrolyte(
-            recipe.text("electrolyte.name")).ionic_conductivity,
-        electrolyte_fill_ratio=get("filling", "electrolyte_volume") / get("filling", "pore_volume"),
-        first_charge_capacity=get("formation", "cathode_capacity") / cam.first_cycle_efficiency,
-        formation_lithium_loss=get("formation", "lithium_loss"),
-        lower_voltage=float(min(ocv)), upper_voltage=float(max(ocv)),
-        nominal_capacity=get("formation", "capacity"),
+            recipe.text("electrolyte_filling.electrolyte")).ionic_conductivity,
+        electrolyte_fill_ratio=(get("electrolyte_filling", "electrolyte_volume")
+                                / get("electrolyte_filling", "pore_volume")),
+        first_charge_capacity=cathode_lithium * (
+            1 - get("formation", "cathode.stoichiometry_at_100_soc")),
+        formation_lithium_loss=loss,
+        lower_voltage=lower, upper_voltage=upper,
+        nominal_capacity=get("formation", "formation_discharge_capacity"),
         contact_resistance=get("assembly", "tab_resistance"),
-        cell_mass=get("cell", "mass"), cell_volume=get("cell", "volume"))
+        cell_mass=get("cell", "cell_mass"), cell_volume=get("cell", "cell_volume"))
 
 
 def _electrode(recipe: Recipe, side: str, get) -> ElectrodeStructure:
     am = recipe.material(side, "active_material")
-    thickness = get("calendering", f"{side}_coating_thickness")
-    loading = get("coating", f"{side}_areal_loading")
-    active = loading * get("mixing", f"{side}_active_mass_fraction") / (am.density * thickness)
+    thickness = get("calendering", f"{side}.calendered_thickness")
+    loading = get("coating", f"{side}.coating_areal_loading")
+    active = (loading * get("mixing", f"{side}.active_material_mass_fraction")
+              / (am.density * thickness))
     return ElectrodeStructure(
-        coating_thickness=thickness, porosity=get("calendering", f"{side}_porosity"),
+        coating_thickness=thickness, porosity=get("calendering", f"{side}.calendered_porosity"),
         active_volume_fraction=active, particle_radius=am.particle_size_d50 / 2,
         active_density=am.density, specific_capacity=am.specific_capacity,
-        foil_thickness=recipe.value(f"{side}.foil.thickness"))
-
-
-def _thickness(result: ChainResult, side: str, sample: int | None) -> float:
-    """Coating thickness the chain designed the cell with (its median over the samples)."""
-    name = f"{side}_coating_thickness"
-    if sample is None and result.nominal is not None:
-        return float(result.nominal["calendering"][name])
-    return float(np.median(result.outputs["calendering"][name]))
+        foil_thickness=recipe.value(f"{side}.current_collector_thickness"))

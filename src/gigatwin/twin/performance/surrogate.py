@@ -46,7 +46,10 @@ MCKAY_1979 = register(Citation(
           "analysis of output from a computer code", venue="Technometrics 21 (1979) 239-245",
     year=1979, doi="10.2307/1268522"))
 Z95 = 1.959963984540054  # two-sided 95 % quantile of the standard normal
-FORMAT = "gigatwin-surrogate/1"
+# /2: recipe and variables in the spec vocabulary, cells balanced on half-cell OCV curves
+FORMAT = "gigatwin-surrogate/2"
+OLD_FORMATS = {"gigatwin-surrogate/1": "the twin's names and physics before the data "
+                                       "specification's vocabulary and electrode balancing"}
 
 
 class DomainError(ValueError):
@@ -74,7 +77,7 @@ def parse_vary(recipe: Recipe, text: str) -> Variable:
         low_value, high_value = float(low_text), float(high_text)
     except ValueError:
         raise ValueError(f"--vary {text!r} is not KEY=LOW:HIGH") from None
-    setting = recipe[path.strip()]
+    setting = _setting(recipe, path.strip())
     low, high = (float(to_si(v, setting.unit)) for v in (low_value, high_value))
     if not low < high:
         raise ValueError(f"--vary {text!r}: LOW must be below HIGH [{setting.unit}]")
@@ -82,15 +85,42 @@ def parse_vary(recipe: Recipe, text: str) -> Variable:
 
 
 def parse_set(recipe: Recipe, text: str) -> tuple[Variable, float]:
-    """``KEY=VALUE`` with VALUE in the unit the recipe gives the setting -> (setting, SI)."""
+    """``KEY=VALUE`` -> (setting, SI value): VALUE a bare number in the unit the recipe
+    gives the setting, or a quantity with its unit (``cathode.calender_line_load=900 N/mm``,
+    as ``gigatwin simulate --set`` takes it)."""
+    from gigatwin.units import UnitError, parse_quantity, same_dimension
+
+    path, sep, value_text = text.partition("=")
+    if not sep or not path.strip() or not value_text.strip():
+        raise ValueError(f"--set {text!r} is not KEY=VALUE")
+    setting = _setting(recipe, path.strip())
     try:
-        path, value_text = text.split("=", 1)
-        value = float(value_text)
+        value, unit = float(value_text), setting.unit
     except ValueError:
-        raise ValueError(f"--set {text!r} is not KEY=VALUE") from None
-    setting = recipe[path.strip()]
-    si = float(to_si(value, setting.unit))
+        try:
+            value, unit = parse_quantity(value_text)
+        except UnitError:
+            raise ValueError(f"--set {text!r}: {value_text.strip()!r} is not a number or a "
+                             f"quantity with its unit") from None
+    if not same_dimension(unit, setting.unit):
+        raise ValueError(f"--set {text!r}: unit {unit!r} does not measure "
+                         f"{setting.path} (given in {setting.unit})")
+    si = float(to_si(value, unit))
     return Variable(path.strip(), si, si, setting.unit), si
+
+
+def _setting(recipe: Recipe, path: str):
+    """The recipe's setting at ``path``; a KeyError naming it (and its new name when the
+    path is one of the old names of renamed.yaml)."""
+    from gigatwin.spec.vocabulary import renamed_setting
+
+    try:
+        return recipe[path]
+    except KeyError as exc:
+        new = renamed_setting(path)
+        if new is None:
+            raise
+        raise KeyError(f"{exc.args[0]}: renamed to {new!r}") from None
 
 
 def latin_hypercube(variables: list[Variable], runs: int, seed: int) -> np.ndarray:
@@ -112,7 +142,8 @@ def with_nominals(recipe: Recipe, variables: list[Variable], point) -> Recipe:
     for variable, value in zip(variables, point, strict=True):
         settings[variable.path] = dataclasses.replace(settings[variable.path],
                                                       nominal=float(value))
-    return dataclasses.replace(recipe, settings=settings)
+    # a new recipe derives its own design (cell geometry, limits) from the new nominals
+    return dataclasses.replace(recipe, settings=settings, derived={}, reads=None)
 
 
 def output_names(c_rates) -> list[str]:
@@ -247,6 +278,10 @@ class Surrogate:
             data = json.loads(Path(path).read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ValueError(f"cannot read surrogate model {path}: {exc}") from exc
+        if isinstance(data, dict) and data.get("format") in OLD_FORMATS:
+            raise ValueError(f"{path} is a surrogate of {OLD_FORMATS[data['format']]} "
+                             f"({data['format']}); train it again with `gigatwin surrogate "
+                             f"train` (format {FORMAT})")
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             raise ValueError(f"{path} is not a gigatwin surrogate model (format {FORMAT})")
         model = cls(data["recipe"], data["recipe_name"],
