@@ -80,6 +80,12 @@ def test_closed_loop_beats_open_loop_on_areal_loading(scenario):
     assert ppk["open"] < 1.0
     assert ppk["twin"] >= 1.33
     assert ppk["twin"] > ppk["ewma"]
+    # feed-forward error per coil: the lab's 0.1 point of solid content alone is 0.32 % of
+    # loading (dL0/dw = 0.646 kg/m^2 per unit, L0 = 0.205); fused with the pycnometer
+    # (5 kg/m^3 over d rho/dw = 3720 kg/m^3, i.e. 0.13 point) 0.08 point, 0.25 %; the
+    # coil's own batch even when the coater stops (a wrong batch was 1.6 % off)
+    twin = result["runs"]["twin"]["targets"][key]
+    assert twin["feed_forward_rmse"] < 0.004 * twin["target"]
 
 
 
@@ -100,9 +106,11 @@ def test_two_days_of_drift_twin_beats_ewma_beats_open(two_days_of_solid_content_
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "live twin Ppk 1.22 over 2 days of solid-content drift: the feed-forward uses the lab's "
-    "solid content (0.1 point, about 0.5 % of loading per batch) and the line applies one "
-    "pump setpoint per coil; closing the loop within a coil is not done"))
+    "live twin Ppk 1.22 over 2 days of solid-content drift (measured on the merged twin, "
+    "2026-11-29): from about 30 h the drift (-2 points of solid content by 32 h, the base "
+    "loading -2.9 %) needs a pump setpoint above the trim range's +5 % (u = T/L0 - 1 - b = "
+    "0.205/0.192 - 1 - 0.006 = +0.061), so the coils of the last 17 h land up to 1.4 % light; "
+    "a wider trim or a gap/speed actuator is not modelled"))
 def test_two_days_of_drift_twin_reaches_ppk_133(two_days_of_solid_content_drift):
     _, ppk = two_days_of_solid_content_drift
     assert ppk["twin"] >= 1.33

@@ -58,7 +58,7 @@ class CoatingModel:
 
     def __init__(self, recipe, electrode: str):
         self.recipe, self.electrode = recipe, electrode
-        self._cache: dict[tuple[float, float], tuple[float, float]] = {}
+        self._cache: dict[tuple[float, float], tuple[float, float, float]] = {}
 
     def base_loading(self, solid_content: float, speed: float | None = None) -> float:
         """Loading at zero flow deviation for solid content ``w`` [1] and speed [m/s]."""
@@ -79,7 +79,27 @@ class CoatingModel:
         v = self.recipe[f"{e}.coating_speed"].nominal if speed is None else speed
         return self._base((round(float(w), 6), round(float(v), 6)))[1]
 
-    def _base(self, key: tuple[float, float]) -> tuple[float, float]:
+    def slurry_density(self, solid_content: float) -> float:
+        """The chain's slurry density [kg/m^3] at solid content ``w`` [1]."""
+        v = self.recipe[f"{self.electrode}.coating_speed"].nominal
+        return self._base((round(float(solid_content), 6), round(float(v), 6)))[2]
+
+    def fused_solid_content(self, w_lab: float, lab_std: float, density: float,
+                            density_std: float) -> tuple[float, float]:
+        """The batch's solid content [1] from both lab results: the oven-dry test ``w_lab``
+        and the pycnometer's ``density`` [kg/m^3], read through the chain's slurry density
+        (linear about ``w_lab``: a 1e-3 step), weighted by inverse variance. Returns the
+        estimate and its standard deviation."""
+        dw = 1e-3
+        rho = self.slurry_density(w_lab)
+        slope = (self.slurry_density(w_lab + dw) - self.slurry_density(w_lab - dw)) / (2 * dw)
+        if not (math.isfinite(density) and slope > 0 and lab_std > 0 and density_std > 0):
+            return w_lab, lab_std
+        w_rho, var_rho = w_lab + (density - rho) / slope, (density_std / slope) ** 2
+        weight = var_rho / (var_rho + lab_std**2)
+        return weight * w_lab + (1 - weight) * w_rho, math.sqrt(weight * lab_std**2)
+
+    def _base(self, key: tuple[float, float]) -> tuple[float, float, float]:
         from gigatwin.twin.chain import simulate
 
         e = self.electrode
@@ -91,7 +111,8 @@ class CoatingModel:
             result = simulate(self.recipe, 1, seed=0, given=given, nominal_run=False)
             coated = result.outputs["coating"]
             self._cache[key] = (float(coated[f"{e}.coating_areal_loading"][0]),
-                                float(coated[f"{e}.wet_film_thickness"][0]))
+                                float(coated[f"{e}.wet_film_thickness"][0]),
+                                float(result.outputs["mixing"][f"{e}.slurry_density"][0]))
         return self._cache[key]
 
     def reading_variance(self, gauge_std: float, lanes: int, readings_per_coil: int,
