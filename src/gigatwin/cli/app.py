@@ -28,6 +28,7 @@ from gigatwin.cli import (
     live,
     performance,
     quality,
+    quarantine,
     recipe,
     serve,
     spec,
@@ -66,7 +67,7 @@ def _options(
 
 # Each area's command module adds its commands, in the order they appear in --help.
 for _module in (demo, spec, recipe, twin, validate, performance, factory, line, live,
-                linedata, quality, serve):
+                linedata, quarantine, quality, serve):
     _module.register(app)
 
 

@@ -39,15 +39,10 @@ def ingest(body: RecordsIn, db: DatabaseDep, caller: IngestDep) -> IngestCounts:
 def quarantine(db: DatabaseDep, user: EngineerDep,
                source: Annotated[str | None, Query(max_length=200)] = None,
                limit: Annotated[int, Query(ge=1, le=10_000)] = 200):
-    names = ("quarantine_id", "received_ts", "source", "raw", "reason")
-    sql = f"SELECT {', '.join(names)} FROM quarantine"
-    params: tuple = ()
-    if source is not None:
-        sql += " WHERE source = ?"
-        params = (source,)
+    from gigatwin.ingest.quarantine import entries
+
     with db.session() as store:
-        rows = store.query(sql + " ORDER BY received_ts DESC, quarantine_id LIMIT ?", (*params, limit))
-    return [dict(zip(names, r, strict=True)) for r in rows]
+        return [e.as_dict() for e in entries(store, source=source, limit=limit)]
 
 
 @router.post("/quarantine/{quarantine_id}/release", response_model=IngestCounts,
@@ -55,26 +50,18 @@ def quarantine(db: DatabaseDep, user: EngineerDep,
                      "out of the quarantine; refused with the reasons while it is invalid")
 def release(quarantine_id: Annotated[str, Path(max_length=100)], body: ReleaseIn,
             db: DatabaseDep, user: EngineerDep) -> IngestCounts:
-    from gigatwin.ingest.records import Delivery, RecordWriter
+    from gigatwin.ingest.quarantine import StillInvalidError, release
 
     with db.session() as store:
-        rows = store.query("SELECT source, raw FROM quarantine WHERE quarantine_id = ?",
-                           (quarantine_id,))
-        if not rows:
+        try:
+            counts = release(store, quarantine_id, body.record,
+                             counter_source=f"api:{user.name}")
+        except KeyError:
             raise HTTPException(status.HTTP_404_NOT_FOUND,
-                                detail=f"no quarantined record {quarantine_id!r}")
-        source, raw = rows[0]
-        writer = RecordWriter(store)
-        prepared = writer.prepare([Delivery(source=source, payload=body.record or raw)])
-        if prepared.quarantine.num_rows:
-            reasons = "; ".join(prepared.quarantine.column("reason").to_pylist())
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                                detail=f"still invalid, kept in quarantine: {reasons}")
-        # Two transactions (RecordWriter.commit opens its own); should the second fail, the
-        # record is stored and still listed, and releasing it again counts a duplicate.
-        counts = writer.commit(prepared, counter_source=f"api:{user.name}")
+                                detail=f"no quarantined record {quarantine_id!r}") from None
+        except StillInvalidError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from None
         with store.transaction():
-            store.backend.execute("DELETE FROM quarantine WHERE quarantine_id = ?", (quarantine_id,))
             audit(store, user.name, "quarantine.release", quarantine_id,
                   "corrected" if body.record else "as received")
     return IngestCounts(**counts.as_dict())
