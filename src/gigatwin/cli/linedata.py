@@ -212,6 +212,60 @@ def export_cell_cmd(cell_id: Annotated[str, typer.Argument()],
     write_json(document, out)
 
 
+def passport_cmd(cell_id: Annotated[str, typer.Argument(help="the cell")],
+                 store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
+                 fmt: Annotated[str, typer.Option(
+                     "--format", help="table, csv, json or jsonld")] = "table",
+                 out: Annotated[Path, typer.Option(
+                     "--out", help="file, or - for stdout (csv, json, jsonld)")] = Path("-")):
+    """The measurements of a cell and of every object it came from, in display units."""
+    from gigatwin.trace.passport import passport
+
+    if fmt not in ("table", "csv", "json", "jsonld"):
+        raise fail(f"--format {fmt!r} is not one of table, csv, json, jsonld")
+    with _open(store, read_only=True) as db:
+        try:
+            if fmt == "jsonld":
+                from gigatwin.trace.jsonld import cell_record
+
+                write_json(cell_record(db, cell_id), out)
+                return
+            entries = passport(db, cell_id)
+        except KeyError as exc:
+            raise fail(str(exc.args[0]), 1) from exc
+    rows = [e.as_dict() for e in entries]
+    if fmt == "json":
+        write_json({"cell": cell_id, "measurements": rows}, out)
+    elif fmt == "csv":
+        _write_csv(rows, out)
+    else:
+        table = Table(title=f"passport of {cell_id}: {len(rows)} measurement(s)")
+        for column in ("object", "on metres", "key", "value", "unit"):
+            table.add_column(column, justify="right" if column == "value" else "left")
+        for e in entries:     # kind and asset: in --format csv and json
+            value = f"{e.value:.6g}" if e.value is not None else (e.text or "")
+            table.add_row(e.object_id, e.ranges_m or "-", e.key, value, e.unit)
+        console.print(table)
+
+
+def _write_csv(rows: list[dict], out: Path) -> None:
+    import csv
+    import io
+
+    from gigatwin.cli._common import write_text
+
+    names = ("object_id", "kind", "generation", "ranges_m", "key", "value", "text_value",
+             "unit", "ts", "asset")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=names)
+    writer.writeheader()
+    writer.writerows(rows)
+    if str(out) == "-":
+        typer.echo(buffer.getvalue(), nl=False)
+    else:
+        write_text(out, buffer.getvalue(), "--out")
+
+
 @store_app.command("check")
 def store_check_cmd(url: Annotated[str, typer.Argument(help=STORE_HELP)]):
     """Read every row (block checksums), check schema version, genealogy and counters."""
@@ -232,4 +286,5 @@ def register(app: typer.Typer) -> None:
     app.add_typer(store_app, name="store")
     app.command("trace")(trace_cmd)
     app.command("track")(track_cmd)
+    app.command("passport")(passport_cmd)
     app.add_typer(export_app, name="export")
