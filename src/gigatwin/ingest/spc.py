@@ -123,39 +123,33 @@ def watch(store, *, phase1: float = 6 * 3600.0, subgroup: float = 300.0) -> tupl
     return alarms, skipped
 
 
+def _runs(flags: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) index of every run of consecutive True values in ``flags``."""
+    edges = np.diff(np.r_[0, flags.astype(np.int8), 0])
+    return list(zip(np.flatnonzero(edges == 1).tolist(),
+                    (np.flatnonzero(edges == -1) - 1).tolist(), strict=True))
+
+
 def _stuck(asset, key, ts, values) -> list[Alarm]:
-    """Runs of at least ``STUCK_READINGS`` identical consecutive readings."""
-    same = np.r_[False, values[1:] == values[:-1]]
-    out, i = [], 1
-    while i < values.size:
-        if not same[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < values.size and same[j + 1]:
-            j += 1
-        length = j - i + 2
+    """Runs of at least ``STUCK_READINGS`` identical consecutive readings, raised at the
+    reading that completes ``STUCK_READINGS`` of them."""
+    same = np.r_[False, values[1:] == values[:-1]]   # True where a reading repeats the last
+    out = []
+    for first, last in _runs(same):
+        length = last - first + 2                    # the run and the reading before it
         if length >= STUCK_READINGS:
-            out.append(Alarm(asset, key, _utc(ts[i + STUCK_READINGS - 2]), _utc(ts[j]), length,
-                             float(values[i]), float(values[i]), rule="stuck"))
-        i = j + 1
+            out.append(Alarm(asset, key, _utc(ts[first + STUCK_READINGS - 2]), _utc(ts[last]),
+                             length, float(values[first]), float(values[first]),
+                             rule="stuck"))
     return out
 
 
 def _episodes(asset, key, ts, values, signalling, center) -> list[Alarm]:
-    out, i = [], 0
-    while i < signalling.size:
-        if not signalling[i]:
-            i += 1
-            continue
-        j = i
-        while j + 1 < signalling.size and signalling[j + 1]:
-            j += 1
-        raised = _utc(ts[i])
-        cleared = _utc(ts[j + 1]) if j + 1 < ts.size else _utc(ts[j])
-        out.append(Alarm(asset, key, raised, cleared, j - i + 1, float(values[i]), center))
-        i = j + 1
-    return out
+    """One alarm per run of signalling points, cleared at the first point that is not."""
+    return [Alarm(asset, key, _utc(ts[first]),
+                  _utc(ts[last + 1]) if last + 1 < ts.size else _utc(ts[last]),
+                  last - first + 1, float(values[first]), center)
+            for first, last in _runs(signalling)]
 
 
 def _utc(t: np.datetime64) -> datetime:
