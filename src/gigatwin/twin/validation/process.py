@@ -147,24 +147,24 @@ MEYER_MISS = ("the measured porosities of Meyer et al. 2017 (J. Mater. Process. 
               "points and enter them as the reference to turn this into a validation")
 
 
-def calendered_cathode() -> list[Comparison]:
-    case = "NCM cathode, porosity versus line load (Meyer et al. 2017)"
-    loads = (250.0, 500.0, 1000.0)
-    predicted = _meyer_electrode("NMC111", 0.18, loads, 0.47)
+def _calendered(electrode: str, material: str, loading: float, loads: tuple[float, ...],
+                 dried_porosity: float) -> list[Comparison]:
+    """Porosity at each line load [N/mm] of Meyer et al. 2017's ``electrode`` (NCM cathode
+    or graphite anode); no published points here yet, so each is a known miss."""
+    case = f"{electrode}, porosity versus line load (Meyer et al. 2017)"
+    predicted = _meyer_electrode(material, loading, loads, dried_porosity)
     return [Comparison(case=case, quantity="calendered_porosity", unit="%",
                        reference=math.nan, predicted=100 * p, tolerance=2.0, relative=False,
-                       source=f"Meyer et al. 2017, NCM cathode at {q:.0f} N/mm",
+                       source=f"Meyer et al. 2017, {electrode} at {q:.0f} N/mm",
                        known_miss=MEYER_MISS) for q, p in zip(loads, predicted, strict=True)]
+
+
+def calendered_cathode() -> list[Comparison]:
+    return _calendered("NCM cathode", "NMC111", 0.18, (250.0, 500.0, 1000.0), 0.47)
 
 
 def calendered_anode() -> list[Comparison]:
-    case = "graphite anode, porosity versus line load (Meyer et al. 2017)"
-    loads = (100.0, 200.0, 400.0)
-    predicted = _meyer_electrode("graphite", 0.10, loads, 0.55)
-    return [Comparison(case=case, quantity="calendered_porosity", unit="%",
-                       reference=math.nan, predicted=100 * p, tolerance=2.0, relative=False,
-                       source=f"Meyer et al. 2017, graphite anode at {q:.0f} N/mm",
-                       known_miss=MEYER_MISS) for q, p in zip(loads, predicted, strict=True)]
+    return _calendered("graphite anode", "graphite", 0.10, (100.0, 200.0, 400.0), 0.55)
 
 
 CASES: list[Case] = [
