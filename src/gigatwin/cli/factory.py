@@ -99,6 +99,43 @@ def _print_steps(result) -> None:
     from gigatwin.units import from_si
     out = result.annual_energy_output
     per_kwh = KWH / out
+    if result.costed:
+        console.print(_cost_table(result, per_kwh))
+    else:
+        console.print(f"[bold]{result.plant.name}[/bold]: cost {result.cost_scope}")
+    flow = Table(title="energy and throughput by step")
+    for col in ("step", "kWh/cell", "energy %", "cells/h", "util %", "lot time h"):
+        flow.add_column(col, justify="left" if col == "step" else "right")
+    for s in result.steps:
+        service = s.kind == "service"
+        flow.add_row(s.name, f"{from_si(s.energy_per_cell, 'kWh'):.3f}",
+                     f"{100 * s.energy_share:.1f}",
+                     "-" if service else f"{from_si(s.capacity, '1/h'):.0f}",
+                     "-" if service else f"{100 * s.utilisation:.0f}",
+                     "-" if service else f"{from_si(s.lot_time, 'h'):.2f}")
+    console.print(flow)
+    conv = result.conversion_cost
+    if not result.costed:
+        cost = "cost not modelled"
+    elif result.materials_priced:
+        cost = (f"cost {result.cost_per_energy * KWH:.2f} USD/kWh (conversion "
+                f"{conv * per_kwh:.2f}, materials {result.materials_cost * per_kwh:.2f})"
+                f" | {result.cost_per_cell:.2f} USD/cell")
+    else:
+        cost = (f"conversion cost {conv * per_kwh:.2f} USD/kWh (materials not "
+                f"priced) | {result.cost_per_cell:.2f} USD/cell")
+    capital = (f"capital {result.capital / 1e6:.0f} M$ | floor "
+               f"{result.floor_area:,.0f} m^2" if result.costed else
+               "capital and floor not modelled")
+    console.print(
+        f"output {from_si(out / (365.25 * 86400), 'GWh/yr'):.2f} GWh/yr "
+        f"({result.annual_cells:,.0f} cells) | {cost} | "
+        f"energy {result.energy_per_energy:.1f} kWh/kWh | {capital} | lead time "
+        f"{from_si(result.lead_time, 'h'):.0f} h | bottleneck [bold]{result.bottleneck}[/bold]")
+
+
+def _cost_table(result, per_kwh: float) -> Table:
+    """Cost by step; materials say "not priced" rather than a zero."""
     cost = Table(title=f"{result.plant.name}: cost by step")
     for col in ("step", "machines", "capital M$", "cost M$/yr", "USD/kWh", "% of total"):
         cost.add_column(col, justify="left" if col == "step" else "right")
@@ -114,32 +151,17 @@ def _print_steps(result) -> None:
     conv = result.conversion_cost
     cost.add_row("Conversion", "", f"{result.capital / 1e6:.1f}",
                  f"{conv / 1e6:.2f}", f"{conv * per_kwh:.2f}", share(conv))
-    cost.add_row("Materials", "", "", f"{result.materials_cost / 1e6:.2f}",
-                 f"{result.materials_cost * per_kwh:.2f}",
-                 share(result.materials_cost))
-    cost.add_row("[bold]Total[/bold]", "", "", f"{total / 1e6:.2f}",
+    if result.materials_priced:
+        cost.add_row("Materials", "", "", f"{result.materials_cost / 1e6:.2f}",
+                     f"{result.materials_cost * per_kwh:.2f}",
+                     share(result.materials_cost))
+        label = "[bold]Total[/bold]"
+    else:
+        cost.add_row("Materials", "", "", "not priced", "not priced", "-")
+        label = "[bold]Total (conversion only)[/bold]"
+    cost.add_row(label, "", "", f"{total / 1e6:.2f}",
                  f"[bold]{total * per_kwh:.2f}[/bold]", share(total))
-    console.print(cost)
-    flow = Table(title="energy and throughput by step")
-    for col in ("step", "kWh/cell", "energy %", "cells/h", "util %", "lot time h"):
-        flow.add_column(col, justify="left" if col == "step" else "right")
-    for s in result.steps:
-        service = s.kind == "service"
-        flow.add_row(s.name, f"{from_si(s.energy_per_cell, 'kWh'):.3f}",
-                     f"{100 * s.energy_share:.1f}",
-                     "-" if service else f"{from_si(s.capacity, '1/h'):.0f}",
-                     "-" if service else f"{100 * s.utilisation:.0f}",
-                     "-" if service else f"{from_si(s.lot_time, 'h'):.2f}")
-    console.print(flow)
-    console.print(
-        f"output {from_si(out / (365.25 * 86400), 'GWh/yr'):.2f} GWh/yr "
-        f"({result.annual_cells:,.0f} cells) | cost {result.cost_per_energy * KWH:.2f} "
-        f"USD/kWh (conversion {conv * per_kwh:.2f}, materials "
-        f"{result.materials_cost * per_kwh:.2f}) | {result.cost_per_cell:.2f} USD/cell | "
-        f"energy {result.energy_per_energy:.1f} kWh/kWh | capital "
-        f"{result.capital / 1e6:.0f} M$ | floor {result.floor_area:,.0f} m^2 | lead time "
-        f"{from_si(result.lead_time, 'h'):.0f} h | bottleneck [bold]{result.bottleneck}[/bold]")
-
+    return cost
 
 def _print_caveats(result) -> None:
     from rich.markup import escape

@@ -78,6 +78,28 @@ class PlantResult:
         return float(sum(s.cost_per_year for s in self.steps))
 
     @property
+    def costed(self) -> bool:
+        """Whether the plant file prices anything (capital, labour, area or energy).
+
+        An energy reference such as Yuan et al. 2017 gives no cost at all: its
+        costs are *not modelled*, which is not the same as zero.
+        """
+        return self.conversion_cost > 0.0
+
+    @property
+    def materials_priced(self) -> bool:
+        return self.plant.economics.materials_usd_per_cell > 0.0
+
+    @property
+    def cost_scope(self) -> str:
+        """What the cost per kWh covers, in words a reader of the figure needs."""
+        if not self.costed:
+            return "not modelled: the plant file gives no capital, labour or prices"
+        if not self.materials_priced:
+            return "conversion only: materials not priced in the plant file"
+        return "conversion and materials"
+
+    @property
     def total_cost(self) -> float:
         return self.conversion_cost + self.materials_cost
 

@@ -22,7 +22,26 @@ def cells_per_hour(rate: float) -> dict:
     return {"value": float(from_si(rate, "1/h")), "unit": "cells/h"}
 
 
+def _priced(data: dict, keys: tuple[str, ...]) -> dict:
+    """Cost figures the plant does not model become null, never a misleading zero."""
+    for key in keys:
+        data[key] = {"value": None, "unit": data[key]["unit"]}
+    return data
+
+
+STEP_COSTS = ("cost_per_year", "cost_per_kwh", "capital", "depreciation", "labour",
+              "floor_space")
+
+
 def step_dict(s: StepResult, result: PlantResult) -> dict:
+    data = _step_dict(s, result)
+    if not result.costed:
+        _priced(data, STEP_COSTS)
+        data["cost_share"] = None
+    return data
+
+
+def _step_dict(s: StepResult, result: PlantResult) -> dict:
     energy_out = result.annual_energy_output
     return {
         "name": s.name,
@@ -53,6 +72,23 @@ def step_dict(s: StepResult, result: PlantResult) -> dict:
 
 
 def result_dict(result: PlantResult) -> dict:
+    """The plant's figures; ``cost_scope`` says what ``cost_per_kwh`` covers.
+
+    A plant that prices nothing (an energy reference) has null cost figures, and
+    a plant that does not price materials has null materials figures, so that a
+    reader never compares a conversion-only cost with a full one unawares.
+    """
+    data = _result_dict(result)
+    data["cost_scope"] = result.cost_scope
+    if not result.materials_priced:
+        _priced(data, ("materials_cost", "materials_cost_per_kwh"))
+    if not result.costed:
+        _priced(data, ("cost_per_kwh", "conversion_cost_per_kwh", "cost_per_cell",
+                       "capital"))
+    return data
+
+
+def _result_dict(result: PlantResult) -> dict:
     out = result.annual_energy_output
     return {
         "plant": result.plant.name,
