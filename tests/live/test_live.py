@@ -91,6 +91,7 @@ def test_closed_loop_beats_open_loop_on_areal_loading(scenario):
 
 @pytest.fixture(scope="module")
 def two_days_of_solid_content_drift():
+    # three runs of 2 days: about 1-3 minutes
     line = load_line(LINE)
     plan = load_scenario("examples/lines/scenarios/solid_content_drift.yaml", line)
     result = experiment(line, plan, duration=2 * 86400, seed=0)
@@ -98,6 +99,7 @@ def two_days_of_solid_content_drift():
                     for m, r in result["runs"].items()}
 
 
+@pytest.mark.slow
 def test_two_days_of_drift_twin_beats_ewma_beats_open(two_days_of_solid_content_drift):
     result, ppk = two_days_of_solid_content_drift
     assert ppk["open"] < 1.0 and ppk["open"] < ppk["ewma"] < ppk["twin"]
@@ -105,15 +107,45 @@ def test_two_days_of_drift_twin_beats_ewma_beats_open(two_days_of_solid_content_
     assert est["final_inside_95"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "live twin Ppk 1.22 over 2 days of solid-content drift (measured on the merged twin, "
-    "2026-11-29): from about 30 h the drift (-2 points of solid content by 32 h, the base "
-    "loading -2.9 %) needs a pump setpoint above the trim range's +5 % (u = T/L0 - 1 - b = "
-    "0.205/0.192 - 1 - 0.006 = +0.061), so the coils of the last 17 h land up to 1.4 % light; "
-    "a wider trim or a gap/speed actuator is not modelled"))
+@pytest.mark.slow
 def test_two_days_of_drift_twin_reaches_ppk_133(two_days_of_solid_content_drift):
-    _, ppk = two_days_of_solid_content_drift
+    # was a strict xfail at Ppk 1.22: from about 30 h the drift (-2 points of solid
+    # content, base loading -2.9 %) needs a pump setpoint of +6.1 % (0.205 / 0.192 - 1 -
+    # 0.006), beyond the trim's +5 %; the twin now slows the coater instead (at most 10 %,
+    # 2 % a write; TwinController.speed), so the loading stays on target
+    result, ppk = two_days_of_solid_content_drift
     assert ppk["twin"] >= 1.33
+    loading = result["runs"]["twin"]["targets"]["cathode.coating_areal_loading"]
+    assert loading["scrap_fraction"] == 0.0
+
+
+@pytest.mark.slow
+def test_two_days_of_drift_predictive_alarm_ahead_of_the_tester(
+        two_days_of_solid_content_drift):
+    # open loop: the cells of the drifting coils are predicted light when their coils are
+    # coated; the end-of-line tester sees none of them within the 2 days (formation and
+    # a day of aging), so the measured SPC alarm on capacity is at least 2 d - alarm away
+    result, _ = two_days_of_solid_content_drift
+    p = result["runs"]["open"]["predictive"]
+    assert p["first_alarm_h"] is not None and p["first_alarm_h"] > 8.0   # drift from 8 h
+    assert p["lead_time"]["eol_discharge_capacity"]["hours_at_least"] > 12.0
+    # closed loop keeps the predicted pair means inside the action limits
+    assert result["runs"]["twin"]["predictive"]["alarm_count"] == 0
+    # the prediction of each assembled pair's mean: within 0.5 % of the truth
+    for mode in ("open", "twin"):
+        assert result["runs"][mode]["predictive"]["capacity_rmse_rel"] < 0.005
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "closed-loop cell capacity Ppk 1.24 (predicted Cpk 1.27) over 2 days of solid-content "
+    "drift at a +-2 % window (2026-11-29): the twin centres each coil pair (mean -0.04 %), "
+    "but the spread within a pair, the pump's 0.4 % along the web and the recipe's other "
+    "tolerances (0.5 % of capacity in all), is not a run-to-run quantity; 1.33 needs a "
+    "window of +-2.1 % or a steadier pump"))
+def test_two_days_of_drift_cell_capacity_ppk_133(two_days_of_solid_content_drift):
+    result, _ = two_days_of_solid_content_drift
+    assert result["runs"]["twin"]["targets"]["cell_capacity"]["ppk"] >= 1.33
 
 
 def test_calender_line_load_offset_and_porosity_under_roll_wear():
