@@ -142,7 +142,7 @@ def test_two_days_of_drift_predictive_alarm_ahead_of_the_tester(
     "drift at a +-2 % window (2026-11-29): the twin centres each coil pair (mean -0.04 %), "
     "but the spread within a pair, the pump's 0.4 % along the web and the recipe's other "
     "tolerances (0.5 % of capacity in all), is not a run-to-run quantity; 1.33 needs a "
-    "window of +-2.1 % or a steadier pump"))
+    "window of +-2.2 % or a steadier pump"))
 def test_two_days_of_drift_cell_capacity_ppk_133(two_days_of_solid_content_drift):
     result, _ = two_days_of_solid_content_drift
     assert result["runs"]["twin"]["targets"]["cell_capacity"]["ppk"] >= 1.33
@@ -179,3 +179,16 @@ def test_advise_mode_records_but_never_writes():
     assert run["recommendations"] > 0
     for key in ("cathode.coating_areal_loading", "cathode.calendered_porosity"):
         assert run["targets"][key]["setpoint_writes"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "closed-loop anode calendered thickness Ppk 1.12 over 2 days (open 1.02; 1.15 against "
+    "0.99 under slot-die wear and roll wear; 2026-11-29): the true thickness varies by "
+    "0.6 % (one sigma) within the coils, more than the anode's loading (0.4-0.5 %), i.e. "
+    "along the web at the calender (the recipe's per-segment tolerances), which one "
+    "setpoint per coil cannot remove; the calender's one actuator, the line load, is spent "
+    "on porosity, so thickness has none of its own"))
+def test_two_days_of_drift_anode_thickness_ppk_133(two_days_of_solid_content_drift):
+    result, _ = two_days_of_solid_content_drift
+    assert result["runs"]["twin"]["targets"]["anode.calendered_thickness"]["ppk"] >= 1.33
