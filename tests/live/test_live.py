@@ -86,6 +86,22 @@ def test_closed_loop_beats_open_loop_on_areal_loading(scenario):
     # coil's own batch even when the coater stops (a wrong batch was 1.6 % off)
     twin = result["runs"]["twin"]["targets"][key]
     assert twin["feed_forward_rmse"] < 0.004 * twin["target"]
+    # every setpoint the twin wrote: within its range and rate limit (pump +-5 %, 1 % a
+    # write; line load 50-150 % of the recipe's, 5 % a write; speed 90-100 %, 2 %)
+    writes = result["runs"]["twin"]["writes"]
+    for e in ("cathode", "anode"):
+        flow = writes[f"{e}.coating_slot_flow_rate_deviation"]
+        assert flow["min"] >= -0.05 and flow["max"] <= 0.05
+        assert flow["max_step"] <= 0.01 + 1e-12
+        if f"{e}.calender_line_load" in writes:     # the recipe: 850 and 131 N/mm
+            load, f0 = writes[f"{e}.calender_line_load"], {"cathode": 850e3,
+                                                           "anode": 131e3}[e]
+            assert 0.5 * f0 <= load["min"] and load["max"] <= 1.5 * f0
+            assert load["max_step"] <= 0.05 * f0 * (1 + 1e-9)
+        if f"{e}.coating_speed" in writes:     # the recipe: 30 m/min = 0.5 m/s
+            speed = writes[f"{e}.coating_speed"]
+            assert speed["min"] >= 0.45 - 1e-12 and speed["max"] <= 0.5 + 1e-12
+            assert speed["max_step"] <= 0.01 + 1e-12
 
 
 
@@ -117,6 +133,10 @@ def test_two_days_of_drift_twin_reaches_ppk_133(two_days_of_solid_content_drift)
     assert ppk["twin"] >= 1.33
     loading = result["runs"]["twin"]["targets"]["cathode.coating_areal_loading"]
     assert loading["scrap_fraction"] == 0.0
+    # the speed acted, within 90-100 % of the recipe's 0.5 m/s and 2 % (0.01 m/s) a write
+    speed = result["runs"]["twin"]["writes"]["cathode.coating_speed"]
+    assert speed["n"] > 0 and speed["min"] >= 0.45 - 1e-12 and speed["max"] <= 0.5 + 1e-12
+    assert speed["max_step"] <= 0.01 + 1e-12
 
 
 @pytest.mark.slow

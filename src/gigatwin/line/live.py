@@ -569,8 +569,26 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
         out["targets"]["cell_capacity"] = m
     if twin.quality is not None:
         out["predictive"] = predictive_summary(twin, vline.assembled, duration)
+    out["writes"] = written(vline, truth.setpoint_writes)
     out["recommendations"] = sum(len(st.recommendations) for st in twin.state.values())
     out["detections"] = detections(twin, scenario)
+    return out
+
+
+def written(vline, writes: list[dict]) -> dict:
+    """Per written key: how many writes, the range of values and the largest step between
+    consecutive values, starting from the value before the first write (0 for the
+    pump's flow deviation, else the recipe's nominal) [SI]."""
+    out: dict = {}
+    for w in writes:
+        key, value = w["key"], float(w["value_si"])
+        entry = out.setdefault(key, {"n": 0, "min": value, "max": value, "max_step": 0.0,
+                                     "last": 0.0 if key.endswith(FLOW)
+                                     else vline.recipe[key].nominal})
+        entry["n"] += 1
+        entry["min"], entry["max"] = min(entry["min"], value), max(entry["max"], value)
+        entry["max_step"] = max(entry["max_step"], abs(value - entry["last"]))
+        entry["last"] = value
     return out
 
 
