@@ -156,3 +156,10 @@ def test_predicted_capacity_matches_the_assembled_cells():
     assert p["capacity_rmse_rel"] < 0.005
     # the true cells inside the predicted central 95 %: about 95 %
     assert 0.85 <= p["capacity_inside_95"] <= 1.0
+
+
+def test_bad_inputs_name_the_field_value_unit_and_range():
+    with pytest.raises(ValueError, match=r"loading = -0.1 \[kg/m\^2\].*\(0, inf\)"):
+        ElectrodeInput(-0.1, 0.0, 0.7, 0.2)
+    with pytest.raises(ValueError, match=r"loading_std = nan \[kg/m\^2\]"):
+        ElectrodeInput(0.2, float("nan"), 0.7, 0.2)

@@ -73,12 +73,15 @@ class ElectrodeInput:
     line_load: float | None = None   # [N/m] the calender's load in force, if known
 
     def __post_init__(self):
-        for name in ("loading", "solid_content", "base"):
+        for name, unit in (("loading", "kg/m^2"), ("solid_content", "1"),
+                           ("base", "kg/m^2")):
             v = getattr(self, name)
             if not (math.isfinite(v) and v > 0):
-                raise ValueError(f"{name} = {v!r} must be finite and > 0")
+                raise ValueError(f"{name} = {v!r} [{unit}] is outside the allowed range "
+                                 "(0, inf)")
         if not (math.isfinite(self.loading_std) and self.loading_std >= 0):
-            raise ValueError(f"loading_std = {self.loading_std!r} [kg/m^2] must be >= 0")
+            raise ValueError(f"loading_std = {self.loading_std!r} [kg/m^2] is outside the "
+                             "allowed range [0, inf)")
 
 
 @dataclass
@@ -112,7 +115,8 @@ class CellPredictor:
 
     def __post_init__(self):
         if self.samples < 2:
-            raise ValueError(f"samples = {self.samples} must be >= 2")
+            raise ValueError(f"samples = {self.samples} [1] is outside the allowed range "
+                             "[2, inf)")
         if not (0 < self.tolerance < 1):
             raise ValueError(f"tolerance = {self.tolerance} [1] must be in (0, 1)")
         from gigatwin.twin.chain import simulate
