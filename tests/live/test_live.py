@@ -86,11 +86,28 @@ def test_closed_loop_beats_open_loop_on_areal_loading(scenario):
     # coil's own batch even when the coater stops (a wrong batch was 1.6 % off)
     twin = result["runs"]["twin"]["targets"][key]
     assert twin["feed_forward_rmse"] < 0.004 * twin["target"]
+    # every setpoint the twin wrote: within its range and rate limit (pump +-5 %, 1 % a
+    # write; line load 50-150 % of the recipe's, 5 % a write; speed 90-100 %, 2 %)
+    writes = result["runs"]["twin"]["writes"]
+    for e in ("cathode", "anode"):
+        flow = writes[f"{e}.coating_slot_flow_rate_deviation"]
+        assert flow["min"] >= -0.05 and flow["max"] <= 0.05
+        assert flow["max_step"] <= 0.01 + 1e-12
+        if f"{e}.calender_line_load" in writes:     # the recipe: 850 and 131 N/mm
+            load, f0 = writes[f"{e}.calender_line_load"], {"cathode": 850e3,
+                                                           "anode": 131e3}[e]
+            assert 0.5 * f0 <= load["min"] and load["max"] <= 1.5 * f0
+            assert load["max_step"] <= 0.05 * f0 * (1 + 1e-9)
+        if f"{e}.coating_speed" in writes:     # the recipe: 30 m/min = 0.5 m/s
+            speed = writes[f"{e}.coating_speed"]
+            assert speed["min"] >= 0.45 - 1e-12 and speed["max"] <= 0.5 + 1e-12
+            assert speed["max_step"] <= 0.01 + 1e-12
 
 
 
 @pytest.fixture(scope="module")
 def two_days_of_solid_content_drift():
+    # three runs of 2 days: about 1-3 minutes
     line = load_line(LINE)
     plan = load_scenario("examples/lines/scenarios/solid_content_drift.yaml", line)
     result = experiment(line, plan, duration=2 * 86400, seed=0)
@@ -98,6 +115,7 @@ def two_days_of_solid_content_drift():
                     for m, r in result["runs"].items()}
 
 
+@pytest.mark.slow
 def test_two_days_of_drift_twin_beats_ewma_beats_open(two_days_of_solid_content_drift):
     result, ppk = two_days_of_solid_content_drift
     assert ppk["open"] < 1.0 and ppk["open"] < ppk["ewma"] < ppk["twin"]
@@ -105,15 +123,49 @@ def test_two_days_of_drift_twin_beats_ewma_beats_open(two_days_of_solid_content_
     assert est["final_inside_95"]
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "live twin Ppk 1.22 over 2 days of solid-content drift (measured on the merged twin, "
-    "2026-11-29): from about 30 h the drift (-2 points of solid content by 32 h, the base "
-    "loading -2.9 %) needs a pump setpoint above the trim range's +5 % (u = T/L0 - 1 - b = "
-    "0.205/0.192 - 1 - 0.006 = +0.061), so the coils of the last 17 h land up to 1.4 % light; "
-    "a wider trim or a gap/speed actuator is not modelled"))
+@pytest.mark.slow
 def test_two_days_of_drift_twin_reaches_ppk_133(two_days_of_solid_content_drift):
-    _, ppk = two_days_of_solid_content_drift
+    # was a strict xfail at Ppk 1.22: from about 30 h the drift (-2 points of solid
+    # content, base loading -2.9 %) needs a pump setpoint of +6.1 % (0.205 / 0.192 - 1 -
+    # 0.006), beyond the trim's +5 %; the twin now slows the coater instead (at most 10 %,
+    # 2 % a write; TwinController.speed), so the loading stays on target
+    result, ppk = two_days_of_solid_content_drift
     assert ppk["twin"] >= 1.33
+    loading = result["runs"]["twin"]["targets"]["cathode.coating_areal_loading"]
+    assert loading["scrap_fraction"] == 0.0
+    # the speed acted, within 90-100 % of the recipe's 0.5 m/s and 2 % (0.01 m/s) a write
+    speed = result["runs"]["twin"]["writes"]["cathode.coating_speed"]
+    assert speed["n"] > 0 and speed["min"] >= 0.45 - 1e-12 and speed["max"] <= 0.5 + 1e-12
+    assert speed["max_step"] <= 0.01 + 1e-12
+
+
+@pytest.mark.slow
+def test_two_days_of_drift_predictive_alarm_ahead_of_the_tester(
+        two_days_of_solid_content_drift):
+    # open loop: the cells of the drifting coils are predicted light when their coils are
+    # coated; the end-of-line tester sees none of them within the 2 days (formation and
+    # a day of aging), so the measured SPC alarm on capacity is at least 2 d - alarm away
+    result, _ = two_days_of_solid_content_drift
+    p = result["runs"]["open"]["predictive"]
+    assert p["first_alarm_h"] is not None and p["first_alarm_h"] > 8.0   # drift from 8 h
+    assert p["lead_time"]["eol_discharge_capacity"]["hours_at_least"] > 12.0
+    # closed loop keeps the predicted pair means inside the action limits
+    assert result["runs"]["twin"]["predictive"]["alarm_count"] == 0
+    # the prediction of each assembled pair's mean: within 0.5 % of the truth
+    for mode in ("open", "twin"):
+        assert result["runs"][mode]["predictive"]["capacity_rmse_rel"] < 0.005
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "closed-loop cell capacity Ppk 1.24 (predicted Cpk 1.27) over 2 days of solid-content "
+    "drift at a +-2 % window (2026-11-29): the twin centres each coil pair (mean -0.04 %), "
+    "but the spread within a pair, the pump's 0.4 % along the web and the recipe's other "
+    "tolerances (0.5 % of capacity in all), is not a run-to-run quantity; 1.33 needs a "
+    "window of +-2.2 % or a steadier pump"))
+def test_two_days_of_drift_cell_capacity_ppk_133(two_days_of_solid_content_drift):
+    result, _ = two_days_of_solid_content_drift
+    assert result["runs"]["twin"]["targets"]["cell_capacity"]["ppk"] >= 1.33
 
 
 def test_calender_line_load_offset_and_porosity_under_roll_wear():
@@ -147,3 +199,16 @@ def test_advise_mode_records_but_never_writes():
     assert run["recommendations"] > 0
     for key in ("cathode.coating_areal_loading", "cathode.calendered_porosity"):
         assert run["targets"][key]["setpoint_writes"] == 0
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "closed-loop anode calendered thickness Ppk 1.12 over 2 days (open 1.02; 1.15 against "
+    "0.99 under slot-die wear and roll wear; 2026-11-29): the true thickness varies by "
+    "0.6 % (one sigma) within the coils, more than the anode's loading (0.4-0.5 %), i.e. "
+    "along the web at the calender (the recipe's per-segment tolerances), which one "
+    "setpoint per coil cannot remove; the calender's one actuator, the line load, is spent "
+    "on porosity, so thickness has none of its own"))
+def test_two_days_of_drift_anode_thickness_ppk_133(two_days_of_solid_content_drift):
+    result, _ = two_days_of_solid_content_drift
+    assert result["runs"]["twin"]["targets"]["anode.calendered_thickness"]["ppk"] >= 1.33

@@ -15,16 +15,22 @@ def _cli(*args):
 
 
 def test_experiment_writes_three_runs_on_the_same_seed(tmp_path):
-    out = tmp_path / "exp.json"
+    out, md = tmp_path / "exp.json", tmp_path / "exp.md"
     res = _cli("live", "experiment", "examples/lines/pilot_line.yaml", "--scenario",
                "examples/lines/scenarios/slot_die_wear.yaml", "--duration", "6h",
-               "--json", str(out))
+               "--json", str(out), "--markdown", str(md))
     assert res.returncode == 0, res.stderr
     data = json.loads(out.read_text())
     assert set(data["runs"]) == {"open", "ewma", "twin"}
     for run in data["runs"].values():
-        assert {"cathode.coating_areal_loading", "cathode.calendered_porosity"} <= set(
-            run["targets"])
+        assert {"cathode.coating_areal_loading", "cathode.calendered_porosity",
+                "cathode.calendered_thickness"} <= set(run["targets"])
+        # predictive quality: every coil pair whose batches were reported is predicted
+        assert run["predictive"]["pairs_predicted"] >= 3
+        assert "eol_discharge_capacity" in run["predictive"]["lead_time"]
+    # the Markdown rows: one per target and mode with a sample (18), one per mode below
+    lines = md.read_text().splitlines()
+    assert sum(line.startswith("| slot_die_wear |") for line in lines) >= 3 * 6 + 3
     # the same seed: open loop writes nothing, the others write setpoints
     assert data["runs"]["open"]["targets"]["cathode.coating_areal_loading"][
         "setpoint_writes"] == 0

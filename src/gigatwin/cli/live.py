@@ -14,7 +14,94 @@ from gigatwin.cli.line import _duration
 
 # the calibrated parameter behind each controlled target
 _PARAMETER = {"coating_areal_loading": "coating_slot_flow_rate_deviation",
-              "calendered_porosity": "calender_line_load"}
+              "calendered_porosity": "calender_line_load",
+              "calendered_thickness": "calender_line_load"}
+COLUMNS = ("scenario", "target", "mode", "Ppk", "mean dev [%]", "scrap [%]", "detect [h]",
+           "correct [h]", "estimate (95 %)", "true", "coverage [%]")
+
+
+def _corrections(entries: list[dict]) -> str:
+    """Correction delays [h] of the disturbances that touched a target, ';'-separated:
+    'stayed' if no coil left the band, 'not by end' if the last coil is outside."""
+    out = []
+    for d in entries:
+        if not d.get("left_band"):
+            out.append("stayed")
+        elif d.get("delay_h") is None:
+            out.append("not by end")
+        else:
+            out.append(f"{d['delay_h']:.1f}")
+    return "; ".join(out)
+
+
+def _name(result: dict) -> str:
+    """The scenario's file name without suffix (else its name)."""
+    return Path(result["scenario_file"]).stem if result.get("scenario_file") \
+        else result["scenario"]
+
+
+def rows(result: dict) -> list[tuple[str, ...]]:
+    """One row per target and mode of an experiment's result (see COLUMNS)."""
+    out = []
+    for mode, run in result["runs"].items():
+        for target, m in run["targets"].items():
+            if not m.get("n"):
+                continue
+            electrode, _, bare = target.partition(".")
+            param = f"{electrode}.{_PARAMETER.get(bare, '')}"
+            est = run["estimates"].get(param, {})
+            detect = "; ".join(
+                f"{d['delay_h']:.1f}" if d.get("delay_h") is not None else "n/a"
+                for d in run.get("detections", []) if d.get("target") == param)
+            if bare == "" and run.get("predictive"):     # cell capacity: predictive alarm
+                first = run["predictive"].get("first_alarm_h")
+                detect = f"pred. {first:.1f}" if first is not None else ""
+            coverage = est.get("coverage_95_after_1h")
+            out.append((_name(result), target, mode, f"{m['ppk']:.2f}",
+                        f"{100 * m['mean_deviation'] / m['target']:+.2f}",
+                        f"{100 * m['scrap_fraction']:.1f}", detect,
+                        _corrections(m.get("correction", [])),
+                        f"{est['final_mean']:+.4f} +- {1.96 * est['final_std']:.4f}"
+                        if est else "", f"{est['final_true']:+.4f}" if est else "",
+                        f"{100 * coverage:.0f}" if coverage is not None else ""))
+    return out
+
+
+def predictive_rows(result: dict) -> list[tuple[str, ...]]:
+    """Per mode: predicted capacity Cpk of the cells in the line, prediction error, the
+    first predictive alarm and its lead on the measured streaming-SPC alarms."""
+    out = []
+    for mode, run in result["runs"].items():
+        p = run.get("predictive")
+        if not p:
+            continue
+        cpk = p["predicted_cpk_all"]["cell_capacity"]["cpk"]
+        true = run["targets"].get("cell_capacity", {}).get("ppk")
+        lead = p["lead_time"].get("eol_discharge_capacity")
+        gauge = p["measured_first_alarm_h"].get("cathode.coating_areal_loading")
+        first = p.get("first_alarm_h")
+        out.append((_name(result), mode, str(p["pairs_predicted"]), f"{cpk:.2f}",
+                    f"{true:.2f}" if true is not None else "",
+                    f"{100 * p['capacity_rmse_rel']:.2f}"
+                    if p.get("capacity_rmse_rel") is not None else "",
+                    f"{100 * p['capacity_inside_95']:.0f}"
+                    if p.get("capacity_inside_95") is not None else "",
+                    f"{first:.1f}" if first is not None else "none",
+                    ("none" if lead is None else f">= {lead['hours_at_least']:.1f}"
+                     if "hours_at_least" in lead else f"{lead['hours']:.1f}"),
+                    f"{gauge:.1f}" if gauge is not None else "none"))
+    return out
+
+
+PREDICTIVE_COLUMNS = ("scenario", "mode", "pairs", "predicted Cpk", "true Ppk",
+                      "pred. error [%]", "in 95 % [%]", "pred. alarm [h]",
+                      "lead on EOL SPC [h]", "gauge SPC alarm [h]")
+
+
+def markdown(header, body) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(r) + " |" for r in body]
+    return "\n".join(lines) + "\n"
 
 live_app = typer.Typer(help="The live twin: online calibration and run-to-run control.",
                        no_args_is_help=True)
@@ -29,6 +116,8 @@ def experiment_cmd(
     tolerance: Annotated[float, typer.Option(min=0.001, max=0.5,
                                              help="spec window, +- fraction of target")] = 0.02,
     json_path: Annotated[Path | None, typer.Option("--json", help="write results here")] = None,
+    markdown_path: Annotated[Path | None, typer.Option(
+        "--markdown", help="append the tables' rows (Markdown) to this file")] = None,
 ) -> None:
     """Run the line three times on the same seed: open loop, EWMA, live twin closed loop."""
     from gigatwin.line import LineFileError, load_line, load_scenario
@@ -44,20 +133,26 @@ def experiment_cmd(
     except (OSError, ValueError) as exc:
         raise fail_input(scenario if line_file.exists() else line_file, exc) from exc
     result = experiment(line, scen, duration=seconds, seed=seed, tolerance=tolerance)
+    body, pbody = rows(result), predictive_rows(result)
     table = Table(title=f"{scen.name}, {duration}, seed {seed}")
-    for col in ("target", "mode", "Ppk", "mean dev", "scrap", "estimate (95 %)", "true"):
+    for col in COLUMNS[1:]:
         table.add_column(col)
-    for mode, run in result["runs"].items():
-        for target, m in run["targets"].items():
-            if not m.get("n"):
-                continue
-            electrode, _, bare = target.partition(".")
-            est = run["estimates"].get(f"{electrode}.{_PARAMETER.get(bare, '')}", {})
-            table.add_row(target, mode, f"{m['ppk']:.2f}", f"{m['mean_deviation']:+.3g}",
-                          f"{m['scrap_fraction']:.1%}",
-                          f"{est['final_mean']:+.4f} +- {1.96 * est['final_std']:.4f}"
-                          if est else "", f"{est['final_true']:+.4f}" if est else "")
+    for r in body:
+        table.add_row(*r[1:])
     console.print(table)
+    table = Table(title="predictive quality: cell capacity")
+    for col in PREDICTIVE_COLUMNS[1:]:
+        table.add_column(col)
+    for r in pbody:
+        table.add_row(*r[1:])
+    console.print(table)
+    if markdown_path is not None:
+        try:
+            with markdown_path.open("a", encoding="utf-8") as f:
+                f.write(markdown(COLUMNS, body) + "\n" + markdown(PREDICTIVE_COLUMNS, pbody)
+                        + "\n")
+        except OSError as exc:
+            raise fail(f"--markdown {markdown_path}: {exc}") from exc
     if json_path is not None:
         write_json(result, json_path)
 

@@ -84,20 +84,30 @@ def follow(store, recipe, *, coil_gap: float = 120.0, limits: Limits | None = No
         lim = limits or Limits.for_setting(path)
         target = recipe[f"{e}.coating_areal_loading"].nominal
         ctl = TwinController(target, lim, u=recipe[path].nominal)
+        # the coater's speed, where stored: the wet film is h0 (1 + u + b) / s with
+        # s = v / v0 (the live twin slows the coater when the pump saturates)
+        speeds = _rows(store, "SELECT ts, value FROM signals WHERE key = ? ORDER BY ts",
+                       f"{e}.coating_speed")
+        v0 = recipe[f"{e}.coating_speed"].nominal
         start = wet[0][0]
-        events = sorted([(ts, 0, v) for ts, v in solids] + [(ts, 1, v) for ts, v in wet],
-                        key=lambda x: (x[0], x[1]))
+        events = sorted([(ts, 0, v) for ts, v in solids] + [(ts, 1, v) for ts, v in wet]
+                        + [(ts, -1, v) for ts, v in speeds], key=lambda x: (x[0], x[1]))
         w = recipe[f"{e}.slurry_solid_content"].nominal
+        s = 1.0
         last = None
         for ts, kind, value in events:
             t = (ts - start).total_seconds()
             if kind == 0:
                 w = value
                 continue
+            if kind == -1:      # a written speed (steps of 2 %), not the gauge's noise
+                s = value / v0 if value > 0 and abs(value / v0 - 1) > 0.005 else 1.0
+                continue
             if last is not None and t - last > coil_gap:
                 recommendations.append(_advise(ctl, model, f, w, path, ts, "coil ended"))
             u = _in_force(accepted.get(path, []), ts, recipe[path].nominal)
-            est = f.update(t, value, h0, u, r, source=f"signals {e}.wet_film_thickness {ts}")
+            est = f.update(t, value, h0 / s, u, r,
+                           source=f"signals {e}.wet_film_thickness {ts}")
             estimates.append((ts, path, est))
             last = t
         recommendations.append(_advise(ctl, model, f, w, path, events[-1][0], "latest data"))

@@ -5,12 +5,14 @@ slot die's coat-weight bias from each beta-gauge reading (:mod:`.calibration`), 
 the loading of the coil about to be coated from its slurry batch's measured solid
 content, and sets the pump so that coil lands on target (:mod:`.control`), against the
 plain EWMA run-to-run controller of Sachs, Hu and Ingolfsson (1995); and likewise the
-calender's line-load offset and porosity (:mod:`.calender`). The twin on the virtual line
+calender's line-load offset and porosity (:mod:`.calender`); it predicts the end-of-line
+capacity of the cells in the line (:mod:`.quality`). The twin on the virtual line
 is :mod:`gigatwin.line.live`, on a store :mod:`gigatwin.ingest.live`.
 """
 
 from gigatwin.twin.live.calibration import BiasFilter, CoatingModel, Estimate
 from gigatwin.twin.live.control import EwmaController, Limits, TwinController
+from gigatwin.twin.live.quality import CellPredictor, ElectrodeInput
 
-__all__ = ["BiasFilter", "CoatingModel", "Estimate", "EwmaController", "Limits",
-           "TwinController"]
+__all__ = ["BiasFilter", "CellPredictor", "CoatingModel", "ElectrodeInput", "Estimate",
+           "EwmaController", "Limits", "TwinController"]

@@ -82,12 +82,32 @@ class EwmaController:
 
 @dataclass
 class TwinController:
-    """Model-based setpoint: ``u = T / L0 - 1 - b`` (see the module docstring)."""
+    """Model-based setpoint: ``u = T / L0 - 1 - b`` (see the module docstring).
+
+    With a speed actuator (``speed``: limits of the relative coating speed ``s = v / v0``
+    [1]) the coater slows down when the pump's trim range cannot reach the target: at a
+    metered flow the loading is ``L0 (1 + u + b) / s`` (mass balance, flow / (width v)),
+    so a slurry too thin for the pump's +5 % is coated at ``s = L0 (1 + u_max - m + b) /
+    T`` with the pump ``m`` (0.5 %) below its limit, and the speed returns to the recipe's
+    as soon as the pump suffices again. Only slower than the recipe (``speed.high`` = 1):
+    the dryer is sized for the recipe's speed; a slower web dries longer, a faster one
+    would leave solvent. Both setpoints pass their :meth:`Limits.clip`.
+    """
 
     target: float          # [kg/m^2]
     limits: Limits
     u: float = 0.0
+    speed: Limits | None = None
+    s: float = 1.0         # relative coating speed in force [1]
+    margin: float = 0.005  # [1] pump headroom kept when the speed acts
 
     def recommend(self, base: float, bias: float) -> float:
-        self.u = self.limits.clip(self.target / base - 1 - bias, self.u)
+        """Pump setpoint [1] for base loading ``base`` [kg/m^2] at the recipe's speed and
+        bias ``bias`` [1]; with a speed actuator also moves :attr:`s`."""
+        if not (math.isfinite(base) and base > 0 and math.isfinite(bias)):
+            return self.u          # nothing to act on: keep the setpoints
+        if self.speed is not None:
+            wanted = min(1.0, base * (1 + self.limits.high - self.margin + bias) / self.target)
+            self.s = self.speed.clip(wanted, self.s)
+        self.u = self.limits.clip(self.target * self.s / base - 1 - bias, self.u)
         return self.u
