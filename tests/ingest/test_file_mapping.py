@@ -193,3 +193,22 @@ def test_bad_cells_are_quarantined_listed_and_released_when_corrected(tmp_path, 
     # 06:00:00 and 06:00:10 UTC as imported, 06:00:20 the correction (30.7 m/min)
     assert [ts.second for ts, _ in speeds] == [0, 10, 20]
     assert speeds[2][1] == pytest.approx(30.7 / 60)
+
+
+def test_spec_validate_with_the_mapping_predicts_the_import(tmp_path, capsys):
+    from gigatwin.ingest.files import check_file
+
+    path = tmp_path / "wide.csv"
+    path.write_text(WIDE.read_text(encoding="utf-8").replace("22.11.2026 07:00:30", "31.11.2026 07:00:30"),
+                    encoding="utf-8")
+    checked = check_file(path, mapping=load_file_mapping(MAPPING))
+    # rows 2-5 of the file: "--" in row 4, and row 5's four cells have an impossible date
+    assert (checked.received, checked.accepted, checked.rejected) == (15, 10, 5)
+    assert [r.row for r in checked.problems] == [4, 5, 5, 5, 5]
+    assert checked.clean.column("line").to_pylist()[:4] == [2, 2, 2, 2]
+    with open_store(f"duckdb://{tmp_path / 's.duckdb'}") as store:
+        counts = ingest_file(store, path, mapping=load_file_mapping(MAPPING))
+    assert (counts.stored, counts.quarantined) == (checked.accepted, checked.rejected)
+    code, out, err = _run(["spec", "validate", str(path), "--mapping", str(MAPPING)], capsys)
+    assert code == 1 and "15 records, 10 valid, 5 rejected" in " ".join(out.split())
+    assert "Traceback" not in err

@@ -130,7 +130,7 @@ def ingest_file(store, path: str | Path, *, mapping: FileMapping | None = None,
     data = read_table(path)
     columns = set(data.column_names)
     if columns >= RECORD_COLUMNS:
-        data, rejected = _zoned_records(path, data, zone)
+        data, rejected, _ = _zoned_records(path, data, zone)
         return _ingest_records(store, path, data, rejected)
     if columns >= GENEALOGY_COLUMNS:
         return _ingest_genealogy(store, path, data)
@@ -241,10 +241,12 @@ def _first_line(path: Path) -> int:
     return 2 if path.suffix.lower() == ".csv" else 1
 
 
-def _zoned_records(path: Path, data: pa.Table, zone: tzinfo | None) -> tuple[pa.Table, list]:
+def _zoned_records(path: Path, data: pa.Table, zone: tzinfo | None) -> tuple[pa.Table, list, np.ndarray]:
     """A records file with every timestamp given a zone: without a zone, a timestamp is
     refused (``ValueError``) unless ``zone`` says where it was taken. Rows whose local
-    time does not exist or is ambiguous in ``zone`` are returned apart with the reason."""
+    time does not exist or is ambiguous in ``zone`` are returned apart as (record,
+    reason, file line); also returned: the positions of the rows kept."""
+    every = np.arange(data.num_rows)
     column = data["ts"]
     is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
     if is_text and zone is None:  # the common case: checked on the column, nothing changed
@@ -252,20 +254,21 @@ def _zoned_records(path: Path, data: pa.Table, zone: tzinfo | None) -> tuple[pa.
         filled = pc.fill_null(pc.not_equal(column, ""), False)
         unsure = pc.and_(filled, pc.invert(stamps.is_valid()))
         if not pc.any(unsure).as_py():
-            return data, []
+            return data, [], every
     texts, problems = _zoned_texts(path, column, None, zone, _first_line(path), _NAIVE_HINT)
     if is_text:  # texts that are not timestamps at all stay as written: validation says why
         texts = pc.if_else(texts.is_valid(), texts, column.combine_chunks())
     data = data.set_column(data.column_names.index("ts"), "ts", texts)
     if not problems:
-        return data, []
+        return data, [], every
     bad = sorted(problems)
     rows = data.take(pa.array(bad, pa.int64())).to_pylist()
-    rejected = [({k: v for k, v in row.items() if v is not None}, problems[i])
+    first = _first_line(path)
+    rejected = [({k: v for k, v in row.items() if v is not None}, problems[i], first + i)
                 for i, row in zip(bad, rows, strict=True)]
     keep = np.ones(data.num_rows, dtype=bool)
     keep[bad] = False
-    return data.filter(pa.array(keep)), rejected
+    return data.filter(pa.array(keep)), rejected, np.flatnonzero(keep)
 
 
 # -- wide files with a mapping --------------------------------------------------------
@@ -473,12 +476,47 @@ def wide_to_long(path: Path, data: pa.Table, mapping: FileMapping, zone: tzinfo 
             for row in table.filter(pc.and_(present, pc.invert(good))).to_pylist():
                 position = row["row"] - first
                 row["ts"] = raw_ts[position].as_py()
-                rejected.append(({k: val for k, val in row.items() if val is not None}, problems[position]))
+                rejected.append(({k: val for k, val in row.items() if val is not None}, problems[position],
+                                 row["row"]))
     long = pa.concat_tables(parts) if parts else pa.table({})
     # file order (row by row, the columns of a row in mapping order)
     order = pc.sort_indices(pa.table({"row": long["row"], "n": pa.array(np.arange(long.num_rows))}),
                             sort_keys=[("row", "ascending"), ("n", "ascending")])
     return long.take(order), rejected, empty
+
+
+def check_file(path: str | Path, *, mapping: FileMapping | None = None, timezone: str | None = None,
+               registry=None):
+    """`spec validate` of a file read as :func:`ingest_file` reads it with a ``mapping``
+    or a ``timezone``: the records it would store or quarantine, on columns
+    (:func:`gigatwin.spec.batch.validate_table`), rows numbered by file line; nothing
+    is written. A timestamp without a zone is refused as by the import."""
+    from gigatwin.spec import load_registry
+    from gigatwin.spec.batch import validate_table
+    from gigatwin.spec.records import Problem, RecordResult
+
+    path = Path(path)
+    registry = registry or load_registry()
+    zone = _zone(timezone, "--timezone") if timezone is not None else None
+    data = read_table(path)
+    if mapping is not None:
+        if zone is not None and mapping.timezone is not None and mapping.timezone_name != timezone:
+            raise ValueError(f"--timezone {timezone} contradicts the mapping's timezone "
+                             f"{mapping.timezone_name} ({mapping.path}); give one of them")
+        records, rejected, _ = wide_to_long(path, data, mapping, zone or mapping.timezone)
+        lines = records["row"].to_numpy() if records.num_rows else np.zeros(0, np.int64)
+    else:
+        missing = RECORD_COLUMNS - set(data.column_names)
+        if missing:
+            raise ValueError(f"{path}: the file lacks column(s) {', '.join(sorted(missing))} of a records "
+                             "file; a wide file needs --mapping")
+        records, rejected, kept = _zoned_records(path, data, zone)
+        lines = kept + _first_line(path)
+    checked = validate_table(records, registry, path=path, lines=lines)
+    checked.results += [RecordResult(raw=record, errors=[Problem("ts", reason.removeprefix("ts: "))], row=line)
+                        for record, reason, line in rejected]
+    checked.results.sort(key=lambda r: r.row)
+    return checked
 
 
 def record_columns(chunk: pa.Table) -> RecordColumns:
@@ -515,14 +553,14 @@ def _gc_paused():
 
 
 def _ingest_records(store, path: Path, data: pa.Table, rejected: list | None = None) -> Counts:
-    """Validate and store a records table in chunks; ``rejected``: (record, reason) of
+    """Validate and store a records table in chunks; ``rejected``: (record, reason, line) of
     rows refused before validation (an unreadable timestamp), quarantined first."""
     writer = RecordWriter(store)
     source = f"file:{path.name}"
     total = Counts()
     if rejected:
         prepared = writer.prepare([Delivery(source, record, rejected_because=reason)
-                                   for record, reason in rejected])
+                                   for record, reason, _ in rejected])
         total.add(writer.commit(prepared, counter_source=source))
     for start in range(0, data.num_rows, CHUNK_ROWS):  # (Arrow's CSV batches are ~10^4 rows)
         chunk = data.slice(start, CHUNK_ROWS)

@@ -420,6 +420,7 @@ class FileValidation:
     results: list[RecordResult]
     first_row: int
     _raw: Callable[[np.ndarray], list]  # the file's rows at positions, as mappings
+    _positions: np.ndarray  # the position of each clean row in what was read
 
     @property
     def received(self) -> int:
@@ -446,7 +447,7 @@ class FileValidation:
         """Every row as a :class:`RecordResult` (valid rows sorted by line)."""
         clean = self.clean
         lines = _ints64(clean["line"])
-        raws = self._raw(lines - self.first_row)
+        raws = self._raw(self._positions)
         naive = _one(clean["ts"]).cast(pa.timestamp("us")).to_numpy(zero_copy_only=False) \
             .astype(object).tolist()
         out = BatchResult()
@@ -471,14 +472,18 @@ def _ints64(column) -> np.ndarray:
 
 
 def validate_table(table: pa.Table, registry: Registry | None = None, *, first_row: int = 1,
-                   path: Path | None = None, drop_nulls: bool = True) -> FileValidation:
+                   path: Path | None = None, drop_nulls: bool = True,
+                   lines: np.ndarray | None = None) -> FileValidation:
     """Validate the records of an Arrow table (a file read by Arrow) on its columns.
 
     The outcome is :func:`validate_record` on each row as a mapping of its columns
     (``drop_nulls``: without its null cells, as a Parquet row; else every cell, as the
-    csv module reads a CSV row), numbered from ``first_row``."""
+    csv module reads a CSV row), numbered from ``first_row`` (or by ``lines``, the line
+    in the file of each row)."""
     registry = registry or load_registry()
     n = table.num_rows
+    line_of = np.arange(first_row, first_row + n, dtype=np.int64) if lines is None \
+        else np.asarray(lines, dtype=np.int64)
     names = table.column_names
 
     def column(name):
@@ -509,7 +514,7 @@ def validate_table(table: pa.Table, registry: Registry | None = None, *, first_r
     take = pa.array(rows, pa.int64())
     si_units = pa.array([p.si_unit for p in pair_info], pa.string())
     out = pa.table({
-        "line": pa.array(rows + first_row, pa.int64()),
+        "line": pa.array(line_of[rows], pa.int64()),
         "key": _one(column("key")).cast(pa.string()).take(take) if n else nulls,
         "value": pa.array(si_values[rows], pa.float64()),
         "unit": si_units.take(pa.array(codes[rows], pa.int64())),
@@ -526,9 +531,9 @@ def validate_table(table: pa.Table, registry: Registry | None = None, *, first_r
         return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
     others = np.flatnonzero(~clean)
-    results = [validate_record(record, registry, row=int(first_row + i))
+    results = [validate_record(record, registry, row=int(line_of[i]))
                for record, i in zip(raw(others), others.tolist(), strict=True)]
-    return FileValidation(path or Path(""), out, results, first_row, raw)
+    return FileValidation(path or Path(""), out, results, first_row, raw, rows)
 
 
 def read_file_table(path: Path) -> tuple[pa.Table, bool] | None:
@@ -601,7 +606,7 @@ def _checked_records(path: Path, records: list, registry: Registry, first_row: i
         "ts": validated.ts, **{name: pa.array(getattr(validated, name), pa.string())
                                for name in ("asset", "product", "id")}})
     return FileValidation(path, clean, validated.results, first_row,
-                          lambda positions: [records[i] for i in positions.tolist()])
+                          lambda positions: [records[i] for i in positions.tolist()], validated.row)
 
 
 def validate_file(path: str | Path, registry: Registry | None = None) -> BatchResult:
