@@ -84,12 +84,13 @@ def test_a_naive_timestamp_is_refused_naming_file_row_and_value(tmp_path, capsys
     path = tmp_path / "naive.csv"
     path.write_text("key,value,unit,ts\ncoating_speed,30,m/min,2026-11-22T10:00:00Z\n"
                     "coating_speed,31,m/min,2026-11-22T10:00:01\n"
-                    "coating_speed,32,m/min,2026-11-22 10:00:02\n")
+                    "coating_speed,32,m/min,2026-11-22 10:00:02\n"
+                    "coating_speed,33,m/min,2026-11-23\n")  # a date alone: midnight, where?
     url = f"duckdb://{tmp_path / 's.duckdb'}"
     code, _, err = _run(["ingest", "file", str(path), "--store", url], capsys)
     assert code == 1 and "Traceback" not in err
     assert str(path) in err and "row 3" in err and "'2026-11-22T10:00:01'" in err
-    assert "no time zone (and 1 more row(s))" in err and "--timezone" in err
+    assert "no time zone (and 2 more row(s))" in err and "--timezone" in err
     with open_store(url, read_only=True) as store:
         assert store.count("signals") == 0 and store.count("quarantine") == 0  # nothing imported
     # with the zone: local time there (CET, UTC+1 in November); the zoned row as written
@@ -98,7 +99,7 @@ def test_a_naive_timestamp_is_refused_naming_file_row_and_value(tmp_path, capsys
     with open_store(url, read_only=True) as store:
         stamps = [ts for (ts,) in store.query("SELECT ts FROM signals ORDER BY value")]
     assert stamps == [datetime(2026, 11, 22, 10, 0, 0, tzinfo=UTC), datetime(2026, 11, 22, 9, 0, 1, tzinfo=UTC),
-                      datetime(2026, 11, 22, 9, 0, 2, tzinfo=UTC)]
+                      datetime(2026, 11, 22, 9, 0, 2, tzinfo=UTC), datetime(2026, 11, 22, 23, tzinfo=UTC)]
     code, _, err = _run(["ingest", "file", str(path), "--store", url, "--timezone", "Mars/Olympus"], capsys)
     assert code == 2 and "unknown time zone 'Mars/Olympus'" in err
 

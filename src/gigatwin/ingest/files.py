@@ -161,7 +161,8 @@ class _NaiveError(ValueError):
 def _utc_text(value, fmt: str | None, zone: tzinfo | None) -> tuple[str | None, str | None]:
     """``value`` (a text or a datetime) as an ISO 8601 text in UTC, or ``(None, why
     not)``; a text without a zone is local time in ``zone`` (raises :class:`_NaiveError`
-    without one). ``fmt``: a strptime format, else ISO 8601."""
+    without one). ``fmt``: a strptime format, else ISO 8601, and a text that is not ISO
+    8601 gives ``(None, None)``: validation then says what is wrong with the record."""
     if isinstance(value, datetime):
         ts = value
     else:
@@ -169,8 +170,7 @@ def _utc_text(value, fmt: str | None, zone: tzinfo | None) -> tuple[str | None, 
         try:
             ts = datetime.strptime(text, fmt) if fmt else datetime.fromisoformat(text)
         except ValueError:
-            expected = f"the format {fmt!r}" if fmt else "ISO 8601 (e.g. 2026-11-22T10:00:00+01:00)"
-            return None, f"ts: {text!r} does not match {expected}"
+            return None, f"ts: {text!r} does not match the format {fmt!r}" if fmt else None
     if ts.tzinfo is None:
         if zone is None:
             raise _NaiveError(str(value))
@@ -221,16 +221,22 @@ def _zoned_texts(path: Path, column, fmt: str | None, zone: tzinfo | None, first
             out[i] = None
             continue
         try:
-            out[i], problem = _utc_text(value, fmt, zone)
+            text, problem = _utc_text(value, fmt, zone)
         except _NaiveError:
             naive.append(i)
             continue
+        out[i] = text if text is not None or problem else str(value)  # not ISO: as written
         if problem:
             problems[i] = problem
     if naive:
         raise _naive_error(path, first_line + naive[0], column[naive[0]].as_py(), len(naive), hint)
     return pa.array(out, pa.string()), problems
 
+
+# A text that ends like a timestamp with a zone; any other is read by _utc_text (which
+# refuses it if it is a timestamp without a zone, and leaves validation to say what is
+# wrong with text that is no timestamp at all).
+_ENDS_WITH_ZONE = r"\d{2}:\d{2}(:\d{2}(\.\d+)?)?([Zz]|[+-]\d{2}:?\d{2})$"
 
 _NAIVE_HINT = ("Give the zone the file's clock was set to with --timezone (e.g. --timezone "
                "Europe/Berlin), or write the offset (2026-11-22T10:00:00+01:00 or ...Z).")
@@ -249,15 +255,11 @@ def _zoned_records(path: Path, data: pa.Table, zone: tzinfo | None) -> tuple[pa.
     every = np.arange(data.num_rows)
     column = data["ts"]
     is_text = pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
-    if is_text and zone is None:  # the common case: checked on the column, nothing changed
-        stamps = parse_timestamps(column.combine_chunks())
-        filled = pc.fill_null(pc.not_equal(column, ""), False)
-        unsure = pc.and_(filled, pc.invert(stamps.is_valid()))
-        if not pc.any(unsure).as_py():
+    if is_text and zone is None:  # the common case: one regex over the column, nothing changed
+        zoned = pc.fill_null(pc.match_substring_regex(column, _ENDS_WITH_ZONE), True)
+        if pc.all(zoned).as_py() is not False:
             return data, [], every
     texts, problems = _zoned_texts(path, column, None, zone, _first_line(path), _NAIVE_HINT)
-    if is_text:  # texts that are not timestamps at all stay as written: validation says why
-        texts = pc.if_else(texts.is_valid(), texts, column.combine_chunks())
     data = data.set_column(data.column_names.index("ts"), "ts", texts)
     if not problems:
         return data, [], every
