@@ -224,16 +224,17 @@ WIDE_COLUMNS = (("speed_m_min", "coating_speed", "m/min", 30.0), ("dryer1_degC",
 
 def _wide_csv(path: Path, records: int) -> tuple[Path, Path]:
     """A wide log holding ``records`` values (four per row, local time Europe/Berlin in
-    the logger's own format) and its mapping."""
+    the logger's own format) and its mapping; no product, so that the values go to the
+    same table as the long file's (signals)."""
     with path.open("w") as handle:
-        handle.write("time,station,roll," + ",".join(c for c, *_ in WIDE_COLUMNS) + "\n")
+        handle.write("time,station," + ",".join(c for c, *_ in WIDE_COLUMNS) + "\n")
         for i in range(records // len(WIDE_COLUMNS)):
             stamp = datetime.fromtimestamp(T0_US / 1e6 + i * 0.04, UTC).strftime("%d.%m.%Y %H:%M:%S.%f")
             values = ",".join(f"{v + (i % 100) / 100}" for *_, v in WIDE_COLUMNS)
-            handle.write(f"{stamp},site1/line1/coater,R{i // 10_000},{values}\n")
+            handle.write(f"{stamp},site1/line1/coater,{values}\n")
     mapping = path.with_suffix(".yaml")
     mapping.write_text("timestamp: {column: time, format: '%d.%m.%Y %H:%M:%S.%f', timezone: Europe/Berlin}\n"
-                       "asset: {column: station}\nproduct: {column: roll}\ncolumns:\n"
+                       "asset: {column: station}\ncolumns:\n"
                        + "".join(f"  {c}: {{key: {k}, unit: '{u}'}}\n" for c, k, u, _ in WIDE_COLUMNS))
     return path, mapping
 
