@@ -102,6 +102,9 @@ def test_a_naive_timestamp_is_refused_naming_file_row_and_value(tmp_path, capsys
                       datetime(2026, 11, 22, 9, 0, 2, tzinfo=UTC), datetime(2026, 11, 22, 23, tzinfo=UTC)]
     code, _, err = _run(["ingest", "file", str(path), "--store", url, "--timezone", "Mars/Olympus"], capsys)
     assert code == 2 and "unknown time zone 'Mars/Olympus'" in err
+    # spec validate warns per record and says the import refuses them
+    code, out, _ = _run(["spec", "validate", str(path)], capsys)
+    assert code == 0 and "3 record(s) have a timestamp without a time zone" in " ".join(out.split())
 
 
 def test_a_mapping_without_a_zone_refuses_naive_timestamps(tmp_path):
