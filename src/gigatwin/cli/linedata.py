@@ -59,18 +59,36 @@ def _print_counts(counts: dict, *, retries: int | None = None, outages: int | No
 @ingest_app.command("file")
 def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="CSV or Parquet of records or genealogy")],
                     store: Annotated[str, typer.Option("--store", help=STORE_HELP)],
+                    mapping: Annotated[Path | None, typer.Option(
+                        "--mapping", exists=True, dir_okay=False,
+                        help="YAML mapping of a wide file: value columns -> spec keys and units, "
+                             "timestamp column, format and zone, asset and product columns "
+                             "(docs/linedata.md)")] = None,
+                    timezone: Annotated[str | None, typer.Option(
+                        "--timezone", help="IANA time zone (e.g. Europe/Berlin) of timestamps "
+                                           "written without one; refused otherwise")] = None,
                     json_out: Annotated[Path | None, typer.Option("--json", help="write the counts as JSON")] = None):
-    """Import a CSV/Parquet file of records (key, value, unit, ts, ...) or genealogy edges."""
-    from gigatwin.ingest.files import ImportStoppedError, ingest_file
+    """Import a CSV/Parquet file of records (key, value, unit, ts, ...), of genealogy
+    edges, or a wide file with --mapping."""
+    from gigatwin.ingest.files import ImportStoppedError, _zone, ingest_file, load_file_mapping
     from gigatwin.store.backends import StoreError
 
+    try:
+        if timezone is not None:
+            _zone(timezone, "--timezone")
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    try:
+        mapped = load_file_mapping(mapping) if mapping is not None else None
+    except ValueError as exc:
+        raise fail(str(exc), 1) from exc
     with _open(store) as db:
         try:
-            counts = ingest_file(db, path).as_dict()
+            counts = ingest_file(db, path, mapping=mapped, timezone=timezone).as_dict()
         except ImportStoppedError as exc:
             _print_counts(exc.committed.as_dict())
             raise fail(str(exc), 1) from exc
-        except ValueError as exc:   # the file's content (encoding, CSV, columns)
+        except ValueError as exc:   # the file's content (encoding, CSV, columns, time zones)
             raise fail_input(path, exc) from exc
         except (StoreError, OSError) as exc:
             raise fail(f"{path}: import stopped, nothing of this file was committed: {exc}", 1) from exc
@@ -78,6 +96,12 @@ def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=F
             raise fail(f"{path}: import stopped, nothing of this file was committed: "
                        f"{type(exc).__name__}: {str(exc).strip()}", 1) from exc
     _print_counts(counts)
+    if counts.get("empty_cells"):
+        console.print(f"{counts['empty_cells']:,} empty cell(s) in the value columns: no "
+                      "measurement at that time, not records")
+    if counts.get("quarantined"):
+        console.print(f"see them with: gigatwin quarantine list --store {store} --source file:{path.name}",
+                      soft_wrap=True)
     write_json(counts, json_out)
 
 

@@ -155,23 +155,45 @@ def gap_report(
 
 @spec_app.command("validate")
 def validate(
-    file: Annotated[Path, typer.Argument(help="records as CSV (key,value,unit,ts,...) or JSON", exists=True,
-                                         dir_okay=False)],
+    file: Annotated[Path, typer.Argument(help="records as CSV (key,value,unit,ts,...), Parquet or JSON",
+                                         exists=True, dir_okay=False)],
     json_out: Annotated[Path | None, typer.Option("--json", help="write every row's outcome as JSON")] = None,
+    mapping: Annotated[Path | None, typer.Option(
+        "--mapping", exists=True, dir_okay=False,
+        help="YAML mapping of a wide CSV/Parquet file, as for `ingest file --mapping`")] = None,
+    timezone: Annotated[str | None, typer.Option(
+        "--timezone", help="IANA time zone of timestamps written without one, as for `ingest file`")] = None,
 ) -> None:
     """Validate a file of records; exit 0 when every record is valid, 1 otherwise."""
     from gigatwin.cli._common import write_json
-    from gigatwin.spec import validate_file
 
     reg = _registry()
-    try:
-        batch = validate_file(file, reg)
-    except ValueError as exc:
-        raise fail_input(file, exc) from exc
-    console.print(f"{file}: {batch.received} records, [green]{len(batch.accepted)} valid[/green], "
-                  f"[red]{len(batch.rejected)} rejected[/red], "
-                  f"{sum(1 for r in batch.accepted if r.warnings)} with warnings")
-    problems = [r for r in batch.all if r.errors or r.warnings]
+    if mapping is not None or timezone is not None:  # the file as `ingest file` reads it
+        from gigatwin.ingest.files import _zone, check_file, load_file_mapping
+
+        try:
+            if timezone is not None:
+                _zone(timezone, "--timezone")
+        except ValueError as exc:
+            raise fail(str(exc)) from exc
+        try:
+            mapped = load_file_mapping(mapping, reg) if mapping is not None else None
+        except ValueError as exc:
+            raise fail(str(exc), 1) from exc
+        try:
+            checked = check_file(file, mapping=mapped, timezone=timezone, registry=reg)
+        except ValueError as exc:
+            raise fail_input(file, exc) from exc
+    else:
+        from gigatwin.spec.batch import check_file
+
+        try:
+            checked = check_file(file, reg)  # on columns: an object only per row with a problem
+        except ValueError as exc:
+            raise fail_input(file, exc) from exc
+    console.print(f"{file}: {checked.received} records, [green]{checked.accepted} valid[/green], "
+                  f"[red]{checked.rejected} rejected[/red], {checked.warned} with warnings")
+    problems = checked.problems
     if problems:
         table = Table(title="Problems")
         for column in ("row", "key", "value", "unit", "status", "problem"):
@@ -179,12 +201,19 @@ def validate(
         for r in problems:
             status = "[red]rejected[/red]" if r.errors else "[yellow]warning[/yellow]"
             text = escape("\n".join(str(p) for p in (r.errors or r.warnings)))
-            table.add_row(str(r.row), str(r.raw.get("key", "")), str(r.raw.get("value", "")),
-                          str(r.raw.get("unit", "")), status, text)
+            table.add_row(str(r.row), escape(str(r.raw.get("key", ""))), escape(str(r.raw.get("value", ""))),
+                          escape(str(r.raw.get("unit", ""))), status, text)
         console.print(table)
-    write_json({"file": str(file), "received": batch.received, "accepted": len(batch.accepted),
-                "rejected": len(batch.rejected), "records": [r.as_dict() for r in batch.all]}, json_out)
-    raise typer.Exit(1 if batch.rejected else 0)
+    naive = sum(1 for r in problems if any(p.field == "ts" and "no time zone" in p.message for p in r.warnings))
+    if naive:
+        console.print(f"[yellow]{naive:,} record(s) have a timestamp without a time zone:[/yellow] "
+                      "`gigatwin ingest file` refuses such a file unless --timezone (or a mapping's "
+                      "timezone) says where it was taken", soft_wrap=True)
+    if json_out is not None:  # every row's outcome: one result object per row
+        batch = checked.batch()
+        write_json({"file": str(file), "received": batch.received, "accepted": len(batch.accepted),
+                    "rejected": len(batch.rejected), "records": [r.as_dict() for r in batch.all]}, json_out)
+    raise typer.Exit(1 if checked.rejected else 0)
 
 
 def register(app: typer.Typer) -> None:

@@ -302,33 +302,265 @@ def _texts(column: list, rows: np.ndarray, plain: bool = False) -> list[str | No
     return [_optional_text(column[i]) for i in rows]
 
 
-# -- whole files: CSV read by Arrow into columns, then validate_columns ---------------
+# -- whole files: read by Arrow, validated on Arrow columns ---------------------------
+#
+# A file is validated without a Python object per row: numbers, timestamps, (key, unit)
+# pairs and text checks are Arrow kernels and numpy masks over whole columns. Only the
+# rows that are not clean (rejected, warned, text values, corner cases) become dicts and
+# go through validate_record, so their messages are the per-record ones by construction.
 
-class _CsvRow(Mapping):
-    """Row ``i`` of a CSV file read into columns, as the mapping csv.DictReader gives."""
-
-    __slots__ = ("_columns", "_i")
-
-    def __init__(self, columns: dict[str, list], i: int):
-        self._columns, self._i = columns, i
-
-    def __getitem__(self, name: str):
-        return self._columns[name][self._i]
-
-    def __iter__(self):
-        return iter(self._columns)
-
-    def __len__(self) -> int:
-        return len(self._columns)
+# The decimal numbers whose float Arrow's cast and Python's float() agree on (no
+# whitespace, underscores, "nan" or "inf": those go through validate_record).
+_DECIMAL = r"^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$"
 
 
-def _csv_columns(path: Path):
-    """The records of a CSV file as columns of text, read by Arrow (the csv module's
-    reading of a plain file: every cell text, an empty cell ""), or None for a file Arrow
-    reads otherwise (a repeated or missing column name, ragged rows, not UTF-8): the
-    caller then takes :func:`read_records`."""
+def _one(column) -> pa.Array:
+    """A chunked array as one array (Arrow kernels and buffers on one chunk)."""
+    if isinstance(column, pa.ChunkedArray):
+        return column.combine_chunks() if column.num_chunks != 1 else column.chunk(0)
+    return column
+
+
+def _bools(column) -> np.ndarray:
+    """A boolean Arrow array (nulls as False) as numpy, from its bitmap: Arrow's own
+    ``to_numpy`` imports pandas (half a second) for that."""
+    array = _one(pc.fill_null(column, False))
+    n = len(array)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    bits = np.frombuffer(array.buffers()[1], dtype=np.uint8)
+    return np.unpackbits(bits, bitorder="little")[array.offset:array.offset + n].astype(bool)
+
+
+def _floats(column) -> np.ndarray:
+    """A float64 Arrow array (nulls as NaN) as numpy, from its buffer."""
+    array = _one(pc.fill_null(column, np.nan))
+    return np.frombuffer(array.buffers()[1], dtype=np.float64)[array.offset:array.offset + len(array)]
+
+
+def _ints(array: pa.Array) -> np.ndarray:
+    """The int32 indices of a dictionary array without nulls, as int64 numpy."""
+    return np.frombuffer(array.buffers()[1], dtype=np.int32)[array.offset:array.offset + len(array)] \
+        .astype(np.int64)
+
+
+def _is_text(column) -> bool:
+    return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
+
+
+def _arrow_numbers(column) -> np.ndarray:
+    """The float of each value where validate_record reads the same float (numbers, and
+    text of the plain decimal form); NaN elsewhere (validate_record decides there)."""
+    if pa.types.is_floating(column.type) or pa.types.is_integer(column.type):
+        return _floats(pc.cast(column, pa.float64(), safe=False))
+    if not _is_text(column):
+        return np.full(len(column), np.nan)
+    plain = pc.fill_null(pc.match_substring_regex(column, _DECIMAL), False)
+    candidates = pc.if_else(plain, column, pa.scalar(None, column.type))
+    return _floats(pc.cast(candidates, pa.float64()))
+
+
+def _arrow_stamps(column) -> pa.Array:
+    """Timestamps with a zone as microseconds UTC, null where validate_record must decide."""
+    if pa.types.is_timestamp(column.type) and column.type.tz is not None:
+        return _one(column).cast(TS_TYPE)
+    if _is_text(column):
+        return parse_timestamps(_one(column).cast(pa.string()))
+    return pa.nulls(len(column), TS_TYPE)
+
+
+def _arrow_text(column, n: int) -> tuple[pa.Array, np.ndarray]:
+    """An optional text field (asset, product, id) as validate_record reads it (absent or
+    empty is null) and where it cannot be taken as it is (a NUL character, or a type
+    whose str() Arrow does not spell the same)."""
+    if column is None:
+        return pa.nulls(n, pa.string()), np.zeros(n, dtype=bool)
+    column = _one(column)
+    if pa.types.is_integer(column.type):
+        column = column.cast(pa.string())
+    elif not _is_text(column) and not pa.types.is_null(column.type):
+        return pa.nulls(n, pa.string()), np.ones(n, dtype=bool)
+    column = column.cast(pa.string())
+    unusable = _bools(pc.match_substring(column, "\x00"))
+    text = pc.if_else(pc.fill_null(pc.equal(column, ""), True), pa.scalar(None, pa.string()), column)
+    return text, unusable
+
+
+def _arrow_codes(keys, units) -> tuple[list[tuple], np.ndarray]:
+    """The distinct (key, unit) text pairs and each row's pair; a row whose key or unit
+    is not text gets the pair (None, None), which is never usable."""
+    n = len(keys)
+    parts = []
+    for column in (keys, units):
+        if not (_is_text(column) or pa.types.is_dictionary(column.type)):
+            return [(None, None)], np.zeros(n, dtype=np.int64)
+        encoded = _one(column.cast(pa.string())).dictionary_encode()
+        words = encoded.dictionary.to_pylist()
+        parts.append((words, _ints(encoded.indices.fill_null(len(words))) if n else np.zeros(0, np.int64)))
+    (key_words, key_codes), (unit_words, unit_codes) = parts
+    width = len(unit_words) + 1  # + the code of a null
+    distinct, codes = np.unique(key_codes * width + unit_codes, return_inverse=True)
+    pairs = []
+    for c in distinct.tolist():
+        key = key_words[c // width] if c // width < len(key_words) else None
+        unit = unit_words[c % width] if c % width < len(unit_words) else None
+        pairs.append((key, unit) if key is not None and unit is not None else (None, None))
+    return pairs, codes.astype(np.int64).reshape(-1)
+
+
+@dataclass
+class FileValidation:
+    """The outcome of validating a file, in columns: ``clean`` (valid, no warning; value
+    in SI, ``line`` the row's number in the file) and ``results`` (every other row, with
+    the full per-record outcome). :meth:`batch` gives the :class:`BatchResult` of the
+    per-record path (a result object per row: only for a caller that needs every row)."""
+
+    path: Path
+    clean: pa.Table  # line, key, value, unit, ts, asset, product, id
+    results: list[RecordResult]
+    first_row: int
+    _raw: Callable[[np.ndarray], list]  # the file's rows at positions, as mappings
+    _positions: np.ndarray  # the position of each clean row in what was read
+
+    @property
+    def received(self) -> int:
+        return self.clean.num_rows + len(self.results)
+
+    @property
+    def accepted(self) -> int:
+        return self.clean.num_rows + sum(r.ok for r in self.results)
+
+    @property
+    def rejected(self) -> int:
+        return sum(not r.ok for r in self.results)
+
+    @property
+    def warned(self) -> int:
+        return sum(bool(r.warnings) for r in self.results if r.ok)
+
+    @property
+    def problems(self) -> list[RecordResult]:
+        """The rows with an error or a warning, in file order."""
+        return [r for r in self.results if r.errors or r.warnings]
+
+    def batch(self) -> BatchResult:
+        """Every row as a :class:`RecordResult` (valid rows sorted by line)."""
+        clean = self.clean
+        lines = _ints64(clean["line"])
+        raws = self._raw(self._positions)
+        naive = _one(clean["ts"]).cast(pa.timestamp("us")).to_numpy(zero_copy_only=False) \
+            .astype(object).tolist()
+        out = BatchResult()
+        columns = [pylist(clean[n]) for n in ("key", "unit", "asset", "product", "id")]
+        columns.insert(1, _floats(clean["value"]).tolist())
+        out.accepted = [
+            _accepted({"raw": raw, "key": key, "value": value, "unit": unit, "ts": ts.replace(tzinfo=UTC),
+                       "asset": asset, "product": product, "id": ident, "errors": [], "warnings": [],
+                       "row": line})
+            for raw, line, ts, key, value, unit, asset, product, ident in zip(
+                raws, lines.tolist(), naive, *columns, strict=True)]
+        for result in self.results:
+            (out.accepted if result.ok else out.rejected).append(result)
+        if self.results:
+            out.accepted.sort(key=lambda r: r.row)
+        return out
+
+
+def _ints64(column) -> np.ndarray:
+    array = _one(column)
+    return np.frombuffer(array.buffers()[1], dtype=np.int64)[array.offset:array.offset + len(array)]
+
+
+def validate_table(table: pa.Table, registry: Registry | None = None, *, first_row: int = 1,
+                   path: Path | None = None, drop_nulls: bool = True,
+                   lines: np.ndarray | None = None) -> FileValidation:
+    """Validate the records of an Arrow table (a file read by Arrow) on its columns.
+
+    The outcome is :func:`validate_record` on each row as a mapping of its columns
+    (``drop_nulls``: without its null cells, as a Parquet row; else every cell, as the
+    csv module reads a CSV row), numbered from ``first_row`` (or by ``lines``, the line
+    in the file of each row)."""
+    registry = registry or load_registry()
+    n = table.num_rows
+    line_of = np.arange(first_row, first_row + n, dtype=np.int64) if lines is None \
+        else np.asarray(lines, dtype=np.int64)
+    names = table.column_names
+
+    def column(name):
+        return table[name] if name in names else None
+
+    nulls = pa.nulls(n, pa.string())
+    pairs, codes = _arrow_codes(column("key") if "key" in names else nulls,
+                                column("unit") if "unit" in names else nulls)
+    pair_info = [_pair(registry, key, unit) for key, unit in pairs]
+    numbers = _arrow_numbers(column("value")) if "value" in names else np.full(n, np.nan)
+    stamps = _arrow_stamps(column("ts")) if "ts" in names else pa.nulls(n, TS_TYPE)
+    usable = np.array([p.usable for p in pair_info], dtype=bool)[codes]
+    scale = np.array([p.scale for p in pair_info])[codes]
+    offset = np.array([p.offset for p in pair_info])[codes]
+    with np.errstate(invalid="ignore", over="ignore"):
+        si_values = numbers * scale + offset
+    clean = usable & np.isfinite(si_values) & _bools(stamps.is_valid())
+    for which in ("physical", "typical"):
+        lower, upper, lower_inc, upper_inc = (np.array(c)[codes] for c in zip(
+            *[getattr(p, which) for p in pair_info], strict=True))
+        clean &= _inside(si_values, lower, upper, lower_inc.astype(bool), upper_inc.astype(bool))
+    texts = {}
+    for name in ("asset", "product", "id"):
+        texts[name], unusable = _arrow_text(column(name), n)
+        clean &= ~unusable
+
+    rows = np.flatnonzero(clean)
+    take = pa.array(rows, pa.int64())
+    si_units = pa.array([p.si_unit for p in pair_info], pa.string())
+    out = pa.table({
+        "line": pa.array(line_of[rows], pa.int64()),
+        "key": _one(column("key")).cast(pa.string()).take(take) if n else nulls,
+        "value": pa.array(si_values[rows], pa.float64()),
+        "unit": si_units.take(pa.array(codes[rows], pa.int64())),
+        "ts": stamps.take(take),
+        **{name: texts[name].take(take) for name in ("asset", "product", "id")},
+    })
+
+    def raw(positions: np.ndarray) -> list:
+        picked = table.take(pa.array(positions, pa.int64()))
+        columns = [pylist(picked[name]) for name in names]
+        if drop_nulls:
+            return [{k: v for k, v in zip(names, values, strict=True) if v is not None}
+                    for values in zip(*columns, strict=True)]
+        return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+    others = np.flatnonzero(~clean)
+    results = [validate_record(record, registry, row=int(line_of[i]))
+               for record, i in zip(raw(others), others.tolist(), strict=True)]
+    return FileValidation(path or Path(""), out, results, first_row, raw, rows)
+
+
+def read_file_table(path: Path) -> tuple[pa.Table, bool] | None:
+    """A records file as an Arrow table and whether its null cells are dropped from a row
+    (Parquet) or kept as "" (CSV: the csv module's reading, every cell text); None for a
+    CSV that Arrow reads otherwise than the csv module (a repeated, empty or missing
+    column name, ragged rows, not UTF-8): the caller then takes :func:`read_records`."""
     import pyarrow.csv as pacsv
+    import pyarrow.parquet as pq
 
+    suffix = path.suffix.lower()
+    if suffix == ".parquet":
+        try:
+            names = pq.read_schema(path).names
+            table = pq.read_table(path)
+        except (pa.ArrowInvalid, OSError) as exc:
+            raise ValueError(f"{path}: not a readable Parquet file ({exc})") from exc
+        repeated = sorted({n for n in names if names.count(n) > 1})
+        if repeated:
+            raise ValueError(f"{path}: column(s) {', '.join(map(repr, repeated))} appear more than once")
+        missing = {"key", "value", "ts"} - set(names)
+        if missing:
+            raise ValueError(f"{path}: the Parquet file lacks column(s) {', '.join(sorted(missing))}; "
+                             f"expected {', '.join(('key', 'value', 'unit', 'ts', 'asset', 'product', 'id'))}")
+        return table, True
+    if suffix != ".csv":
+        return None
     try:
         reader = pacsv.open_csv(path, read_options=pacsv.ReadOptions(block_size=1 << 16))
         names = reader.schema.names  # the header, from the first block only
@@ -340,54 +572,50 @@ def _csv_columns(path: Path):
             quoted_strings_can_be_null=False))
     except (pa.ArrowInvalid, UnicodeDecodeError, OSError):
         return None
-    every = {name: pylist(table[name]) for name in names}
-    n = table.num_rows
-    fields = {name: every.get(name, [None] * n) for name in ("key", "value", "unit", "ts", "asset", "product",
-                                                               "id")}
-    columns = RecordColumns(**fields, numbers=text_numbers(fields["value"]),
-                            is_record=np.ones(n, dtype=bool), record=lambda i: _CsvRow(every, i),
-                            plain="unit" in every)  # every cell is text: the Arrow paths apply
-    columns.every = every
-    return columns
+    return table, False
 
 
-def validate_file(path: str | Path, registry: Registry | None = None) -> BatchResult:
-    """Validate every record of a CSV or JSON file (CSV rows numbered by file line).
-
-    The records are validated on columns (:func:`validate_columns`,
-    the outcome of :func:`validate_record` on each, ~10x faster for a large file)."""
-    # Millions of small objects at once: the cyclic garbage collector would walk all of
-    # them again and again while they are built (most of the time, for a large file).
+def check_file(path: str | Path, registry: Registry | None = None) -> FileValidation:
+    """Validate every record of a CSV, Parquet or JSON file on columns (CSV rows
+    numbered by file line, others from 1); the outcome of :func:`validate_record` on
+    each row, without an object per valid row."""
     collecting = gc.isenabled()
-    gc.disable()
+    gc.disable()  # no cyclic collection while the rows of a large file are built
     try:
-        return _validate_file(path, registry)
+        path = Path(path)
+        registry = registry or load_registry()
+        first_row = 2 if path.suffix.lower() == ".csv" else 1
+        read = read_file_table(path)
+        if read is None:  # JSON, or a CSV the csv module reads otherwise than Arrow
+            return _checked_records(path, read_records(path), registry, first_row)
+        table, drop_nulls = read
+        return validate_table(table, registry, first_row=first_row, path=path, drop_nulls=drop_nulls)
     finally:
         if collecting:
             gc.enable()
 
 
-def _validate_file(path: str | Path, registry: Registry | None) -> BatchResult:
-    first_row = 2 if Path(path).suffix.lower() == ".csv" else 1
-    columns = _csv_columns(Path(path)) if first_row == 2 else None
-    if columns is None:
-        records = read_records(path)
-        columns = RecordColumns.from_records(records, text_numbers=True)
-    else:
-        records = [_CsvRow(columns.every, i) for i in range(len(columns))]
-    validated = validate_columns(columns, registry or load_registry())
-    batch = BatchResult()
-    naive = validated.ts.cast(pa.timestamp("us")).to_numpy(zero_copy_only=False).astype(object).tolist()
-    batch.accepted = [
-        _accepted({"raw": records[row], "key": key, "value": value, "unit": unit, "ts": ts.replace(tzinfo=UTC),
-                   "asset": asset, "product": product, "id": ident, "errors": [], "warnings": [],
-                   "row": first_row + row})
-        for row, key, value, unit, ts, asset, product, ident in zip(
-            validated.row.tolist(), validated.key, validated.value.tolist(), validated.unit, naive,
-            validated.asset, validated.product, validated.id, strict=True)]
+def _checked_records(path: Path, records: list, registry: Registry, first_row: int) -> FileValidation:
+    """:class:`FileValidation` of records read as Python mappings (JSON, irregular CSV)."""
+    validated = validate_columns(RecordColumns.from_records(records, text_numbers=True), registry)
     for result in validated.results:
-        result.row = first_row + result.row
-        (batch.accepted if result.ok else batch.rejected).append(result)
-    if validated.results:
-        batch.accepted.sort(key=lambda r: r.row)
-    return batch
+        result.row += first_row
+    clean = pa.table({
+        "line": pa.array(validated.row + first_row, pa.int64()), "key": pa.array(validated.key, pa.string()),
+        "value": pa.array(validated.value, pa.float64()), "unit": pa.array(validated.unit, pa.string()),
+        "ts": validated.ts, **{name: pa.array(getattr(validated, name), pa.string())
+                               for name in ("asset", "product", "id")}})
+    return FileValidation(path, clean, validated.results, first_row,
+                          lambda positions: [records[i] for i in positions.tolist()], validated.row)
+
+
+def validate_file(path: str | Path, registry: Registry | None = None) -> BatchResult:
+    """Validate every record of a CSV, Parquet or JSON file (CSV rows numbered by file
+    line); :func:`check_file` with a result object per row."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        return check_file(path, registry).batch()
+    finally:
+        if collecting:
+            gc.enable()
