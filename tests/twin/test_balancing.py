@@ -145,3 +145,21 @@ def test_in_place_lookup_is_the_plain_expression():
     np.testing.assert_array_equal(local, slope[k])
     scalar = _value_and_slope(curve, 0.305)
     assert float(scalar[0]) == float(curve(np.array([0.305]))[0])
+
+
+def test_in_place_integral_is_the_plain_expression():
+    # C_i + U_i d + (b_i / 2) d^2, extended by the end values outside the table
+    from gigatwin.twin.balancing import _cumulative, _segments
+
+    curve = HalfCellOCV((0.05, 0.3, 0.31, 0.9), (4.3, 3.9, 3.85, 3.4))
+    s = np.concatenate([np.linspace(-0.1, 1.1, 2001), [0.05, 0.9, 0.3, 0.31]])
+    nodes, values, slopes, _ = _segments(curve)
+    cumulative = _cumulative(curve)[0]
+    clipped = np.clip(s, nodes[0], nodes[-1])
+    i = np.clip(np.searchsorted(nodes, clipped, side="right") - 1, 0, nodes.size - 2)
+    d = clipped - nodes[i]
+    plain = (cumulative[i] + values[i] * d + 0.5 * slopes[i] * d * d
+             + values[0] * np.minimum(s - nodes[0], 0) + values[-1] * np.maximum(s - nodes[-1], 0))
+    np.testing.assert_array_equal(curve.integral(s), plain)
+    assert float(curve.integral(0.9)) - float(curve.integral(0.05)) == pytest.approx(
+        0.25 * (4.3 + 3.9) / 2 + 0.01 * (3.9 + 3.85) / 2 + 0.59 * (3.85 + 3.4) / 2, rel=1e-12)

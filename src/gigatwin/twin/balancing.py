@@ -418,10 +418,14 @@ def _segments(curve: HalfCellOCV):
 
 def _segment_index(curve: HalfCellOCV, s: np.ndarray) -> np.ndarray:
     nodes, _, _, lookup = _segments(curve)
-    i = lookup[np.minimum((s * _LOOKUP_CELLS).astype(np.intp), _LOOKUP_CELLS)]
-    if _fine_lookup(curve):
-        return np.minimum(i + (s >= nodes[i + 1]), nodes.size - 2)
-    return np.clip(np.searchsorted(nodes, s, side="right") - 1, 0, nodes.size - 2)
+    if not _fine_lookup(curve):
+        return np.clip(np.searchsorted(nodes, s, side="right") - 1, 0, nodes.size - 2)
+    cell = (s * _LOOKUP_CELLS).astype(np.intp)
+    np.minimum(cell, _LOOKUP_CELLS, out=cell)
+    i = lookup.take(cell)
+    i += s >= nodes.take(i + 1)  # the node inside the cell, if s is past it
+    np.minimum(i, nodes.size - 2, out=i)
+    return i
 
 
 @lru_cache(maxsize=64)
@@ -442,21 +446,43 @@ def _fine_lookup(curve: HalfCellOCV) -> bool:
 
 @lru_cache(maxsize=64)
 def _cumulative(curve: HalfCellOCV):
-    nodes, values, _, _ = _segments(curve)
+    """The integral up to each node [V] and half of each segment's slope [V]."""
+    nodes, values, slopes, _ = _segments(curve)
     areas = 0.5 * (values[1:] + values[:-1]) * np.diff(nodes)
-    return np.concatenate([[0.0], np.cumsum(areas)])
+    return np.concatenate([[0.0], np.cumsum(areas)]), 0.5 * slopes
 
 
 def _integral(curve: HalfCellOCV, s: np.ndarray):
-    """int_{s_0}^{s} U ds for the piecewise-linear table; constant extension outside."""
-    nodes, values, slopes, _ = _segments(curve)
-    cumulative = _cumulative(curve)
-    clipped = np.clip(s, nodes[0], nodes[-1])
-    i = _segment_index(curve, clipped)
-    d = clipped - nodes[i]
-    inside = cumulative[i] + values[i] * d + 0.5 * slopes[i] * d * d
-    return inside + values[0] * np.minimum(s - nodes[0], 0) + values[-1] * np.maximum(
-        s - nodes[-1], 0)
+    """int_{s_0}^{s} U ds for the piecewise-linear table; constant extension outside.
+
+    I = C_i + U_i d + (b_i / 2) d^2 + U_first min(s - s_first, 0) + U_last max(s - s_last, 0)
+    with d = clip(s) - s_i on segment i (C_i: the integral up to node i, b_i its slope),
+    summed in this order, in place on fresh arrays."""
+    nodes, values, _, _ = _segments(curve)
+    cumulative, half_slopes = _cumulative(curve)
+    s = np.asarray(s, dtype=float)
+    shape = s.shape
+    s = s.reshape(-1)  # 0-d arrays too: every step below works on fresh 1-d arrays
+    d = np.maximum(s, nodes[0])
+    np.minimum(d, nodes[-1], out=d)
+    i = _segment_index(curve, d)
+    d -= nodes.take(i)
+    inside = cumulative.take(i)
+    term = values.take(i)
+    term *= d
+    inside += term
+    np.multiply(half_slopes.take(i), d, out=term)
+    term *= d
+    inside += term
+    np.subtract(s, nodes[0], out=term)
+    np.minimum(term, 0, out=term)
+    term *= values[0]
+    inside += term
+    np.subtract(s, nodes[-1], out=term)
+    np.maximum(term, 0, out=term)
+    term *= values[-1]
+    inside += term
+    return inside.reshape(shape)
 
 
 def cell_ocv_table(balance: ElectrodeBalance, cathode_ocv: HalfCellOCV, anode_ocv: HalfCellOCV,
