@@ -43,8 +43,11 @@ def simulate(recipe: Recipe, samples: int = 10_000, seed: int | None = 0, *,
     ``nominal_run`` adds a run at the nominal settings (no variation, no noise).
     ``workers`` threads fill the random draws (numpy releases the GIL while it fills an
     array) and, from 2 workers, the cathode and anode run their electrode steps in two
-    threads; every toleranced setting has its own stream spawned from ``seed``, so a run is
-    reproducible for a given seed and sample count whatever the number of workers.
+    threads, the electrode balance solves its two window ends in two threads, and each
+    chunk's outputs are copied into the run's arrays while the next chunk runs; every
+    toleranced setting has its own stream spawned from ``seed``, so a run is
+    reproducible for a given seed and sample count whatever the number of workers
+    (tests/twin/test_chain_threads.py).
     More than ``chunk`` samples run chunk by chunk (each chunk continues every stream, so
     the samples and their results are those of one call; arrays of a chunk stay in the
     processor's caches, which makes 10^6 samples about twice as fast).
