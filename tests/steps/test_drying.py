@@ -259,3 +259,17 @@ def test_zone_lengths_may_differ_per_sample():
     lengths = np.array([1.0, 5.0, 10.0])
     z = drying.zoned_drying(0.09, [1e-3], [lengths], 0.5, 0.45)
     np.testing.assert_allclose(z.residual_solvent_fraction, 1 - 1e-3 * 2 * lengths / 0.09)
+
+
+def test_zoned_drying_of_a_batch_is_each_film_alone_bit_for_bit():
+    # the in-place zone march works per element: the batch does not change a film's result
+    rng = np.random.default_rng(4)
+    m_s = 0.09 * (1 + 0.2 * rng.standard_normal(40))
+    speed = 0.5 * (1 + 0.05 * rng.standard_normal(40))
+    zones, lengths = (2e-3, 1e-3, 2e-3), (10.0, 10.0, 15.0)
+    batch = drying.zoned_drying(m_s, zones, lengths, speed, 0.45, heat_up_time=2.0)
+    for i in (0, 13, 39):
+        alone = drying.zoned_drying(m_s[i], zones, lengths, speed[i], 0.45, heat_up_time=2.0)
+        for field in ("drying_time", "residual_solvent_fraction", "mean_drying_rate",
+                      "consolidation_drying_rate"):
+            assert float(getattr(alone, field)) == getattr(batch, field)[i], field

@@ -91,3 +91,16 @@ def test_trapped_gas_slows_wetting_and_caps_the_degree():
     assert equilibrium_wetting_degree(1e5, 1e5, 2e4) == pytest.approx(0.9)
     # a separator-like pore (0.064 um, 45 deg) 5 cm long takes hours, not minutes
     assert 3600 < times[1] < 48 * 3600
+
+
+def test_wetting_time_of_a_batch_is_each_sample_alone_bit_for_bit():
+    # the in-place antiderivative works per element: a sample's time does not depend on
+    # the batch (and scalars take the same path)
+    rng = np.random.default_rng(3)
+    r = 5e-8 * (1 + 0.1 * rng.standard_normal(50))
+    gas = 1e4 * (1 + 0.1 * rng.standard_normal(50))
+    batch = filling.wetting_time_with_gas(0.05, r, 1.5, 0.033, 0.7, 3.3e-3, 101325.0, gas)
+    for i in (0, 21, 49):
+        alone = filling.wetting_time_with_gas(0.05, r[i], 1.5, 0.033, 0.7, 3.3e-3, 101325.0,
+                                              gas[i])
+        assert float(alone) == batch[i]

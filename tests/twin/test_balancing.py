@@ -117,3 +117,49 @@ def test_same_windows_as_pybamm_electrode_soh(parameter_set, cathode, anode, lim
     for name in ("x_0", "x_100", "y_0", "y_100"):
         assert getattr(ours, name) == pytest.approx(float(ref[name]), abs=3e-3), name
     assert ours.capacity / 3600 == pytest.approx(float(ref["Q"]), rel=3e-3)
+
+
+def test_two_threads_solve_the_window_ends_to_the_same_bits():
+    # from PARALLEL_MIN_SIZE samples, workers=2 solves the two window ends side by side
+    from gigatwin.twin.balancing import PARALLEL_MIN_SIZE
+
+    rng = np.random.default_rng(5)
+    n = PARALLEL_MIN_SIZE
+    q_p, q_n = 1 + 0.1 * rng.standard_normal(n), 1.1 + 0.1 * rng.standard_normal(n)
+    one = balance_electrodes(q_p, q_n, 0.92 * q_p, CATHODE, ANODE, 4.1, 3.0, 0.95)
+    two = balance_electrodes(q_p, q_n, 0.92 * q_p, CATHODE, ANODE, 4.1, 3.0, 0.95, workers=2)
+    for name in ("x_0", "x_100", "y_0", "y_100", "capacity", "energy", "mean_voltage"):
+        np.testing.assert_array_equal(getattr(one, name), getattr(two, name), err_msg=name)
+
+
+def test_in_place_lookup_is_the_plain_expression():
+    # U = a_k + b_k clip(s, 0, 1) on the uniform cells, bit for bit, in and outside [0, 1]
+    from gigatwin.twin.balancing import _LOOKUP_CELLS, _uniform, _value_and_slope
+
+    curve = HalfCellOCV((0.0, 0.3, 0.31, 1.0), (4.3, 3.9, 3.85, 3.4))
+    s = np.concatenate([np.linspace(-0.1, 1.1, 2001), [0.0, 1.0, 0.3, 0.31]])
+    intercept, slope = _uniform(curve)
+    k = np.clip((s * _LOOKUP_CELLS).astype(np.intp), 0, _LOOKUP_CELLS - 1)
+    value, local = _value_and_slope(curve, s)
+    np.testing.assert_array_equal(value, intercept[k] + slope[k] * np.clip(s, 0.0, 1.0))
+    np.testing.assert_array_equal(local, slope[k])
+    scalar = _value_and_slope(curve, 0.305)
+    assert float(scalar[0]) == float(curve(np.array([0.305]))[0])
+
+
+def test_in_place_integral_is_the_plain_expression():
+    # C_i + U_i d + (b_i / 2) d^2, extended by the end values outside the table
+    from gigatwin.twin.balancing import _cumulative, _segments
+
+    curve = HalfCellOCV((0.05, 0.3, 0.31, 0.9), (4.3, 3.9, 3.85, 3.4))
+    s = np.concatenate([np.linspace(-0.1, 1.1, 2001), [0.05, 0.9, 0.3, 0.31]])
+    nodes, values, slopes, _ = _segments(curve)
+    cumulative = _cumulative(curve)[0]
+    clipped = np.clip(s, nodes[0], nodes[-1])
+    i = np.clip(np.searchsorted(nodes, clipped, side="right") - 1, 0, nodes.size - 2)
+    d = clipped - nodes[i]
+    plain = (cumulative[i] + values[i] * d + 0.5 * slopes[i] * d * d
+             + values[0] * np.minimum(s - nodes[0], 0) + values[-1] * np.maximum(s - nodes[-1], 0))
+    np.testing.assert_array_equal(curve.integral(s), plain)
+    assert float(curve.integral(0.9)) - float(curve.integral(0.05)) == pytest.approx(
+        0.25 * (4.3 + 3.9) / 2 + 0.01 * (3.9 + 3.85) / 2 + 0.59 * (3.85 + 3.4) / 2, rel=1e-12)

@@ -23,3 +23,18 @@ def test_two_workers_reproduce_one_worker_bit_for_bit_with_the_same_citations():
     # citations recorded inside the threads reach the caller's collect()
     assert sorted(c.key for c in one.citations) == sorted(c.key for c in two.citations)
     assert "meyer2017" in {c.key for c in two.citations}
+
+
+def test_pipelined_chunks_and_threaded_balancing_reproduce_one_worker():
+    # two chunks of PARALLEL_MIN_SAMPLES: from 2 workers the first chunk's outputs are
+    # copied in a thread while the second runs, and the balance solves its two window
+    # ends in two threads; the arrays are those of one worker in one chunk
+    recipe = load_recipe(RECIPE)
+    samples = 2 * PARALLEL_MIN_SAMPLES
+    one = simulate(recipe, samples, seed=11, workers=1, nominal_run=False)
+    two = simulate(recipe, samples, seed=11, workers=2, nominal_run=False,
+                   chunk=PARALLEL_MIN_SAMPLES)
+    for step in one.outputs:
+        for name, values in one.outputs[step].items():
+            np.testing.assert_array_equal(values, two.outputs[step][name], err_msg=f"{step}.{name}")
+    assert one.step_yield == two.step_yield

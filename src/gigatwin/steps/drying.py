@@ -590,16 +590,23 @@ def zoned_drying(solvent_areal_mass, zone_evaporation_flux, zone_length, web_spe
         if i == 0 and np.any(heat_up_time):  # heat-up: the first part of zone 1 is lost
             t_zone = np.maximum(t_zone - heat_up_time, 0.0)
             start = elapsed + heat_up_time
-        t_const = np.maximum(x - f, 0.0) / rate              # until the falling-rate period
-        x_end = x - rate * np.minimum(t_zone, t_const)       # >= f while the rate is constant
-        t_fall = t_zone - t_const
+        # the same operations as the plain expressions in the comments, in place on fresh
+        # arrays (fewer temporaries, the same numbers)
+        t_const = np.subtract(x, f, out=np.empty(shape))    # max(x - f, 0) / rate: until
+        np.maximum(t_const, 0.0, out=t_const)                # the falling-rate period
+        t_const /= rate
+        x_end = np.minimum(t_zone, t_const, out=np.empty(shape))  # x - rate min(t_zone,
+        x_end *= rate                                        # t_const): >= f while the
+        np.subtract(x, x_end, out=x_end)                     # rate is constant
+        t_fall = np.subtract(t_zone, t_const, out=np.empty(shape))
         if (t_fall > 0).any():  # some films reach the falling-rate period in this zone
-            x_end *= np.exp(-rate / f * np.maximum(t_fall, 0.0))
+            np.maximum(t_fall, 0.0, out=t_fall)              # exp(-rate / f max(t_fall, 0))
+            decay = np.multiply(-rate / f, t_fall, out=t_fall)
+            x_end *= np.exp(decay, out=decay)
         if not crossed.all():
             # x starts at 1 >= x_c: the first zone ending below x_c is where it consolidates
             crossing = ~crossed & (x_end < x_c)
-            at_consolidation = np.where(crossing, np.asarray(flux) * falling_share,
-                                        at_consolidation)
+            np.copyto(at_consolidation, np.asarray(flux) * falling_share, where=crossing)
             crossed |= crossing
         reached = (x_end <= r) & ~dried                     # the residual fraction r in this zone
         if reached.any():

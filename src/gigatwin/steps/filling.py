@@ -255,12 +255,26 @@ def wetting_time_with_gas(wetting_distance, capillary_radius, tortuosity, surfac
     reachable = 0.99 * (1 - b / (a * length))
     degree = np.minimum(np.asarray(wetting_degree, dtype=float), reachable)
     c = (length - b / a) / a
+    two_a, log_factor = 2 * a, b * c / a
 
     def antiderivative(u):
-        return -u * u / (2 * a) + c * u + (b * c / a) * np.log(a * u - b)
+        # -u^2 / (2A) + c u + (B c / A) ln(A u - B), term by term in this order; in place
+        # once a term is a fresh array (the same numbers as the one-line expression)
+        shape = np.broadcast(u, a, b, c).shape
+        value = np.negative(u, out=np.empty(shape))  # 0-d arrays too: in place works
+        value *= u
+        value /= two_a
+        value += c * u
+        inner = np.multiply(a, u, out=np.empty(shape))
+        inner -= b
+        np.log(inner, out=inner)
+        inner *= log_factor
+        value += inner
+        return value
 
     end = length * (1 - degree)
-    integral = antiderivative(length) - antiderivative(end)
+    integral = antiderivative(length)
+    integral -= antiderivative(end)
     return scalar_or_array(8 * np.asarray(viscosity) * np.asarray(tortuosity) ** 2 / r**2
                            * integral)
 

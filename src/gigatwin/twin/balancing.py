@@ -29,6 +29,7 @@ not depend on the other samples in the batch.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -49,6 +50,7 @@ MOHTAT_2019 = Citation(
 
 _TOLERANCE = 1e-12  # stoichiometry step at which a sample counts as converged [1]
 _MAX_ITERATIONS = 60
+PARALLEL_MIN_SIZE = 20_000  # samples from which two threads pay for themselves
 
 
 @dataclass(frozen=True)
@@ -132,7 +134,7 @@ class ElectrodeBalance:
 def balance_electrodes(cathode_capacity, anode_capacity, lithium_inventory,
                        cathode_ocv: HalfCellOCV, anode_ocv: HalfCellOCV,
                        upper_cutoff_voltage, lower_cutoff_voltage,
-                       cathode_max_stoichiometry=1.0) -> ElectrodeBalance:
+                       cathode_max_stoichiometry=1.0, *, workers: int = 1) -> ElectrodeBalance:
     """Stoichiometry windows, capacity and energy of a cell from its electrodes.
 
     Parameters
@@ -146,6 +148,8 @@ def balance_electrodes(cathode_capacity, anode_capacity, lithium_inventory,
     cathode_max_stoichiometry : highest lithiation the cathode reaches again on discharge
         [1], (0, 1] (layered oxides do not return to their pristine lithiation at
         practical rates: their first-cycle inefficiency)
+    workers : threads for the two window ends (2 solves them side by side on arrays of
+        at least PARALLEL_MIN_SIZE samples; the results do not depend on it)
 
     Returns
     -------
@@ -170,8 +174,19 @@ def balance_electrodes(cathode_capacity, anode_capacity, lithium_inventory,
                                                lower_cutoff_voltage, cathode_max_stoichiometry)))
     require_range("lithium_inventory / (cathode_max_stoichiometry cathode_capacity + "
                   "anode_capacity)", q_li / (y_max * q_p + q_n), unit="1", gt=0, lt=1)
-    x_100 = _solve_window_end(q_p, q_n, q_li, v_max, y_max, cathode_ocv, anode_ocv)
-    x_0 = _solve_window_end(q_p, q_n, q_li, v_min, y_max, cathode_ocv, anode_ocv)
+    bracket = _bracket(q_p, q_n, q_li, y_max)
+    ends = [(v_max, cathode_ocv, anode_ocv), (v_min, cathode_ocv, anode_ocv)]
+
+    def solve(end):
+        return _solve_window_end(q_p, q_n, q_li, end[0], y_max, end[1], end[2], bracket)
+
+    if workers > 1 and q_p.size >= PARALLEL_MIN_SIZE:
+        # the two window ends are independent solves of the same arrays: two threads
+        # (numpy releases the GIL in array arithmetic); the same numbers as in one thread
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            x_100, x_0 = pool.map(solve, ends)
+    else:
+        x_100, x_0 = (solve(end) for end in ends)
     y_100 = (q_li - x_100 * q_n) / q_p
     y_0 = (q_li - x_0 * q_n) / q_p
     capacity = q_n * (x_100 - x_0)
@@ -187,7 +202,19 @@ def _out(array: np.ndarray):
     return float(array) if array.ndim == 0 else array
 
 
-def _solve_window_end(q_p, q_n, q_li, voltage, y_max, cathode_ocv, anode_ocv):
+def _bracket(q_p, q_n, q_li, y_max):
+    """The anode stoichiometries that keep both electrodes in range: x in [lower, upper],
+    lower = max(0, (Q_Li - y_max Q_p) / Q_n), upper = min(1, Q_Li / Q_n) (flat arrays)."""
+    lower = np.atleast_1d(np.multiply(y_max, q_p))  # fresh (a 0-d result becomes 1-d)
+    np.subtract(q_li, lower, out=lower)
+    lower /= q_n
+    np.maximum(lower, 0.0, out=lower)
+    upper = np.atleast_1d(np.divide(q_li, q_n))
+    np.minimum(upper, 1.0, out=upper)
+    return lower.reshape(-1), upper.reshape(-1)
+
+
+def _solve_window_end(q_p, q_n, q_li, voltage, y_max, cathode_ocv, anode_ocv, bracket=None):
     """Anode stoichiometry x where U_p(y(x)) - U_n(x) = voltage, y = (Q_Li - x Q_n) / Q_p.
 
     g(x) = U_p(y(x)) - U_n(x) - V rises with x (U_p falls with y, U_n falls with x), so
@@ -196,25 +223,34 @@ def _solve_window_end(q_p, q_n, q_li, voltage, y_max, cathode_ocv, anode_ocv):
     side the root lies; if g keeps that sign up to the bracket edge, the window ends
     there (an electrode runs out). Otherwise Newton steps on the tables, bisection when a
     step leaves the bracket; each sample stops once its step is below 1e-12, so its result
-    does not depend on the other samples.
+    does not depend on the other samples. ``bracket`` is :func:`_bracket` of the same
+    inputs when the caller has it already (both window ends share it).
     """
-    lower = np.maximum(0.0, (q_li - y_max * q_p) / q_n)
-    upper = np.minimum(1.0, q_li / q_n)
-    shape = lower.shape
-    lo, hi = lower.ravel(), upper.ravel()
-    qp, qn, qli, v = (a.ravel() for a in (q_p, q_n, q_li, voltage))
-    guess = _table_guess(qp, qn, qli, v, y_max.ravel(), cathode_ocv, anode_ocv)
-    x = np.clip(guess, lo, hi)
+    shape = np.broadcast(q_p, q_n, q_li, voltage, y_max).shape
+    lo, hi = _bracket(q_p, q_n, q_li, y_max) if bracket is None else bracket
+    # flat views (a broadcast constant stays a view: no memory per sample)
+    qp, qn, qli, v = (np.broadcast_to(a, shape).reshape(-1)
+                      for a in (q_p, q_n, q_li, voltage))
+    guess = _table_guess(qp, qn, qli, v, np.broadcast_to(y_max, shape).reshape(-1),
+                         cathode_ocv, anode_ocv)
+    x = np.maximum(guess, lo, out=guess)  # clip to the bracket, in place
+    np.minimum(x, hi, out=x)
     g, slope = _residual(x, qp, qn, qli, v, cathode_ocv, anode_ocv)
     below = g < 0
     edge = np.where(below, hi, lo)
     g_edge = _residual(edge, qp, qn, qli, v, cathode_ocv, anode_ocv)[0]
     beyond = np.where(below, g_edge <= 0, g_edge >= 0)  # the root is at or past the edge
-    x = np.where(beyond, edge, x)
-    idx = np.flatnonzero(~beyond & (g != 0) & (hi > lo))
-    xa, ga, sa = x[idx], g[idx], slope[idx]
-    loa = np.where(below[idx], xa, lo[idx])
-    hia = np.where(below[idx], hi[idx], xa)
+    np.copyto(x, edge, where=beyond)
+    del edge, g_edge
+    open_ = np.logical_not(beyond, out=beyond)
+    open_ &= g != 0
+    open_ &= hi > lo
+    idx = np.flatnonzero(open_)
+    xa, ga, sa = x.take(idx), g.take(idx), slope.take(idx)
+    del g, slope, open_
+    loa = np.where(below.take(idx), xa, lo.take(idx))
+    hia = np.where(below.take(idx), hi.take(idx), xa)
+    constant_v = v.strides == (0,)  # one voltage: subtract it as a number, no gather
     for _ in range(_MAX_ITERATIONS):
         if idx.size == 0:
             break
@@ -228,12 +264,14 @@ def _solve_window_end(q_p, q_n, q_li, voltage, y_max, cathode_ocv, anode_ocv):
         idx, xa, loa, hia = idx[keep], new[keep], loa[keep], hia[keep]
         if idx.size == 0:
             break
-        ga, sa = _residual(xa, qp[idx], qn[idx], qli[idx], v[idx], cathode_ocv, anode_ocv)
+        ga, sa = _residual(xa, qp.take(idx), qn.take(idx), qli.take(idx),
+                           v[0] if constant_v else v.take(idx), cathode_ocv, anode_ocv)
         below = ga < 0
         loa, hia = np.where(below, xa, loa), np.where(below, hia, xa)
         zero = ga == 0
-        x[idx[zero]] = xa[zero]
-        idx, xa, ga, sa, loa, hia = (a[~zero] for a in (idx, xa, ga, sa, loa, hia))
+        if zero.any():
+            x[idx[zero]] = xa[zero]
+            idx, xa, ga, sa, loa, hia = (a[~zero] for a in (idx, xa, ga, sa, loa, hia))
     return x.reshape(shape)
 
 
@@ -246,17 +284,51 @@ def _table_guess(q_p, q_n, q_li, voltage, y_max, cathode_ocv, anode_ocv):
     if q_p.size == 0:
         return q_p
     v0, y0 = float(voltage[0]), float(y_max[0])
-    same = (voltage == v0) & (y_max == y0)
     log_r, frac, solved = _guess_table(cathode_ocv, anode_ocv, v0, y0)
-    r = np.clip(np.log(q_n / q_p), log_r[0], log_r[-1])
-    f = np.clip(q_li / q_p, frac[0], frac[-1])
-    i = np.minimum(((r - log_r[0]) / (log_r[1] - log_r[0])).astype(np.intp), log_r.size - 2)
-    j = np.minimum(((f - frac[0]) / (frac[1] - frac[0])).astype(np.intp), frac.size - 2)
-    a = (r - log_r[i]) / (log_r[1] - log_r[0])
-    b = (f - frac[j]) / (frac[1] - frac[0])
-    guess = ((1 - a) * (1 - b) * solved[i, j] + a * (1 - b) * solved[i + 1, j]
-             + (1 - a) * b * solved[i, j + 1] + a * b * solved[i + 1, j + 1])
+    step_r, step_f = log_r[1] - log_r[0], frac[1] - frac[0]
+    r = np.divide(q_n, q_p)
+    np.log(r, out=r)
+    np.maximum(r, log_r[0], out=r)  # clip, in place
+    np.minimum(r, log_r[-1], out=r)
+    f = np.divide(q_li, q_p)
+    np.maximum(f, frac[0], out=f)
+    np.minimum(f, frac[-1], out=f)
+    i = _cell_index(r, log_r[0], step_r, log_r.size - 2)
+    j = _cell_index(f, frac[0], step_f, frac.size - 2)
+    a = r - log_r.take(i)
+    a /= step_r
+    b = f - frac.take(j)
+    b /= step_f
+    # the four corners from the flat table: row i, column j of a C-ordered (n, m) table
+    flat, columns = solved.ravel(), solved.shape[1]
+    corner = i * columns
+    corner += j
+    not_a, not_b = 1 - a, 1 - b
+    # (1-a)(1-b) s_ij + a(1-b) s_i+1,j + (1-a) b s_i,j+1 + a b s_i+1,j+1, in this order
+    guess = not_a * not_b
+    guess *= flat.take(corner)
+    term = np.multiply(a, not_b)
+    term *= flat.take(corner + columns)
+    guess += term
+    np.multiply(not_a, b, out=term)
+    term *= flat.take(corner + 1)
+    guess += term
+    np.multiply(a, b, out=term)
+    term *= flat.take(corner + columns + 1)
+    guess += term
+    if voltage.strides == (0,) and y_max.strides == (0,):  # one voltage and lithiation
+        return guess
+    same = (voltage == v0) & (y_max == y0)
     return np.where(same, guess, 0.5)
+
+
+def _cell_index(values: np.ndarray, start: float, step: float, last: int) -> np.ndarray:
+    """min(int((values - start) / step), last): the table cell of each (clipped) value."""
+    scaled = values - start
+    scaled /= step
+    index = scaled.astype(np.intp)
+    np.minimum(index, last, out=index)
+    return index
 
 
 @lru_cache(maxsize=64)
@@ -284,22 +356,48 @@ def _bisect(q_p, q_n, q_li, voltage, y_max, cathode_ocv, anode_ocv, iterations=4
 
 
 def _residual(x, q_p, q_n, q_li, voltage, cathode_ocv, anode_ocv):
-    """g(x) [V] and dg/dx [V] from the local segments of the two tables."""
-    y = (q_li - x * q_n) / q_p
+    """g(x) [V] and dg/dx [V] from the local segments of the two tables.
+
+    y = (Q_Li - x Q_n) / Q_p, g = U_p(y) - U_n(x) - V, dg/dx = -U_p'(y) Q_n / Q_p - U_n'(x);
+    evaluated in place on the fresh arrays (same operations, same order)."""
+    y = np.multiply(x, q_n)
+    np.subtract(q_li, y, out=y)
+    y /= q_p
     u_p, du_p = _value_and_slope(cathode_ocv, y)
     u_n, du_n = _value_and_slope(anode_ocv, x)
-    return u_p - u_n - voltage, -du_p * q_n / q_p - du_n
+    u_p -= u_n
+    u_p -= voltage
+    np.negative(du_p, out=du_p)
+    du_p *= q_n
+    du_p /= q_p
+    du_p -= du_n
+    return u_p, du_p
 
 
 def _value_and_slope(curve: HalfCellOCV, s):
     """Potential [V] and slope [V] at s from the table resampled on _LOOKUP_CELLS uniform
     cells (exact at the cell edges; off by at most a quarter of a slope change times a
-    cell width where a table node falls inside a cell); the end values hold outside."""
+    cell width where a table node falls inside a cell); the end values hold outside.
+
+    U = a_k + b_k clip(s, 0, 1) with k the cell of s; on arrays every step after the
+    cell index works in place on fresh arrays (the same operations in the same order as
+    ``intercept[k] + slope[k] * clip(s, 0, 1)``, so the same numbers, fewer temporaries).
+    """
     intercept, slope = _uniform(curve)
-    k = np.clip((np.asarray(s) * _LOOKUP_CELLS).astype(np.intp), 0, _LOOKUP_CELLS - 1)
-    local = slope[k]
-    clipped = np.clip(s, 0.0, 1.0)
-    return intercept[k] + local * clipped, local
+    s = np.asarray(s)
+    if s.ndim == 0:
+        k = np.clip((s * _LOOKUP_CELLS).astype(np.intp), 0, _LOOKUP_CELLS - 1)
+        local = slope[k]
+        return intercept[k] + local * np.clip(s, 0.0, 1.0), local
+    k = (s * _LOOKUP_CELLS).astype(np.intp)
+    np.maximum(k, 0, out=k)
+    np.minimum(k, _LOOKUP_CELLS - 1, out=k)
+    local = slope.take(k)
+    value = np.maximum(s, 0.0)
+    np.minimum(value, 1.0, out=value)
+    value *= local
+    value += intercept.take(k)
+    return value, local
 
 
 _LOOKUP_CELLS = 4096
@@ -320,10 +418,14 @@ def _segments(curve: HalfCellOCV):
 
 def _segment_index(curve: HalfCellOCV, s: np.ndarray) -> np.ndarray:
     nodes, _, _, lookup = _segments(curve)
-    i = lookup[np.minimum((s * _LOOKUP_CELLS).astype(np.intp), _LOOKUP_CELLS)]
-    if _fine_lookup(curve):
-        return np.minimum(i + (s >= nodes[i + 1]), nodes.size - 2)
-    return np.clip(np.searchsorted(nodes, s, side="right") - 1, 0, nodes.size - 2)
+    if not _fine_lookup(curve):
+        return np.clip(np.searchsorted(nodes, s, side="right") - 1, 0, nodes.size - 2)
+    cell = (s * _LOOKUP_CELLS).astype(np.intp)
+    np.minimum(cell, _LOOKUP_CELLS, out=cell)
+    i = lookup.take(cell)
+    i += s >= nodes.take(i + 1)  # the node inside the cell, if s is past it
+    np.minimum(i, nodes.size - 2, out=i)
+    return i
 
 
 @lru_cache(maxsize=64)
@@ -344,21 +446,43 @@ def _fine_lookup(curve: HalfCellOCV) -> bool:
 
 @lru_cache(maxsize=64)
 def _cumulative(curve: HalfCellOCV):
-    nodes, values, _, _ = _segments(curve)
+    """The integral up to each node [V] and half of each segment's slope [V]."""
+    nodes, values, slopes, _ = _segments(curve)
     areas = 0.5 * (values[1:] + values[:-1]) * np.diff(nodes)
-    return np.concatenate([[0.0], np.cumsum(areas)])
+    return np.concatenate([[0.0], np.cumsum(areas)]), 0.5 * slopes
 
 
 def _integral(curve: HalfCellOCV, s: np.ndarray):
-    """int_{s_0}^{s} U ds for the piecewise-linear table; constant extension outside."""
-    nodes, values, slopes, _ = _segments(curve)
-    cumulative = _cumulative(curve)
-    clipped = np.clip(s, nodes[0], nodes[-1])
-    i = _segment_index(curve, clipped)
-    d = clipped - nodes[i]
-    inside = cumulative[i] + values[i] * d + 0.5 * slopes[i] * d * d
-    return inside + values[0] * np.minimum(s - nodes[0], 0) + values[-1] * np.maximum(
-        s - nodes[-1], 0)
+    """int_{s_0}^{s} U ds for the piecewise-linear table; constant extension outside.
+
+    I = C_i + U_i d + (b_i / 2) d^2 + U_first min(s - s_first, 0) + U_last max(s - s_last, 0)
+    with d = clip(s) - s_i on segment i (C_i: the integral up to node i, b_i its slope),
+    summed in this order, in place on fresh arrays."""
+    nodes, values, _, _ = _segments(curve)
+    cumulative, half_slopes = _cumulative(curve)
+    s = np.asarray(s, dtype=float)
+    shape = s.shape
+    s = s.reshape(-1)  # 0-d arrays too: every step below works on fresh 1-d arrays
+    d = np.maximum(s, nodes[0])
+    np.minimum(d, nodes[-1], out=d)
+    i = _segment_index(curve, d)
+    d -= nodes.take(i)
+    inside = cumulative.take(i)
+    term = values.take(i)
+    term *= d
+    inside += term
+    np.multiply(half_slopes.take(i), d, out=term)
+    term *= d
+    inside += term
+    np.subtract(s, nodes[0], out=term)
+    np.minimum(term, 0, out=term)
+    term *= values[0]
+    inside += term
+    np.subtract(s, nodes[-1], out=term)
+    np.maximum(term, 0, out=term)
+    term *= values[-1]
+    inside += term
+    return inside.reshape(shape)
 
 
 def cell_ocv_table(balance: ElectrodeBalance, cathode_ocv: HalfCellOCV, anode_ocv: HalfCellOCV,

@@ -287,7 +287,8 @@ def run_formation(recipe: Recipe, draw: SettingDraws, geometry: cell_design.Cell
     q_n = anode_mass * anode_capacity
     v_max, v_min = cutoff_voltages(recipe)
     balance = balancing.balance_electrodes(q_p, q_n, q_p - loss, cathode_ocv, anode_ocv, v_max,
-                                           v_min, cam.first_cycle_efficiency)
+                                           v_min, cam.first_cycle_efficiency,
+                                           workers=draw.workers)
     capacity = balance.capacity
     temperature = draw("formation.formation_chamber_temperature")
     gas = formation.formation_gas_volume(loss, recipe.value("formation.sei_gas_fraction"),
