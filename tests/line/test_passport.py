@@ -36,7 +36,7 @@ def test_the_passport_reaches_the_coils_and_batches_in_display_units(line_store,
     assert code in (0, None), err
     rows = json.loads(out)["measurements"]
     by_key = {r["key"]: r for r in rows}
-    # the cell itself: the stack of the 65 Ah pouch design is about 11 mm
+    # the cell itself: the stack of the 62 Ah pouch design is about 11 mm
     assert by_key["stack_thickness"]["unit"] == "mm"
     assert 10.0 < by_key["stack_thickness"]["value"] < 12.5
     # the coils its electrodes came from, with the metre range of its segment

@@ -5,7 +5,7 @@ with every output written under ``--out``:
 
 1. the data specification (summary, JSON-LD/HTML exports, gap report);
 2. validation of a line data file against it (rejects kept with their reasons);
-3. the process-chain twin: a 65 Ah NMC622/graphite pouch cell from recipe to end of line,
+3. the process-chain twin: a 62 Ah NMC622/graphite pouch cell from recipe to end of line,
    Monte Carlo over the line's tolerances, with yield and plots;
 4. quality: SPC and capability of the simulated cathode loading, end-of-line grading and
    module matching of the simulated cells;
