@@ -49,6 +49,26 @@ def _quarantined(app, who: str) -> str:
         return store.query("SELECT quarantine_id FROM quarantine WHERE source = ?", (f"matrix-{who}",))[0][0]
 
 
+RESULT = "{\"x\": 1}"  # a finished job's stored result
+OWNER = {"viewer": "vera", "engineer": "erik", "admin": "ada", "ingest": "coater-1", "none": "nobody"}
+
+
+def _job(app, who: str, state: str, result: str | None = None) -> str:
+    """A job row of the principal ``who`` in ``state`` (written directly, as the job
+    manager would, so that no worker needs to run it)."""
+    import secrets
+    from datetime import UTC, datetime
+
+    job_id = "j_" + secrets.token_hex(8)
+    with app.state.database.session() as store:
+        store.backend.execute(
+            "INSERT INTO api_jobs (job_id, kind, owner, state, progress, params, result, "
+            "created_ts) VALUES (?, 'plant', ?, ?, 0, '{}', ?, ?)",
+            (job_id, OWNER[who], state, result, datetime.now(UTC)))
+        store.backend.commit()
+    return job_id
+
+
 # (method, route path, least role, request builder(app, principal) -> (url, kwargs))
 ENDPOINTS = [
     ("GET", "/api/v1/health", "public", lambda a, w: ("/api/v1/health", {})),
@@ -107,6 +127,15 @@ ENDPOINTS = [
         "/api/v1/cells/CELL-00000003/record", {})),
     ("GET", "/api/v1/cells/{cell_id}/measurements", "viewer", lambda a, w: (
         "/api/v1/cells/CELL-00000003/measurements", {})),
+    ("POST", "/api/v1/jobs", "engineer", lambda a, w: (
+        "/api/v1/jobs", {"json": {"kind": "plant", "params": {"plant": "twin_recipe_plant"}}})),
+    ("GET", "/api/v1/jobs", "viewer", lambda a, w: ("/api/v1/jobs", {})),
+    ("GET", "/api/v1/jobs/{job_id}", "viewer", lambda a, w: (
+        f"/api/v1/jobs/{_job(a, w, 'queued')}", {})),
+    ("GET", "/api/v1/jobs/{job_id}/result", "viewer", lambda a, w: (
+        f"/api/v1/jobs/{_job(a, w, 'done', RESULT)}/result", {})),
+    ("DELETE", "/api/v1/jobs/{job_id}", "engineer", lambda a, w: (
+        f"/api/v1/jobs/{_job(a, w, 'queued')}", {})),
 ]
 
 
