@@ -8,7 +8,8 @@ asyncio client, see :func:`_load`) in this process. The trace requests ask for 5
 different cells in turn, so none is answered from the service's cache; the spec and
 SPC requests repeat, as a dashboard's do. Reported: median, p95 and max latency per endpoint and requests/s,
 with the public health check (no authentication, no store) as the baseline of the same
-run. DuckDB (a file), PostgreSQL (a throwaway server), and PostgreSQL with two worker
+run, and the server's CPU time per request (from /proc: what the service costs,
+whatever else runs on the machine). DuckDB (a file), PostgreSQL (a throwaway server), and PostgreSQL with two worker
 processes (``gigatwin serve --workers 2``).
 """
 
@@ -55,6 +56,17 @@ def _populate(url: str) -> None:
         add_user(store, "bench", PASSWORD, "viewer", actor="bench")
         load(store, Plant(cells=CELLS))
         RecordWriter(store).write([Delivery("bench", r) for r in records], counter_source="bench")
+
+
+def _cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children's threads (Linux /proc)."""
+    total = 0
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    pids = [pid] + [int(p) for p in children.read_text().split()] if children.exists() else [pid]
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])  # utime, stime [clock ticks]
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _serve(url: str, port: int, workers: int) -> subprocess.Popen:
@@ -133,8 +145,11 @@ def bench_store(name: str, url: str, workers: int = 1) -> list[dict]:
         rows = []
         for label, paths in ENDPOINTS.items():
             httpx.get(base + paths(0), headers=headers, timeout=60).raise_for_status()  # warm-up
+            cpu0 = _cpu_seconds(server.pid)
             latencies, rate = asyncio.run(_load(port, paths, headers))
+            cpu = (_cpu_seconds(server.pid) - cpu0) / latencies.size
             rows.append({"store": name, "endpoint": label, "requests": latencies.size,
+                         "server_cpu_ms": 1e3 * cpu,
                          "median_ms": float(np.median(latencies)),
                          "p95_ms": float(np.percentile(latencies, 95)),
                          "max_ms": float(latencies.max()), "per_s": rate})
@@ -157,14 +172,15 @@ def main() -> dict:
     table = Table(title=f"REST API, {CLIENTS} concurrent clients, {REQUESTS} requests per endpoint "
                         f"(load average {os.getloadavg()[0]:.1f})")
     for column in ("store", "endpoint", "requests", "median ms", "p95 ms", "max ms", "req/s",
-                   "p95 / baseline p95"):
+                   "server CPU ms/req", "p95 / baseline p95"):
         table.add_column(column, justify="left" if column in ("store", "endpoint") else "right")
     for row in rows:
         base = next(r for r in rows if r["store"] == row["store"] and "baseline" in r["endpoint"])
         table.add_row(row["store"], row["endpoint"], str(row["requests"]), f"{row['median_ms']:.1f}",
                       f"{row['p95_ms']:.1f}", f"{row['max_ms']:.1f}", f"{row['per_s']:.0f}",
+                      f"{row['server_cpu_ms']:.2f}",
                       f"{row['p95_ms'] / base['p95_ms']:.1f}")
-    console.print(table)
+    Console(width=160).print(table)
     return {"rows": rows}
 
 

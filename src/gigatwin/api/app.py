@@ -17,10 +17,13 @@ from gigatwin.api.cache import PrincipalCache, ResponseCache
 from gigatwin.api.config import Settings, load_settings
 from gigatwin.api.database import Database
 from gigatwin.api.jobs import JobManager
+from gigatwin.api.line import LineRunner
 from gigatwin.api.routes import (
     admin,
     auth,
     jobs,
+    line,
+    live,
     plants,
     quality,
     records,
@@ -33,7 +36,7 @@ from gigatwin.api.security import LoginLimiter
 
 PREFIX = "/api/v1"
 ROUTERS = tuple(m.router for m in (service, auth, admin, spec, records, twin, plants, quality,
-                                   trace, jobs))
+                                   trace, jobs, line, live))
 # The dashboard loads only its own files: no CDN, no inline script.
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -91,6 +94,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.responses = ResponseCache()
     app.state.principals = PrincipalCache(settings.auth_cache_s)
     app.state.jobs = JobManager(database, settings.job_workers, settings.jobs_kept)
+    app.state.line = LineRunner(database)
 
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)

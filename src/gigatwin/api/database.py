@@ -71,18 +71,33 @@ class Database:
             try:
                 yield self._store
             finally:
-                self._generation += 1
+                self.touch()
+
+    def touch(self) -> None:
+        """Say that the data changed through another connection (the virtual line's)."""
+        with self._made_lock:
+            self._generation += 1
+
+    def writer_connection(self) -> Store:
+        """A writing connection of its own, for a long-running writer beside the requests
+        (the virtual line); the caller closes it and calls :meth:`touch` after writes."""
+        if self.dialect == "duckdb":
+            return self._cursor()
+        return open_store(self.url, migrate_schema=False)
 
     # -- reads ------------------------------------------------------------------
+    def _cursor(self) -> Store:
+        writer = self._store.backend
+        backend = copy.copy(writer)  # same class and settings, a connection of its own
+        backend.con = writer.con.cursor()
+        backend.con.execute("SET TimeZone = 'UTC'")
+        backend._staged = []
+        backend._in_transaction = False
+        return Store(backend, self.url)
+
     def _new_reader(self) -> Store:
         if self.dialect == "duckdb":
-            writer = self._store.backend
-            backend = copy.copy(writer)  # same class and settings, a connection of its own
-            backend.con = writer.con.cursor()
-            backend.con.execute("SET TimeZone = 'UTC'")
-            backend._staged = []
-            backend._in_transaction = False
-            return Store(backend, self.url)
+            return self._cursor()
         return Store(connect(self.url, read_only=True), self.url)
 
     def _borrow(self) -> Store:

@@ -383,3 +383,56 @@ class JobOut(BaseModel):
     created_ts: datetime
     started_ts: datetime | None
     finished_ts: datetime | None
+
+
+# -- virtual line and live twin -----------------------------------------------------------
+class LineStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line: str = Field("pilot_line", max_length=200, description="an example line's name")
+    scenario: str | None = Field(None, max_length=200, description="an example scenario")
+    duration_h: float = Field(24.0, gt=0, le=720, description="simulated hours")
+    speed: float = Field(60.0, gt=0, le=100_000, description="times real time")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class LineStatus(BaseModel):
+    state: Literal["stopped", "running", "finished", "failed"]
+    line: str | None
+    scenario: str | None
+    simulated_s: float
+    duration_s: float | None
+    speed: float | None
+    records: int
+    started_ts: datetime | None
+    stopped_ts: datetime | None
+    started_by: str | None
+    error: str | None
+    lines: list[str]
+    scenarios: list[str]
+
+
+class FollowIn(RecipeRef):
+    """The recipe the line runs (an example's name or a document)."""
+
+
+class EstimateOut(BaseModel):
+    ts: datetime
+    key: str
+    mean: float | None = Field(description="posterior mean of the flow bias [1]")
+    std: float | None = Field(description="posterior standard deviation [1]")
+    accepted: bool | None
+    reason: str | None
+
+
+class RecommendationOut(BaseModel):
+    rec_id: str
+    ts: datetime
+    key: str
+    previous: float | None = Field(description="setpoint in force before [1]")
+    value: float | None = Field(description="recommended setpoint [1]")
+    predicted: float | None = Field(description="predicted areal loading, in the SI unit "
+                                                "of <electrode>.coating_areal_loading")
+    predicted_std: float | None
+    target: float | None = Field(description="target areal loading, same unit")
+    why: str | None
+    status: Literal["advised", "accepted", "rejected"]

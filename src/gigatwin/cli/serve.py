@@ -88,6 +88,7 @@ def serve(store: Store = None, config: Config = None,
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
+        app.state.line.shutdown()
         app.state.jobs.shutdown()
         app.state.database.close()
 
