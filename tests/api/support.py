@@ -53,10 +53,9 @@ def live_records(electrode: str = "cathode", coils: int = 2, per_coil: int = 30)
     base wet film h0, the recipe's pump setpoint u and the bias b = LIVE_BIAS (the
     reading model of :class:`gigatwin.twin.live.calibration.BiasFilter`); one reading a
     minute, coils 10 minutes apart, so that the twin advises after each coil."""
+    from gigatwin.api.examples import example_file
     from gigatwin.twin import load_recipe
     from gigatwin.twin.live.calibration import CoatingModel
-
-    from gigatwin.api.examples import example_file
 
     recipe = load_recipe(example_file("recipes", "nmc622_graphite_pouch"))
     h0 = CoatingModel(recipe, electrode).base_wet_film()

@@ -59,12 +59,14 @@ def _job(app, who: str, state: str, result: str | None = None) -> str:
     import secrets
     from datetime import UTC, datetime
 
+    from gigatwin.api.jobs import RUNNER
+
     job_id = "j_" + secrets.token_hex(8)
     with app.state.database.session() as store:
         store.backend.execute(
             "INSERT INTO api_jobs (job_id, kind, owner, state, progress, params, result, "
-            "created_ts) VALUES (?, 'plant', ?, ?, 0, '{}', ?, ?)",
-            (job_id, OWNER[who], state, result, datetime.now(UTC)))
+            "runner, created_ts) VALUES (?, 'plant', ?, ?, 0, '{}', ?, ?, ?)",
+            (job_id, OWNER[who], state, result, RUNNER, datetime.now(UTC)))
         store.backend.commit()
     return job_id
 

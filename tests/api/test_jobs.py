@@ -115,24 +115,62 @@ def test_a_failing_job_says_why(engineer):
 
 
 def test_jobs_outlive_the_page_and_the_service(engineer):
-    """A reload reads the same job from the store; a restarted service still has the
-    results and marks a job the stop interrupted as failed, saying why."""
+    """A restarted service still has the results, and marks failed, saying why, a job
+    whose process is gone; a job of a process still alive is left alone."""
+    import subprocess
+    import sys
+    from datetime import UTC, datetime
+
+    from gigatwin.api.jobs import RUNNER
+
     app, client, erik, _ = engineer
     done = app.state.jobs.submit("plant", {}, lambda progress: {"answer": 42}, owner="erik")
     _wait(client, erik, done["job_id"])
-    release = threading.Event()
-    stuck = app.state.jobs.submit("plant", {}, lambda progress: release.wait(30) and {},
-                                  owner="erik")
-    _wait(client, erik, stuck["job_id"], states=("running",))
-    restarted = JobManager(app.state.database)  # as a new process on the same store would
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    host = RUNNER.rsplit(":", 1)[0]
+    with app.state.database.session() as store:
+        for job_id, runner in (("j_gone", f"{host}:{gone}"), ("j_alive", RUNNER)):
+            store.backend.execute(
+                "INSERT INTO api_jobs (job_id, kind, owner, state, progress, params, runner, "
+                "created_ts) VALUES (?, 'plant', 'erik', 'running', 0.5, '{}', ?, ?)",
+                (job_id, runner, datetime.now(UTC)))
+        store.backend.commit()
+    restarted = JobManager(app.state.database)  # as a new service on the same store
     try:
         assert restarted.result(done["job_id"]) == {"answer": 42}
-        interrupted = restarted.get(stuck["job_id"])
+        interrupted = restarted.get("j_gone")
         assert interrupted["state"] == "failed"
         assert "stopped before the job finished" in interrupted["error"]
+        assert restarted.get("j_alive")["state"] == "running"
+        assert client.get("/api/v1/jobs/j_gone", headers=erik).json()["state"] == "failed"
     finally:
-        release.set()
         restarted.shutdown()
+
+
+def test_a_cancel_written_by_another_process_stops_the_job(engineer):
+    """With several worker processes the cancel may arrive through another one: it is
+    read from the store when the job saves its progress."""
+    app, client, erik, _ = engineer
+    reached = threading.Event()
+
+    def runner(progress):
+        for i in range(400):
+            progress(i, 400)
+            if i == 5:
+                reached.set()
+            time.sleep(0.02)
+        return {"finished": True}
+
+    job = app.state.jobs.submit("simulation", {}, runner, owner="erik")
+    assert reached.wait(30)
+    other = JobManager(app.state.database)  # another worker process's manager
+    try:
+        other.cancel(job["job_id"])
+        assert _wait(client, erik, job["job_id"])["state"] == "cancelled"
+        assert app.state.jobs.result(job["job_id"]) is None
+    finally:
+        other.shutdown()
 
 
 def test_only_the_newest_finished_jobs_are_kept(engineer):

@@ -65,6 +65,7 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             params TEXT NOT NULL,
             result TEXT,
             error TEXT,
+            runner TEXT NOT NULL,
             created_ts TIMESTAMPTZ NOT NULL,
             started_ts TIMESTAMPTZ,
             finished_ts TIMESTAMPTZ)""",

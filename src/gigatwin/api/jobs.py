@@ -7,18 +7,24 @@ of the store (:mod:`gigatwin.api.accounts` migration 2) and run by a small pool 
 threads (``Settings.job_workers``). Its state (``queued``, ``running``, ``done``,
 ``failed``, ``cancelled``), progress (0-1, with a sentence) and result (JSON) are kept
 in the store, so a reloaded page, another browser or a restarted service finds them;
-``Settings.jobs_kept`` finished jobs are kept, the oldest removed first. A job that
-was queued or running when the service stopped is marked failed on the next start.
+``Settings.jobs_kept`` finished jobs are kept, the oldest removed first. A job whose
+process (``runner``: host and process id) is gone, because the service stopped, is
+marked failed when a service starts on that host.
 
 Cancellation is cooperative: a queued job is cancelled at once; a running one stops
 at its next progress report (performance reports after each cell, the others
-between their stages) and its partial work is dropped.
+between their stages) and its partial work is dropped. With several worker
+processes (PostgreSQL) a job may be cancelled through another process: the cancel
+is written to the store, which the running job reads when it saves its progress,
+and a job finishing after that stays cancelled.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
 import threading
 import time
 from collections.abc import Callable
@@ -34,6 +40,7 @@ FINISHED = ("done", "failed", "cancelled")
 _COLUMNS = ("job_id", "kind", "owner", "state", "progress", "message", "params", "error",
             "created_ts", "started_ts", "finished_ts")
 _SAVE_EVERY_S = 0.5  # progress is written to the store at most this often
+RUNNER = f"{socket.gethostname()}:{os.getpid()}"  # this process, as the jobs it runs say
 
 
 class JobCancelledError(Exception):
@@ -63,6 +70,16 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class JobManager:
     """Runs jobs on ``workers`` threads and keeps them in ``database``'s store."""
 
@@ -81,8 +98,8 @@ class JobManager:
         with self.db.session() as store:
             store.backend.execute(
                 "INSERT INTO api_jobs (job_id, kind, owner, state, progress, message, params, "
-                "created_ts) VALUES (?, ?, ?, 'queued', 0, 'waiting for a free worker', ?, ?)",
-                (job_id, kind, owner, json.dumps(jsonable(params)), _now()))
+                "runner, created_ts) VALUES (?, ?, ?, 'queued', 0, 'waiting for a free worker', "
+                "?, ?, ?)", (job_id, kind, owner, json.dumps(jsonable(params)), RUNNER, _now()))
             store.backend.commit()
         self._pool.submit(self._run, job_id, runner)
         return self.get(job_id)
@@ -126,6 +143,15 @@ class JobManager:
                 live["saved"] = time.monotonic()
         if save:
             self._update(job_id, progress=fraction, message=live.get("message"))
+            if self._stored_state(job_id) == "cancelled":  # by another worker process
+                with self._lock:
+                    self._cancel.add(job_id)
+                raise JobCancelledError(job_id)
+
+    def _stored_state(self, job_id: str) -> str | None:
+        with self.db.reader() as store:
+            rows = store.query("SELECT state FROM api_jobs WHERE job_id = ?", (job_id,))
+        return rows[0][0] if rows else None
 
     def _finish(self, job_id: str, state: str, *, result: dict | None = None,
                 error: str | None = None, message: str | None = None) -> None:
@@ -136,6 +162,11 @@ class JobManager:
         if state == "done":
             fields["progress"] = 1.0
         with self.db.session() as store:
+            rows = store.query("SELECT state FROM api_jobs WHERE job_id = ?", (job_id,))
+            if rows and rows[0][0] == "cancelled":  # cancelled through another process
+                state, result = "cancelled", None
+                fields.update(state="cancelled", message="cancelled", error=None)
+                fields.pop("progress", None)
             self._set(store, job_id, fields)
             if result is not None:
                 store.backend.execute("UPDATE api_jobs SET result = ? WHERE job_id = ?",
@@ -166,11 +197,18 @@ class JobManager:
         store.backend.commit()
 
     def _interrupt_leftovers(self) -> None:
+        """Mark failed the unfinished jobs of processes of this host that are gone."""
+        host = RUNNER.split(":")[0]
         with self.db.session() as store:
-            store.backend.execute(
-                "UPDATE api_jobs SET state = 'failed', finished_ts = ?, message = 'failed', "
-                "error = 'the service stopped before the job finished; submit it again' "
-                "WHERE state IN ('queued', 'running')", (_now(),))
+            rows = store.query("SELECT job_id, runner FROM api_jobs "
+                               "WHERE state IN ('queued', 'running')")
+            for job_id, runner in rows:
+                where, _, pid = runner.rpartition(":")
+                if where == host and runner != RUNNER and not _alive(int(pid)):
+                    store.backend.execute(
+                        "UPDATE api_jobs SET state = 'failed', finished_ts = ?, "
+                        "message = 'failed', error = 'the service stopped before the job "
+                        "finished; submit it again' WHERE job_id = ?", (_now(), job_id))
             store.backend.commit()
 
     def _row(self, row) -> dict:

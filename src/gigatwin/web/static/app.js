@@ -67,14 +67,15 @@ function logout() {
 async function start() {
   state.me = await api("/auth/me");
   $("#who").textContent = `${state.me.name} (${state.me.role})`;
-  for (const link of document.querySelectorAll("#nav a")) {
-    link.hidden = Boolean(link.dataset.role) && !may(link.dataset.role);
+  for (const item of document.querySelectorAll("[data-role]")) {  // links, forms, buttons
+    item.hidden = !may(item.dataset.role);
   }
   $("#nav").hidden = false; $("#logout").hidden = false;
   route();
 }
 
-const PAGES = { spec: loadSpec, twin: loadTwin, factory: loadFactory, spc: loadSpc, trace: loadTrace, admin: loadAdmin };
+const PAGES = { spec: loadSpec, twin: loadTwin, factory: loadFactory, spc: loadSpc, trace: loadTrace,
+  live: loadLive, admin: loadAdmin };
 
 function show(page) {
   for (const section of document.querySelectorAll(".page")) section.hidden = section.id !== `page-${page}`;
@@ -319,6 +320,85 @@ async function runTrace(event) {
     $("#trace-status").textContent = `error: ${err.message}`;
     $("#trace-graph").replaceChildren(); $("#trace-table tbody").replaceChildren();
   }
+}
+
+/* -- virtual line and live twin ---------------------------------------------------- */
+async function loadLive() {
+  const [line, recipes] = await Promise.all([api("/line"), api("/recipes")]);
+  const lines = $("#line-form select[name=line]"), scenarios = $("#line-form select[name=scenario]");
+  for (const name of line.lines) lines.append(el("option", { value: name }, name));
+  for (const name of line.scenarios) scenarios.append(el("option", { value: name }, name));
+  const example = $("#live-form select[name=example]");
+  for (const r of recipes) example.append(el("option", { value: r.name }, r.title));
+  $("#line-form").addEventListener("submit", (e) => lineAction(e, async () => {
+    const f = Object.fromEntries(new FormData(e.target));
+    await api("/line/start", { method: "POST", body: { line: f.line, scenario: f.scenario || null,
+      duration_h: Number(f.duration_h), speed: Number(f.speed) } });
+  }));
+  $("#line-stop").addEventListener("click", () => lineAction(null, () => api("/line/stop", { method: "POST" })));
+  $("#live-follow").addEventListener("click", follow);
+  $("#live-form select[name=key]").addEventListener("change", refreshLive);
+  showLine(line);
+  await refreshLive();
+}
+
+async function lineAction(event, action) {
+  if (event) event.preventDefault();
+  try { await action(); } catch (err) { $("#line-status").textContent = `error: ${err.message}`; return; }
+  showLine(await api("/line"));
+}
+
+/* While the line runs, its status is read again every two seconds. */
+function showLine(line) {
+  const hours = (s) => (s / 3600).toFixed(2);
+  $("#line-status").textContent = line.state === "running"
+    ? `running: ${line.line} (${line.scenario}), ${hours(line.simulated_s)} of ${hours(line.duration_s)} h ` +
+      `simulated at ${line.speed}x, ${line.records} records stored`
+    : `${line.state}` + (line.line ? `: ${line.line}, ${hours(line.simulated_s)} h simulated, ${line.records} records` : "") +
+      (line.error ? ` (${line.error})` : "");
+  $("#line-stop").disabled = line.state !== "running";
+  clearTimeout(state.lineTimer);
+  if (line.state === "running") {
+    state.lineTimer = setTimeout(async () => {
+      if (!$("#page-live").hidden && state.me) showLine(await api("/line"));
+    }, 2000);
+  }
+}
+
+async function follow() {
+  $("#live-status").textContent = "calibrating on the stored gauge readings...";
+  try {
+    const summary = await api("/live/follow", { method: "POST", body: { example: $("#live-form select[name=example]").value } });
+    $("#live-status").textContent = Object.entries(summary).map(([k, e]) =>
+      `${k}: ${charts.fmt(e.mean)} ± ${charts.fmt(1.96 * e.std)} (${e.readings} readings)`).join("; ");
+    await refreshLive();
+  } catch (err) { $("#live-status").textContent = `error: ${err.message}`; }
+}
+
+async function refreshLive() {
+  const key = $("#live-form select[name=key]").value;
+  const [estimates, recs] = await Promise.all([api("/live/estimates", { params: { key } }), api("/live/recommendations")]);
+  $("#live-chart").replaceChildren(estimates.length
+    ? charts.bandChart(`${key}: posterior mean [1]`, estimates.map((e) => e.mean),
+      estimates.map((e) => e.mean - 1.96 * e.std), estimates.map((e) => e.mean + 1.96 * e.std))
+    : el("p", { class: "muted" }, "no estimate yet: calibrate on stored data"));
+  rows($("#recs-table tbody"), recs, (r) => {
+    let action = "";
+    if (r.status === "advised" && may("engineer")) {
+      action = el("span", {});
+      for (const [label, verb] of [["accept", "accept"], ["reject", "reject"]]) {
+        const button = el("button", { class: "small", type: "button" }, label);
+        button.addEventListener("click", async () => {
+          try { await api(`/live/recommendations/${encodeURIComponent(r.rec_id)}/${verb}`, { method: "POST" }); }
+          catch (err) { $("#live-status").textContent = `error: ${err.message}`; }
+          await refreshLive();
+        });
+        action.append(button, " ");
+      }
+    }
+    return [r.ts.slice(0, 19).replace("T", " "), el("td", { class: "mono" }, r.key), num(r.previous), num(r.value),
+      num(r.predicted), num(r.target), r.why, el("td", { class: `state ${r.status}` }, r.status), el("td", {}, action)];
+  });
 }
 
 /* -- administration ----------------------------------------------------------------- */
