@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from support import PASSWORDS
+from support import PASSWORDS, POINTS, SIGNAL_ASSET, SIGNAL_KEY
 
 from gigatwin.spec import load_registry
 
@@ -117,6 +117,8 @@ def test_spc_page_charts_a_stored_signal(page):
     _login(page, "vera")
     page.click("#nav a[data-page=spc]")
     page.wait_for_selector("#spc-form select[name=series] option", state="attached")
+    page.select_option("#spc-form select[name=series]",
+                       label=f"{SIGNAL_KEY} @ {SIGNAL_ASSET} ({POINTS})")
     page.click("#spc-form button")
     page.wait_for_selector("#spc-chart svg")
     assert page.locator("#spc-chart svg").count() == 2  # individuals and moving range

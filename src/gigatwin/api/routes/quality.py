@@ -43,10 +43,13 @@ def signals(db: DatabaseDep, user: ViewerDep,
 
 def _series(store, key: str, asset: str | None, start, end, limit: int):
     """Timestamps and values (display unit) of the latest ``limit`` points, oldest first."""
-    from gigatwin.spec import load_registry
+    from gigatwin.spec.vocabulary import parameter as parameter_of
     from gigatwin.units import from_si
 
-    parameter = load_registry().parameters.get(key)
+    try:  # a qualified key (cathode.wet_film_thickness, as the line sends) is its key's
+        parameter = parameter_of(key)
+    except KeyError:
+        parameter = None
     if parameter is None or not parameter.is_quantity:
         raise HTTPException(status.HTTP_404_NOT_FOUND,
                             detail=f"{key!r} is not a quantity of the specification")
