@@ -186,3 +186,55 @@ def test_only_the_newest_finished_jobs_are_kept(engineer):
         assert kept == set(ids[-3:])
     finally:
         manager.shutdown()
+
+
+def test_a_comparison_job_gives_the_twins_comparison(engineer):
+    from gigatwin.api.examples import example_file
+    from gigatwin.twin import load_recipe
+    from gigatwin.twin.compare import compare
+
+    _, client, erik, _ = engineer
+    params = {"a": {"example": "nmc622_graphite_pouch"}, "b": {"example": "lfp_graphite_prismatic"},
+              "samples": 300, "seed": 2}
+    job = client.post("/api/v1/jobs", json={"kind": "comparison", "params": params},
+                      headers=erik).json()
+    assert _wait(client, erik, job["job_id"])["state"] == "done"
+    result = client.get(f"/api/v1/jobs/{job['job_id']}/result", headers=erik).json()
+    direct = compare(load_recipe(example_file("recipes", "nmc622_graphite_pouch")),
+                     load_recipe(example_file("recipes", "lfp_graphite_prismatic")),
+                     samples=300, seed=2).as_dict()
+    assert result["yield"]["difference"] == pytest.approx(direct["yield"]["difference"])
+    assert [o["name"] for o in result["outputs"]] == [o["name"] for o in direct["outputs"]]
+
+
+@pytest.mark.slow
+def test_performance_and_design_jobs_give_the_domains_answers(engineer):
+    """PyBaMM (SPMe, coarse mesh, the nominal cell at 1C) and NSGA-II (one generation of
+    four): each job's result equals the direct call's, and performance reported its
+    cells as progress."""
+    from gigatwin.api.examples import example_file, examples_dir
+    from gigatwin.twin import load_recipe
+    from gigatwin.twin.performance import design as inverse
+    from gigatwin.twin.performance.rate_capability import rate_capability
+
+    _, client, erik, _ = engineer
+    performance = client.post("/api/v1/jobs", headers=erik, json={
+        "kind": "performance", "params": {"example": "nmc622_graphite_pouch", "rates": [1.0],
+                                          "model": "spme", "samples": 0, "mesh": "coarse"}})
+    design = client.post("/api/v1/jobs", headers=erik, json={
+        "kind": "design", "params": {"problem": "nmc811_21700", "generations": 1,
+                                     "population": 4}})
+    assert performance.status_code == design.status_code == 202, (performance.text, design.text)
+    done = _wait(client, erik, performance.json()["job_id"], timeout=600)
+    assert done["state"] == "done", done["error"]
+    assert done["message"] == "done" and done["progress"] == 1.0
+    got = client.get(f"/api/v1/jobs/{done['job_id']}/result", headers=erik).json()
+    direct = rate_capability(load_recipe(example_file("recipes", "nmc622_graphite_pouch")),
+                             [1.0], "spme", 0, 0, "coarse").to_dict()
+    assert got["nominal"]["discharges"][0]["capacity"] == pytest.approx(
+        direct["nominal"]["discharges"][0]["capacity"], rel=1e-9)
+    done = _wait(client, erik, design.json()["job_id"], timeout=600)
+    assert done["state"] == "done", done["error"]
+    got = client.get(f"/api/v1/jobs/{done['job_id']}/result", headers=erik).json()
+    problem = inverse.load_problem(examples_dir() / "design" / "nmc811_21700.yaml")
+    assert got["pareto"] == pytest.approx(inverse.optimise(problem, 1, 4, 0).rows())
