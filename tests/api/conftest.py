@@ -27,3 +27,5 @@ def service():
             "Authorization": f"Bearer {token.json()['access_token']}"}
     yield app, client, headers
     client.close()
+    app.state.line.shutdown()
+    app.state.jobs.shutdown()

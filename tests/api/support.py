@@ -43,3 +43,40 @@ def populate(app) -> str:
 
 def make_app(store_url: str = "duckdb://:memory:"):
     return create_app(Settings(store_url=store_url, secret_key=SECRET))
+
+
+LIVE_BIAS = 0.01  # the slot die's flow bias the live-twin records are made with [1]
+
+
+def live_records(electrode: str = "cathode", coils: int = 2, per_coil: int = 30) -> list[dict]:
+    """Wet-film readings [um] of ``electrode`` exactly at ``h0 (1 + u + b)``: the chain's
+    base wet film h0, the recipe's pump setpoint u and the bias b = LIVE_BIAS (the
+    reading model of :class:`gigatwin.twin.live.calibration.BiasFilter`); one reading a
+    minute, coils 10 minutes apart, so that the twin advises after each coil."""
+    from gigatwin.api.examples import example_file
+    from gigatwin.twin import load_recipe
+    from gigatwin.twin.live.calibration import CoatingModel
+
+    recipe = load_recipe(example_file("recipes", "nmc622_graphite_pouch"))
+    h0 = CoatingModel(recipe, electrode).base_wet_film()
+    u = recipe[f"{electrode}.coating_slot_flow_rate_deviation"].nominal
+    start = datetime(2026, 11, 21, 6, 0, tzinfo=UTC)
+    out = []
+    for coil in range(coils):
+        for i in range(per_coil):
+            ts = start + timedelta(seconds=coil * (per_coil * 60 + 600) + 60 * i)
+            out.append({"key": f"{electrode}.wet_film_thickness",
+                        "value": h0 * (1 + u + LIVE_BIAS) * 1e6, "unit": "um",
+                        "asset": f"coater-{electrode}", "ts": ts.isoformat(),
+                        "id": f"live-{electrode}-{coil}-{i}"})
+    return out
+
+
+def add_live_records(app) -> None:
+    from gigatwin.ingest.records import Delivery, RecordWriter
+
+    with app.state.database.session() as store:
+        counts = RecordWriter(store).write([Delivery("test", r) for r in live_records()],
+                                           counter_source="test")
+    if counts.quarantined:
+        raise AssertionError(f"live-twin test records quarantined: {counts}")

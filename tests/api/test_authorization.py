@@ -49,6 +49,67 @@ def _quarantined(app, who: str) -> str:
         return store.query("SELECT quarantine_id FROM quarantine WHERE source = ?", (f"matrix-{who}",))[0][0]
 
 
+RESULT = "{\"x\": 1}"  # a finished job's stored result
+OWNER = {"viewer": "vera", "engineer": "erik", "admin": "ada", "ingest": "coater-1", "none": "nobody"}
+
+
+def _job(app, who: str, state: str, result: str | None = None) -> str:
+    """A job row of the principal ``who`` in ``state`` (written directly, as the job
+    manager would, so that no worker needs to run it)."""
+    import secrets
+    from datetime import UTC, datetime
+
+    from gigatwin.api.jobs import RUNNER
+
+    job_id = "j_" + secrets.token_hex(8)
+    with app.state.database.session() as store:
+        store.backend.execute(
+            "INSERT INTO api_jobs (job_id, kind, owner, state, progress, params, result, "
+            "runner, created_ts) VALUES (?, 'plant', ?, ?, 0, '{}', ?, ?, ?)",
+            (job_id, OWNER[who], state, result, RUNNER, datetime.now(UTC)))
+        store.backend.commit()
+    return job_id
+
+
+def _line(app, running: bool) -> None:
+    """The service's virtual line running (real time: it mostly waits) or stopped."""
+    runner = app.state.line
+    if runner.status()["state"] == "running" and not running:
+        runner.stop()
+    elif runner.status()["state"] != "running" and running:
+        from gigatwin.api.examples import examples_dir
+
+        runner.start(examples_dir() / "lines" / "pilot_line.yaml", None, duration_s=3600.0,
+                     speed=1.0, seed=0, actor="test")
+
+
+def _live(app) -> None:
+    from support import add_live_records
+
+    add_live_records(app)  # idempotent: the records carry ids
+
+
+def _advised(app, who: str) -> str:
+    """An advised recommendation of the live twin, written as gigatwin.ingest.live does."""
+    from datetime import UTC, datetime
+
+    from gigatwin.ingest.live import create_tables
+
+    rec_id = f"cathode.coating_slot_flow_rate_deviation:matrix-{who}-{len(_ADVISED)}"
+    _ADVISED.append(rec_id)
+    with app.state.database.session() as store:
+        create_tables(store)
+        store.backend.execute(
+            "INSERT INTO live_recommendations VALUES (?, ?, ?, 0, 0.01, 0.2, 0.001, 0.2, "
+            "'matrix', 'advised')",
+            (rec_id, datetime.now(UTC), "cathode.coating_slot_flow_rate_deviation"))
+        store.backend.commit()
+    return rec_id
+
+
+_ADVISED: list[str] = []
+
+
 # (method, route path, least role, request builder(app, principal) -> (url, kwargs))
 ENDPOINTS = [
     ("GET", "/api/v1/health", "public", lambda a, w: ("/api/v1/health", {})),
@@ -107,6 +168,29 @@ ENDPOINTS = [
         "/api/v1/cells/CELL-00000003/record", {})),
     ("GET", "/api/v1/cells/{cell_id}/measurements", "viewer", lambda a, w: (
         "/api/v1/cells/CELL-00000003/measurements", {})),
+    ("POST", "/api/v1/jobs", "engineer", lambda a, w: (
+        "/api/v1/jobs", {"json": {"kind": "plant", "params": {"plant": "twin_recipe_plant"}}})),
+    ("GET", "/api/v1/jobs", "viewer", lambda a, w: ("/api/v1/jobs", {})),
+    ("GET", "/api/v1/jobs/{job_id}", "viewer", lambda a, w: (
+        f"/api/v1/jobs/{_job(a, w, 'queued')}", {})),
+    ("GET", "/api/v1/jobs/{job_id}/result", "viewer", lambda a, w: (
+        f"/api/v1/jobs/{_job(a, w, 'done', RESULT)}/result", {})),
+    ("DELETE", "/api/v1/jobs/{job_id}", "engineer", lambda a, w: (
+        f"/api/v1/jobs/{_job(a, w, 'queued')}", {})),
+    ("GET", "/api/v1/line", "viewer", lambda a, w: ("/api/v1/line", {})),
+    ("POST", "/api/v1/line/start", "admin", lambda a, w: (
+        _line(a, running=False) or "/api/v1/line/start", {"json": {"duration_h": 1, "speed": 1}})),
+    ("POST", "/api/v1/line/stop", "admin", lambda a, w: (
+        _line(a, running=True) or "/api/v1/line/stop", {})),
+    ("POST", "/api/v1/live/follow", "engineer", lambda a, w: (
+        _live(a) or "/api/v1/live/follow", {"json": {"example": "nmc622_graphite_pouch"}})),
+    ("GET", "/api/v1/live/estimates", "viewer", lambda a, w: ("/api/v1/live/estimates", {})),
+    ("GET", "/api/v1/live/recommendations", "viewer", lambda a, w: (
+        "/api/v1/live/recommendations", {})),
+    ("POST", "/api/v1/live/recommendations/{rec_id}/accept", "engineer", lambda a, w: (
+        f"/api/v1/live/recommendations/{_advised(a, w)}/accept", {})),
+    ("POST", "/api/v1/live/recommendations/{rec_id}/reject", "engineer", lambda a, w: (
+        f"/api/v1/live/recommendations/{_advised(a, w)}/reject", {})),
 ]
 
 

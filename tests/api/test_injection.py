@@ -26,7 +26,8 @@ PAYLOADS = [
 
 
 def _counts(app) -> dict[str, int]:
-    tables = ("api_users", "api_keys", "objects", "genealogy", "signals", "measurements")
+    tables = ("api_users", "api_keys", "api_jobs", "objects", "genealogy", "signals",
+              "measurements")
     with app.state.database.session() as store:
         return {t: store.query(f"SELECT count(*) FROM {t}")[0][0] for t in tables}
 
@@ -61,6 +62,12 @@ def _requests(payload: str):
         ("DELETE", f"/api/v1/keys/{p}", {}, "admin"),
         ("POST", "/api/v1/users", {"json": {"username": payload, "password": "long-enough-1",
                                             "role": "viewer"}}, "admin"),
+        ("GET", f"/api/v1/jobs/{p}", {}, "viewer"),
+        ("GET", f"/api/v1/jobs/{p}/result", {}, "viewer"),
+        ("DELETE", f"/api/v1/jobs/{p}", {}, "engineer"),
+        ("GET", "/api/v1/live/estimates", {"params": {"key": payload}}, "viewer"),
+        ("POST", f"/api/v1/live/recommendations/{p}/accept", {}, "engineer"),
+        ("POST", f"/api/v1/live/recommendations/{p}/reject", {}, "engineer"),
     ]
 
 

@@ -8,7 +8,7 @@ TESTS = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(TESTS))
 sys.path.insert(0, str(TESTS / "api"))
 
-from support import make_app, populate  # noqa: E402
+from support import add_live_records, make_app, populate  # noqa: E402
 
 from _servers import free_port, missing, wait_for_port  # noqa: E402
 
@@ -26,6 +26,7 @@ def server(tmp_path_factory):
     store = tmp_path_factory.mktemp("web") / "web.duckdb"
     app = make_app(f"duckdb://{store}")
     populate(app)
+    add_live_records(app)  # gauge readings for the live twin's page
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -34,6 +35,8 @@ def server(tmp_path_factory):
     yield f"http://127.0.0.1:{port}"
     server.should_exit = True
     thread.join(timeout=10)
+    app.state.line.shutdown()
+    app.state.jobs.shutdown()
     app.state.database.close()
 
 

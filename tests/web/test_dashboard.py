@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
-from support import PASSWORDS
+from support import PASSWORDS, POINTS, SIGNAL_ASSET, SIGNAL_KEY
 
 from gigatwin.spec import load_registry
 
@@ -88,10 +88,18 @@ def test_twin_calculator_runs_a_simulation_and_draws_its_charts(page):
     assert {"electrolyte_filling", "aging_eol", "cell"} <= set(steps)
     assert "3000 samples" in page.text_content("#twin-status")
     assert page.locator("#twin-yield svg text").filter(has_text="overall").count() == 1
+    # the run was a background job: a reloaded page finds it and shows its result again
+    page.reload()
+    page.wait_for_selector("#twin-result:not([hidden])", timeout=60_000)
+    expect(page.locator("#twin-status")).to_contain_text("3000 samples")
+    expect(page.locator("#jobs-table tbody tr")).to_have_count(1)
+    expect(page.locator("#jobs-table tbody tr td.state")).to_have_text("done")
+    page.wait_for_selector("#twin-form select[name=example] option", state="attached")
     page.select_option("#twin-form select[name=example]", "lfp_graphite_prismatic")  # compare
     page.click("#twin-form button")
     expect(page.locator("#twin-compare")).to_contain_text("NMC622")
     expect(page.locator("#twin-status")).to_contain_text("LFP")
+    expect(page.locator("#jobs-table tbody tr")).to_have_count(2)
     _shot(page, "twin")
     assert page.errors == []
 
@@ -109,6 +117,8 @@ def test_spc_page_charts_a_stored_signal(page):
     _login(page, "vera")
     page.click("#nav a[data-page=spc]")
     page.wait_for_selector("#spc-form select[name=series] option", state="attached")
+    page.select_option("#spc-form select[name=series]",
+                       label=f"{SIGNAL_KEY} @ {SIGNAL_ASSET} ({POINTS})")
     page.click("#spc-form button")
     page.wait_for_selector("#spc-chart svg")
     assert page.locator("#spc-chart svg").count() == 2  # individuals and moving range
@@ -165,4 +175,45 @@ def test_admin_adds_a_user_and_sees_it_in_the_audit_log(page):
     page.click("#key-form button")
     expect(page.locator("#key-new")).to_contain_text("gtk_")
     expect(page.locator("#audit-table tbody tr").first).to_contain_text("key.create")
+    assert page.errors == []
+
+
+def test_live_twin_shows_its_estimate_and_an_engineer_accepts_advice(page):
+    _login(page, "vera")  # a viewer sees the estimate but may not calibrate or decide
+    page.click("#nav a[data-page=live]")
+    page.wait_for_selector("#line-status:has-text('stopped')")
+    assert page.is_hidden("#line-form") and page.is_hidden("#live-follow")
+    page.click("#logout")
+    _login(page, "erik")
+    page.click("#nav a[data-page=live]")
+    page.wait_for_selector("#live-form select[name=example] option", state="attached")
+    assert page.is_hidden("#line-form")  # starting the line is for admins
+    page.select_option("#live-form select[name=example]", "nmc622_graphite_pouch")
+    page.click("#live-follow")
+    expect(page.locator("#live-status")).to_contain_text("60 readings", timeout=60_000)
+    page.wait_for_selector("#live-chart svg path.band")
+    expect(page.locator("#recs-table tbody tr")).to_have_count(2)
+    first = page.locator("#recs-table tbody tr").first
+    first.locator("button", has_text="accept").click()
+    expect(first.locator("td.state")).to_have_text("accepted")
+    assert first.locator("button").count() == 0  # decided: nothing more to offer
+    _shot(page, "live")
+    assert page.errors == []
+
+
+def test_admin_starts_the_virtual_line_and_sees_data_arrive_then_stops_it(page):
+    """Last in this module: the line's records join the store the other tests read."""
+    _login(page, "ada")
+    page.click("#nav a[data-page=live]")
+    page.wait_for_selector("#line-form select[name=line] option", state="attached")
+    page.fill("#line-form input[name=duration_h]", "48")
+    page.fill("#line-form input[name=speed]", "2000")
+    page.click("#line-form button[type=submit]")
+    expect(page.locator("#line-status")).to_contain_text("running", timeout=30_000)
+    # the page reads the line's state again while it runs: records arrive
+    expect(page.locator("#line-status")).not_to_contain_text(" 0 records stored",
+                                                              timeout=120_000)
+    _shot(page, "line")
+    page.click("#line-stop")
+    expect(page.locator("#line-status")).to_contain_text("stopped", timeout=30_000)
     assert page.errors == []

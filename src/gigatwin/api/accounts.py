@@ -1,13 +1,14 @@
 """Users, API keys and the audit log, kept in the store's database.
 
-Three tables, created by this module's own migrations (recorded in
+Four tables, created by this module's own migrations (recorded in
 ``api_schema_migrations``, beside the store's ``schema_migrations``):
 
 - ``api_users``: a username, its role and its argon2id password hash (argon2-cffi;
   the hash string carries its own salt and cost parameters);
 - ``api_keys``: machine credentials (an ingest station); only the SHA-256 of the key is
   kept (a key is 256 random bits, so a fast hash is enough), shown once when created;
-- ``api_audit``: who changed what and when (user and key changes, ingestion).
+- ``api_audit``: who changed what and when (user and key changes, ingestion);
+- ``api_jobs``: background jobs, their progress and results (:mod:`gigatwin.api.jobs`).
 
 Every statement takes its values as parameters. Functions take the store first and
 raise :class:`AccountError` with a sentence naming the field and the value.
@@ -51,6 +52,23 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             action TEXT NOT NULL,
             target TEXT,
             detail TEXT)""",
+    ]),
+    (2, "background jobs of the REST API: state, progress, parameters and result", [
+        """CREATE TABLE api_jobs (
+            job_id TEXT PRIMARY KEY,
+            kind TEXT NOT NULL,
+            owner TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('queued', 'running', 'done', 'failed',
+                                                 'cancelled')),
+            progress DOUBLE PRECISION NOT NULL,
+            message TEXT,
+            params TEXT NOT NULL,
+            result TEXT,
+            error TEXT,
+            runner TEXT NOT NULL,
+            created_ts TIMESTAMPTZ NOT NULL,
+            started_ts TIMESTAMPTZ,
+            finished_ts TIMESTAMPTZ)""",
     ]),
 ]
 
@@ -201,8 +219,12 @@ _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
 
 # -- API keys -----------------------------------------------------------------------------
-def _key_hash(key: str) -> str:
+def key_hash(key: str) -> str:
+    """What is stored of an API key: its SHA-256, hex."""
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+_key_hash = key_hash
 
 
 def create_key(store, name: str, *, actor: str, role: str = "ingest") -> tuple[str, str]:
@@ -236,8 +258,8 @@ def revoke_key(store, key_id: str, *, actor: str) -> None:
         audit(store, actor, "key.revoke", key_id)
 
 
-def key_principal(store, key: str) -> Principal | None:
-    """The principal of a valid, unrevoked key, else None."""
+def key_principal(store, key: str, *, hashed: bool = False) -> Principal | None:
+    """The principal of a valid, unrevoked key (or of its hash, when ``hashed``), else None."""
     rows = store.query("SELECT key_id, role FROM api_keys WHERE key_hash = ? AND revoked_ts IS NULL",
-                       (_key_hash(key),))
+                       (key if hashed else _key_hash(key),))
     return Principal(rows[0][0], rows[0][1], kind="key") if rows else None

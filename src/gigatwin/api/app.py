@@ -13,25 +13,74 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 
 from gigatwin import __version__
+from gigatwin.api.cache import PrincipalCache, ResponseCache
 from gigatwin.api.config import Settings, load_settings
 from gigatwin.api.database import Database
-from gigatwin.api.routes import admin, auth, plants, quality, records, service, spec, trace, twin
+from gigatwin.api.jobs import JobManager
+from gigatwin.api.line import LineRunner
+from gigatwin.api.routes import (
+    admin,
+    auth,
+    jobs,
+    line,
+    live,
+    plants,
+    quality,
+    records,
+    service,
+    spec,
+    trace,
+    twin,
+)
 from gigatwin.api.security import LoginLimiter
 
 PREFIX = "/api/v1"
-ROUTERS = tuple(m.router for m in (service, auth, admin, spec, records, twin, plants, quality, trace))
+ROUTERS = tuple(m.router for m in (service, auth, admin, spec, records, twin, plants, quality,
+                                   trace, jobs, line, live))
 # The dashboard loads only its own files: no CDN, no inline script.
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
 
 
+class SecurityHeaders:
+    """Adds the CSP and two hardening headers to every HTTP answer that lacks them.
+
+    A plain ASGI middleware: Starlette's ``@app.middleware("http")`` runs each request
+    through extra tasks and memory streams, which cost more than the health check
+    itself under load."""
+
+    _HEADERS = ((b"content-security-policy", _CSP.encode()),
+                (b"x-content-type-options", b"nosniff"),
+                (b"referrer-policy", b"no-referrer"))
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message):
+            if message["type"] == "http.response.start":
+                present = {name.lower() for name, _ in message.get("headers", ())}
+                extra = [h for h in self._HEADERS if h[0] not in present]
+                if extra:
+                    message = {**message, "headers": [*message.get("headers", ()), *extra]}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     """The service over ``settings.store_url`` (or an open ``database``).
 
-    The caller owns the database: ``gigatwin serve`` closes it when the server stops
-    (``app.state.database.close()``); test clients may start and stop the app many times."""
+    The caller owns the database: ``gigatwin serve`` stops the jobs and closes it when
+    the server stops (``app.state.jobs.shutdown()``, ``app.state.database.close()``);
+    test clients may start and stop the app many times."""
     settings = settings.with_secret()
-    database = database or Database(settings.store_url)
+    database = database or Database(settings.store_url, readers=settings.readers,
+                                    duckdb_threads=settings.duckdb_threads)
 
     # /docs and /redoc would load Swagger UI from a CDN: the schema is at /openapi.json.
     app = FastAPI(title="gigatwin", version=__version__, docs_url=None, redoc_url=None,
@@ -42,6 +91,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.database = database
     app.state.login_limiter = LoginLimiter(settings.login_attempts, settings.login_window_s)
+    app.state.responses = ResponseCache()
+    app.state.principals = PrincipalCache(settings.auth_cache_s)
+    app.state.jobs = JobManager(database, settings.job_workers, settings.jobs_kept)
+    app.state.line = LineRunner(database)
 
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)
@@ -51,13 +104,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
                            allow_methods=["GET", "POST", "PUT", "DELETE"],
                            allow_headers=["Authorization", "Content-Type", "X-API-Key"])
 
-    @app.middleware("http")
-    async def security_headers(request, call_next):
-        response = await call_next(request)
-        response.headers.setdefault("Content-Security-Policy", _CSP)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "no-referrer")
-        return response
+    app.add_middleware(SecurityHeaders)
 
     static = resources.files("gigatwin.web").joinpath("static")
     app.mount("/", StaticFiles(directory=str(static), html=True), name="web")
@@ -65,7 +112,20 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
 
 
 
+def warm_up() -> None:
+    """Import what the routes import on first use and load the specification, so that
+    the first requests after a start do not wait seconds for SciPy and the registry
+    (``gigatwin serve`` calls it in every worker before taking requests)."""
+    import gigatwin.quality  # noqa: F401 (SciPy, the charts)
+    import gigatwin.trace  # noqa: F401
+    import gigatwin.trace.jsonld  # noqa: F401
+    from gigatwin.spec import load_registry
+
+    load_registry()
+
+
 def app_from_environment() -> FastAPI:
     """The service configured by the environment (``GIGATWIN_STORE``, ...): the factory
     each worker process of ``gigatwin serve --workers N`` calls."""
+    warm_up()
     return create_app(load_settings())

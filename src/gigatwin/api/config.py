@@ -50,6 +50,11 @@ class Settings:
     login_attempts: int = 5  # failed logins allowed per username and client ...
     login_window_s: float = 60.0  # ... in this many seconds; then 429
     max_samples: int = 20_000  # Monte Carlo samples one API simulation may ask for
+    auth_cache_s: float = 5.0  # a role changed by another process applies within this
+    readers: int = 4  # reader connections to the store (see gigatwin.api.database)
+    duckdb_threads: int = 1  # DuckDB threads per query: many small queries run at once
+    jobs_kept: int = 200  # finished background jobs kept (oldest removed first)
+    job_workers: int = 1  # background jobs that run at once (the others wait)
 
     def with_secret(self) -> Settings:
         """These settings with a secret, from the environment or the secret file."""
@@ -95,5 +100,9 @@ def load_settings(config: Path | None = None, *, resolve_secret: bool = True,
         values["cors_origins"] = tuple(values["cors_origins"])
     if "token_minutes" in values:
         values["token_minutes"] = float(values["token_minutes"])
+    for name in ("readers", "duckdb_threads", "jobs_kept", "job_workers", "max_samples",
+                 "login_attempts"):
+        if name in values and int(values[name]) < 1:
+            raise ValueError(f"setting {name} = {values[name]}: at least 1 required")
     settings = Settings(**values)
     return settings.with_secret() if resolve_secret else settings

@@ -6,8 +6,15 @@
 A route declares the least role it needs with one of :data:`ViewerDep`,
 :data:`EngineerDep`, :data:`AdminDep` or :data:`IngestDep` (an engineer or an ingest key); a route without one is
 public (only ``/api/v1/health`` and the login). The caller is found from a bearer token
-(people) or an ``X-API-Key`` header (machines); the role is read from the store on every
-request, so a changed role or a removed user takes effect at once.
+(people) or an ``X-API-Key`` header (machines). The token's signature and expiry are
+checked on every request; the user's current role (or the key's) is read from the
+store and kept until the service next writes to the store, for at most a few seconds
+(:class:`gigatwin.api.cache.PrincipalCache`): a change made through this service
+takes effect at once, one made by another process (PostgreSQL only) within
+``Settings.auth_cache_s``.
+
+The dependencies are ``async``: they compute or wait for a thread only when the
+store must be asked, instead of taking a thread of the pool for every step.
 """
 
 from __future__ import annotations
@@ -15,9 +22,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
-from gigatwin.api.accounts import Principal, get_user, key_principal
+from gigatwin.api.accounts import Principal, get_user, key_hash, key_principal
+from gigatwin.api.cache import MISSING, PrincipalCache, ResponseCache
 from gigatwin.api.config import Settings
 from gigatwin.api.database import Database
 from gigatwin.api.security import read_token
@@ -25,16 +34,26 @@ from gigatwin.api.security import read_token
 TOKEN_URL = "/api/v1/auth/token"
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def get_database(request: Request) -> Database:
+async def get_database(request: Request) -> Database:
     return request.app.state.database
+
+
+async def get_responses(request: Request) -> ResponseCache:
+    return request.app.state.responses
+
+
+async def get_principals(request: Request) -> PrincipalCache:
+    return request.app.state.principals
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
+ResponsesDep = Annotated[ResponseCache, Depends(get_responses)]
+PrincipalsDep = Annotated[PrincipalCache, Depends(get_principals)]
 
 _bearer = OAuth2PasswordBearer(tokenUrl=TOKEN_URL, auto_error=False)
 _api_key = APIKeyHeader(name="X-API-Key", auto_error=False)
@@ -45,32 +64,48 @@ def _unauthorized(message: str) -> HTTPException:
                          headers={"WWW-Authenticate": "Bearer"})
 
 
-def current_principal(db: DatabaseDep, settings: SettingsDep,
-                      token: Annotated[str | None, Depends(_bearer)],
-                      key: Annotated[str | None, Depends(_api_key)]) -> Principal:
+async def current_principal(db: DatabaseDep, settings: SettingsDep, cache: PrincipalsDep,
+                            token: Annotated[str | None, Depends(_bearer)],
+                            key: Annotated[str | None, Depends(_api_key)]) -> Principal:
     if token:
         claimed = read_token(token, settings.secret_key)
         if claimed is None:
             raise _unauthorized("the token is invalid or has expired; log in again")
-        with db.session() as store:
-            user = get_user(store, claimed.name)
+        generation = db.generation
+        user = cache.user(claimed.name, generation)
+        if user is MISSING:
+            user = await run_in_threadpool(_lookup_user, db, claimed.name)
+            cache.remember_user(claimed.name, generation, user)
         if user is None:
             raise _unauthorized(f"user {claimed.name!r} no longer exists")
         return Principal(user["username"], user["role"])
     if key:
-        with db.session() as store:
-            principal = key_principal(store, key)
+        hashed, generation = key_hash(key), db.generation
+        principal = cache.key(hashed, generation)
+        if principal is MISSING:
+            principal = await run_in_threadpool(_lookup_key, db, hashed)
+            cache.remember_key(hashed, generation, principal)
         if principal is None:
             raise _unauthorized("the API key is unknown or revoked")
         return principal
     raise _unauthorized("authentication required: a bearer token or an X-API-Key header")
 
 
+def _lookup_user(db: Database, name: str) -> dict | None:
+    with db.reader() as store:
+        return get_user(store, name)
+
+
+def _lookup_key(db: Database, hashed: str) -> Principal | None:
+    with db.reader() as store:
+        return key_principal(store, hashed, hashed=True)
+
+
 def require(*roles: str):
     """A dependency that lets a caller through when they hold one of ``roles`` (or a
     user role above one of them)."""
 
-    def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
         if not any(principal.may(role) for role in roles):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 detail=f"{principal.kind} {principal.name!r} has role "

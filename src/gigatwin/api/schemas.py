@@ -6,12 +6,13 @@ the field says it is a display unit.
 
 from __future__ import annotations
 
+import functools
 import math
 from datetime import datetime
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 Role = Literal["viewer", "engineer", "admin"]
 Name = Field(min_length=1, max_length=200)
@@ -30,6 +31,18 @@ def jsonable(obj: Any) -> Any:
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
+
+
+@functools.cache
+def _adapter(shape) -> TypeAdapter:
+    return TypeAdapter(shape)
+
+
+def encode(shape, value: Any) -> bytes:
+    """``value`` checked against ``shape`` (a model or ``list[Model]``) and encoded as
+    JSON, as FastAPI's ``response_model`` would: for answers that are cached as bytes."""
+    adapter = _adapter(shape)
+    return adapter.dump_json(adapter.validate_python(value))
 
 
 # -- accounts -----------------------------------------------------------------------------
@@ -306,3 +319,120 @@ class Genealogy(BaseModel):
 class ObjectOut(BaseModel):
     object_id: str
     kind: str
+
+
+# -- background jobs ----------------------------------------------------------------------
+JobKind = Literal["simulation", "comparison", "performance", "design", "plant"]
+JobState = Literal["queued", "running", "done", "failed", "cancelled"]
+
+
+class JobIn(BaseModel):
+    """A background job: its kind and that kind's parameters (see docs/api.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: JobKind
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class RecipeRef(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    example: str | None = Field(None, max_length=200, description="an example recipe's name")
+    recipe: dict[str, Any] | None = Field(None, description="or a recipe document")
+
+
+class ComparisonIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    a: RecipeRef = Field(description="recipe A, the reference")
+    b: RecipeRef = Field(description="recipe B (differences are B - A)")
+    samples: int = Field(2000, ge=2, le=20_000)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class PerformanceIn(RecipeRef):
+    rates: list[float] = Field([0.1, 1.0, 2.0], min_length=1, max_length=8,
+                               description="discharge C-rates, each in (0, 10]")
+    model: Literal["dfn", "spme"] = "spme"
+    samples: int = Field(0, ge=0, le=20, description="sampled cells besides the nominal one")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    mesh: Literal["default", "coarse"] = "coarse"
+
+
+class DesignIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    problem: str = Field(max_length=200, description="an example design problem's name")
+    generations: int = Field(5, ge=1, le=50)
+    population: int = Field(12, ge=4, le=100)
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class PlantJobIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    plant: str = Field(max_length=200, description="an example plant's name")
+    scenarios: list[str] = Field(default_factory=list, max_length=20)
+
+
+class JobOut(BaseModel):
+    job_id: str
+    kind: JobKind
+    owner: str
+    state: JobState
+    progress: float = Field(description="0 to 1")
+    message: str | None
+    params: dict[str, Any]
+    error: str | None
+    created_ts: datetime
+    started_ts: datetime | None
+    finished_ts: datetime | None
+
+
+# -- virtual line and live twin -----------------------------------------------------------
+class LineStart(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    line: str = Field("pilot_line", max_length=200, description="an example line's name")
+    scenario: str | None = Field(None, max_length=200, description="an example scenario")
+    duration_h: float = Field(24.0, gt=0, le=720, description="simulated hours")
+    speed: float = Field(60.0, gt=0, le=100_000, description="times real time")
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+
+
+class LineStatus(BaseModel):
+    state: Literal["stopped", "running", "finished", "failed"]
+    line: str | None
+    scenario: str | None
+    simulated_s: float
+    duration_s: float | None
+    speed: float | None
+    records: int
+    started_ts: datetime | None
+    stopped_ts: datetime | None
+    started_by: str | None
+    error: str | None
+    lines: list[str]
+    scenarios: list[str]
+
+
+class FollowIn(RecipeRef):
+    """The recipe the line runs (an example's name or a document)."""
+
+
+class EstimateOut(BaseModel):
+    ts: datetime
+    key: str
+    mean: float | None = Field(description="posterior mean of the flow bias [1]")
+    std: float | None = Field(description="posterior standard deviation [1]")
+    accepted: bool | None
+    reason: str | None
+
+
+class RecommendationOut(BaseModel):
+    rec_id: str
+    ts: datetime
+    key: str
+    previous: float | None = Field(description="setpoint in force before [1]")
+    value: float | None = Field(description="recommended setpoint [1]")
+    predicted: float | None = Field(description="predicted areal loading, in the SI unit "
+                                                "of <electrode>.coating_areal_loading")
+    predicted_std: float | None
+    target: float | None = Field(description="target areal loading, same unit")
+    why: str | None
+    status: Literal["advised", "accepted", "rejected"]

@@ -72,6 +72,7 @@ def serve(store: Store = None, config: Config = None,
     if workers > 1:
         import os
 
+        app.state.jobs.shutdown()
         app.state.database.close()
         os.environ.update({"GIGATWIN_STORE": settings.store_url,
                            "GIGATWIN_SECRET_KEY": settings.secret_key,  # the same for every worker
@@ -81,9 +82,14 @@ def serve(store: Store = None, config: Config = None,
         uvicorn.run("gigatwin.api.app:app_from_environment", factory=True, host=host, port=port,
                     workers=workers, log_level="info")
         return
+    from gigatwin.api.app import warm_up
+
+    warm_up()
     try:
         uvicorn.run(app, host=host, port=port, log_level="info")
     finally:
+        app.state.line.shutdown()
+        app.state.jobs.shutdown()
         app.state.database.close()
 
 

@@ -1,4 +1,8 @@
-"""The data specification: steps, parameters, exports, validation of records."""
+"""The data specification: steps, parameters, exports, validation of records.
+
+The specification does not change while the service runs, so the read routes are
+``async`` (no thread needed) and answer from encoded JSON kept per request
+(:class:`gigatwin.api.cache.ResponseCache`)."""
 
 from __future__ import annotations
 
@@ -11,8 +15,15 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, HTTPException, Path, Query, UploadFile, status
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
-from gigatwin.api.deps import ViewerDep
-from gigatwin.api.schemas import ParameterOut, RecordsIn, StepOut, ValidationReport, jsonable
+from gigatwin.api.deps import ResponsesDep, ViewerDep
+from gigatwin.api.schemas import (
+    ParameterOut,
+    RecordsIn,
+    StepOut,
+    ValidationReport,
+    encode,
+    jsonable,
+)
 from gigatwin.spec import BatchResult, load_registry, validate_file, validate_records
 
 router = APIRouter(prefix="/spec", tags=["specification"])
@@ -32,20 +43,29 @@ def _unknown_step(step: str, registry) -> HTTPException:
 
 
 @router.get("/steps", response_model=list[StepOut], summary="The steps, in process order")
-def steps(user: ViewerDep):
-    registry = load_registry()
-    return [StepOut(key=s.key, name=s.name, order=s.order, description=s.description,
+async def steps(user: ViewerDep, responses: ResponsesDep):
+    def compute() -> bytes:
+        return encode(list[StepOut], [
+            StepOut(key=s.key, name=s.name, order=s.order, description=s.description,
                     source=s.source, parameters=len(s.parameter_keys))
-            for s in registry.ordered_steps()]
+            for s in load_registry().ordered_steps()])
+
+    return responses.answer(("spec.steps",), compute)
 
 
 @router.get("/parameters", response_model=list[ParameterOut],
             summary="Parameters, filtered by step, role, measurability and text")
-def parameters(user: ViewerDep,
-               step: Annotated[str | None, Query(max_length=64)] = None,
-               role: Literal["MP", "PP", "SP"] | None = None,
-               online: Literal["online", "offline", "both", "none"] | None = None,
-               q: Annotated[str | None, Query(max_length=100, description="in key or label")] = None):
+async def parameters(user: ViewerDep, responses: ResponsesDep,
+                     step: Annotated[str | None, Query(max_length=64)] = None,
+                     role: Literal["MP", "PP", "SP"] | None = None,
+                     online: Literal["online", "offline", "both", "none"] | None = None,
+                     q: Annotated[str | None, Query(max_length=100,
+                                                    description="in key or label")] = None):
+    return responses.answer(("spec.parameters", step, role, online, q),
+                            lambda: encode(list[ParameterOut], _parameters(step, role, online, q)))
+
+
+def _parameters(step, role, online, q) -> list[dict]:
     registry = load_registry()
     if step is not None and step not in registry.steps:
         raise _unknown_step(step, registry)
@@ -62,7 +82,7 @@ def parameters(user: ViewerDep,
 
 
 @router.get("/parameters/{key}", response_model=ParameterOut, summary="One parameter")
-def parameter(key: Annotated[str, Path(max_length=100)], user: ViewerDep):
+async def parameter(key: Annotated[str, Path(max_length=100)], user: ViewerDep):
     registry = load_registry()
     if key not in registry.parameters:
         import difflib

@@ -92,26 +92,49 @@ def _histograms(result, summary: dict, bins: int) -> dict:
 
 
 @router.post("/simulations", response_model=SimulationOut,
-             summary="Simulate a recipe through the chain: distributions and yields by step")
+             summary="Simulate a recipe through the chain: distributions and yields by step "
+                     "(waits for the answer; POST /jobs runs it in the background)")
 def simulate(body: SimulationIn, settings: SettingsDep, user: EngineerDep):
-    from gigatwin.twin import RecipeError, recipe_from_dict
-    from gigatwin.twin import simulate as run_chain
+    return run_simulation(body, settings.max_samples)
 
-    if (body.example is None) == (body.recipe is None):
+
+def recipe_document(example: str | None, recipe: dict | None) -> tuple[dict, str]:
+    """The recipe document asked for by name or given, and where it came from."""
+    if (example is None) == (recipe is None):
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail="give exactly one of example (a recipe name) or recipe (a document)")
-    if body.samples > settings.max_samples:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail=f"samples = {body.samples} is outside [1, {settings.max_samples}]")
-    document = example_document("recipes", body.example) if body.example else body.recipe
+                            detail="give exactly one of example (a recipe name) or recipe "
+                                   "(a document)")
+    return (example_document("recipes", example), example) if example else (recipe, "request")
+
+
+def load_recipe(example: str | None, recipe: dict | None):
+    """The :class:`~gigatwin.twin.Recipe`; a 422 naming every problem when it is invalid."""
+    from gigatwin.twin import RecipeError, recipe_from_dict
+
+    document, source = recipe_document(example, recipe)
     try:
-        loaded = recipe_from_dict(document, source=body.example or "request")
-        result = run_chain(loaded, samples=body.samples, seed=body.seed, workers=1)
+        return recipe_from_dict(document, source=source)
     except RecipeError as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             detail="; ".join(map(str, exc.problems))) from exc
+
+
+def run_simulation(body: SimulationIn, max_samples: int, progress=None) -> dict:
+    """What ``POST /simulations`` answers; ``progress`` (a job's) hears of the stages."""
+    from gigatwin.twin import simulate as run_chain
+
+    if body.samples > max_samples:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
+                            detail=f"samples = {body.samples} is outside [1, {max_samples}]")
+    loaded = load_recipe(body.example, body.recipe)
+    if progress is not None:
+        progress(0.0, 1.0, f"simulating {body.samples:,} cells of {loaded.name}")
+    try:
+        result = run_chain(loaded, samples=body.samples, seed=body.seed, workers=1)
     except (ValueError, KeyError) as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, detail=str(exc)) from exc
+    if progress is not None:
+        progress(0.9, 1.0, "distributions")
     data = jsonable(result.to_dict())
     data["histograms"] = _histograms(result, data["cell"], body.bins)
     return data

@@ -67,14 +67,15 @@ function logout() {
 async function start() {
   state.me = await api("/auth/me");
   $("#who").textContent = `${state.me.name} (${state.me.role})`;
-  for (const link of document.querySelectorAll("#nav a")) {
-    link.hidden = Boolean(link.dataset.role) && !may(link.dataset.role);
+  for (const item of document.querySelectorAll("[data-role]")) {  // links, forms, buttons
+    item.hidden = !may(item.dataset.role);
   }
   $("#nav").hidden = false; $("#logout").hidden = false;
   route();
 }
 
-const PAGES = { spec: loadSpec, twin: loadTwin, factory: loadFactory, spc: loadSpc, trace: loadTrace, admin: loadAdmin };
+const PAGES = { spec: loadSpec, twin: loadTwin, factory: loadFactory, spc: loadSpc, trace: loadTrace,
+  live: loadLive, admin: loadAdmin };
 
 function show(page) {
   for (const section of document.querySelectorAll(".page")) section.hidden = section.id !== `page-${page}`;
@@ -140,42 +141,109 @@ async function loadTwin() {
   const select = $("#twin-form select[name=example]");
   for (const r of recipes) select.append(el("option", { value: r.name }, r.title));
   $("#twin-form").addEventListener("submit", runTwin);
+  $("#twin-cancel").addEventListener("click", () => cancelJob(state.twinJob));
+  await refreshJobs();
+  const last = sessionStorage.getItem("gigatwin.twinJob");  // a run from before a reload
+  if (last) followJob(last);
 }
 
+/* A simulation runs as a background job (POST /jobs): the page follows its progress
+   and shows the result when it is done; the job id is kept in sessionStorage, so a
+   reloaded page follows the same job. */
 async function runTwin(event) {
   event.preventDefault();
   const form = Object.fromEntries(new FormData(event.target));
-  $("#twin-status").textContent = `simulating ${form.samples} cells...`;
+  $("#twin-status").textContent = `submitting ${form.samples} cells...`;
   try {
-    const t0 = performance.now();
-    const result = await api("/simulations", { method: "POST",
-      body: { example: form.example, samples: Number(form.samples), seed: Number(form.seed) } });
-    $("#twin-status").textContent = `${result.recipe}: ${result.samples} samples, seed ${result.seed}, ` +
-      `overall yield ${(100 * result.yield.overall).toFixed(2)} % (${((performance.now() - t0) / 1000).toFixed(1)} s)`;
-    const names = Object.keys(result.histograms);
-    const shown = CELL_OUTPUTS.filter((n) => names.includes(n)).concat(names.filter((n) => !CELL_OUTPUTS.includes(n))).slice(0, 8);
-    $("#twin-hist").replaceChildren(...shown.map((n) => charts.histogramChart(n.replaceAll("_", " "), result.histograms[n])));
-    const steps = Object.keys(result.yield);
-    const values = steps.map((s) => result.yield[s] ?? 0);
-    $("#twin-yield").replaceChildren(charts.barChart("fraction of cells within the recipe's limits", steps, values, 1,
-      (v) => `${(100 * v).toFixed(2)} %`, true));
-    const all = [];
-    for (const [step, outputs] of [...Object.entries(result.steps), ["cell", result.cell]]) {
-      for (const [name, q] of Object.entries(outputs)) all.push({ step, name, ...q });
-    }
-    const before = state.previousRun;  // the run before this one, to compare with
-    const previous = (r) => (before && before.table[`${r.step}.${r.name}`]) || null;
-    $("#twin-compare").textContent = before ? `compared with the previous run: ${before.label}` : "";
-    rows($("#twin-table tbody"), all, (r) => {
-      const p = previous(r);
-      const change = p && p.mean ? (100 * (r.mean - p.mean)) / Math.abs(p.mean) : null;
-      return [r.step, el("td", { class: "mono" }, r.name), num(r.nominal), num(r.mean), num(r.std),
-        num(r.p05), num(r.p95), r.unit, num(p && p.mean), num(change)];
-    });
-    state.previousRun = { label: `${result.recipe}, ${result.samples} samples, seed ${result.seed}`,
-      table: Object.fromEntries(all.map((r) => [`${r.step}.${r.name}`, r])) };
-    $("#twin-result").hidden = false;
+    const job = await api("/jobs", { method: "POST", body: { kind: "simulation",
+      params: { example: form.example, samples: Number(form.samples), seed: Number(form.seed) } } });
+    sessionStorage.setItem("gigatwin.twinJob", job.job_id);
+    await followJob(job.job_id);
   } catch (err) { $("#twin-status").textContent = `error: ${err.message}`; }
+}
+
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function followJob(id) {
+  state.twinJob = id;
+  try {
+    for (;;) {
+      if (state.twinJob !== id) return;  // another run took over
+      const job = await api(`/jobs/${encodeURIComponent(id)}`);
+      const running = job.state === "queued" || job.state === "running";
+      $("#twin-progress").hidden = !running; $("#twin-cancel").hidden = !running;
+      $("#twin-progress").value = job.progress;
+      if (running) {
+        $("#twin-status").textContent = `${job.state}: ${job.message || ""} (${Math.round(100 * job.progress)} %)`;
+        await sleep(400);
+        continue;
+      }
+      await refreshJobs();
+      if (job.state === "done") {
+        const seconds = (Date.parse(job.finished_ts) - Date.parse(job.started_ts)) / 1000;
+        showTwin(await api(`/jobs/${encodeURIComponent(id)}/result`), seconds);
+      } else {
+        $("#twin-status").textContent = `${job.state}${job.error ? `: ${job.error}` : ""}`;
+      }
+      return;
+    }
+  } catch (err) {
+    $("#twin-status").textContent = `error: ${err.message}`;
+    if (err.message.includes("no job")) sessionStorage.removeItem("gigatwin.twinJob");
+  }
+}
+
+async function cancelJob(id) {
+  try { await api(`/jobs/${encodeURIComponent(id)}`, { method: "DELETE" }); } catch (err) {
+    $("#twin-status").textContent = `error: ${err.message}`;
+  }
+  await refreshJobs();
+}
+
+async function refreshJobs() {
+  const jobs = await api("/jobs", { params: { mine: true, limit: 20 } });
+  rows($("#jobs-table tbody"), jobs, (j) => {
+    const what = j.kind === "simulation" ? `${j.params.example ?? "recipe"}, ${j.params.samples ?? ""} cells` : "";
+    let action = "";
+    if (j.state === "queued" || j.state === "running") {
+      action = el("button", { class: "small", type: "button" }, "cancel");
+      action.addEventListener("click", () => cancelJob(j.job_id));
+    } else if (j.state === "done" && j.kind === "simulation") {
+      action = el("button", { class: "small", type: "button" }, "show");
+      action.addEventListener("click", () => { sessionStorage.setItem("gigatwin.twinJob", j.job_id); followJob(j.job_id); });
+    }
+    return [j.created_ts.slice(0, 19).replace("T", " "), j.kind, what,
+      el("td", { class: `state ${j.state}` }, j.state + (j.error ? `: ${j.error}` : "")),
+      num(100 * j.progress), el("td", {}, action)];
+  });
+}
+
+function showTwin(result, seconds) {
+  $("#twin-status").textContent = `${result.recipe}: ${result.samples} samples, seed ${result.seed}, ` +
+    `overall yield ${(100 * result.yield.overall).toFixed(2)} % (${seconds.toFixed(1)} s)`;
+  const names = Object.keys(result.histograms);
+  const shown = CELL_OUTPUTS.filter((n) => names.includes(n)).concat(names.filter((n) => !CELL_OUTPUTS.includes(n))).slice(0, 8);
+  $("#twin-hist").replaceChildren(...shown.map((n) => charts.histogramChart(n.replaceAll("_", " "), result.histograms[n])));
+  const steps = Object.keys(result.yield);
+  const values = steps.map((s) => result.yield[s] ?? 0);
+  $("#twin-yield").replaceChildren(charts.barChart("fraction of cells within the recipe's limits", steps, values, 1,
+    (v) => `${(100 * v).toFixed(2)} %`, true));
+  const all = [];
+  for (const [step, outputs] of [...Object.entries(result.steps), ["cell", result.cell]]) {
+    for (const [name, q] of Object.entries(outputs)) all.push({ step, name, ...q });
+  }
+  const label = `${result.recipe}, ${result.samples} samples, seed ${result.seed}`;
+  const before = state.previousRun && state.previousRun.label !== label ? state.previousRun : null;
+  const previous = (r) => (before && before.table[`${r.step}.${r.name}`]) || null;
+  $("#twin-compare").textContent = before ? `compared with the previous run: ${before.label}` : "";
+  rows($("#twin-table tbody"), all, (r) => {
+    const p = previous(r);
+    const change = p && p.mean ? (100 * (r.mean - p.mean)) / Math.abs(p.mean) : null;
+    return [r.step, el("td", { class: "mono" }, r.name), num(r.nominal), num(r.mean), num(r.std),
+      num(r.p05), num(r.p95), r.unit, num(p && p.mean), num(change)];
+  });
+  state.previousRun = { label, table: Object.fromEntries(all.map((r) => [`${r.step}.${r.name}`, r])) };
+  $("#twin-result").hidden = false;
 }
 
 /* -- factory ------------------------------------------------------------------------ */
@@ -252,6 +320,85 @@ async function runTrace(event) {
     $("#trace-status").textContent = `error: ${err.message}`;
     $("#trace-graph").replaceChildren(); $("#trace-table tbody").replaceChildren();
   }
+}
+
+/* -- virtual line and live twin ---------------------------------------------------- */
+async function loadLive() {
+  const [line, recipes] = await Promise.all([api("/line"), api("/recipes")]);
+  const lines = $("#line-form select[name=line]"), scenarios = $("#line-form select[name=scenario]");
+  for (const name of line.lines) lines.append(el("option", { value: name }, name));
+  for (const name of line.scenarios) scenarios.append(el("option", { value: name }, name));
+  const example = $("#live-form select[name=example]");
+  for (const r of recipes) example.append(el("option", { value: r.name }, r.title));
+  $("#line-form").addEventListener("submit", (e) => lineAction(e, async () => {
+    const f = Object.fromEntries(new FormData(e.target));
+    await api("/line/start", { method: "POST", body: { line: f.line, scenario: f.scenario || null,
+      duration_h: Number(f.duration_h), speed: Number(f.speed) } });
+  }));
+  $("#line-stop").addEventListener("click", () => lineAction(null, () => api("/line/stop", { method: "POST" })));
+  $("#live-follow").addEventListener("click", follow);
+  $("#live-form select[name=key]").addEventListener("change", refreshLive);
+  showLine(line);
+  await refreshLive();
+}
+
+async function lineAction(event, action) {
+  if (event) event.preventDefault();
+  try { await action(); } catch (err) { $("#line-status").textContent = `error: ${err.message}`; return; }
+  showLine(await api("/line"));
+}
+
+/* While the line runs, its status is read again every two seconds. */
+function showLine(line) {
+  const hours = (s) => (s / 3600).toFixed(2);
+  $("#line-status").textContent = line.state === "running"
+    ? `running: ${line.line} (${line.scenario}), ${hours(line.simulated_s)} of ${hours(line.duration_s)} h ` +
+      `simulated at ${line.speed}x, ${line.records} records stored`
+    : `${line.state}` + (line.line ? `: ${line.line}, ${hours(line.simulated_s)} h simulated, ${line.records} records` : "") +
+      (line.error ? ` (${line.error})` : "");
+  $("#line-stop").disabled = line.state !== "running";
+  clearTimeout(state.lineTimer);
+  if (line.state === "running") {
+    state.lineTimer = setTimeout(async () => {
+      if (!$("#page-live").hidden && state.me) showLine(await api("/line"));
+    }, 2000);
+  }
+}
+
+async function follow() {
+  $("#live-status").textContent = "calibrating on the stored gauge readings...";
+  try {
+    const summary = await api("/live/follow", { method: "POST", body: { example: $("#live-form select[name=example]").value } });
+    $("#live-status").textContent = Object.entries(summary).map(([k, e]) =>
+      `${k}: ${charts.fmt(e.mean)} ± ${charts.fmt(1.96 * e.std)} (${e.readings} readings)`).join("; ");
+    await refreshLive();
+  } catch (err) { $("#live-status").textContent = `error: ${err.message}`; }
+}
+
+async function refreshLive() {
+  const key = $("#live-form select[name=key]").value;
+  const [estimates, recs] = await Promise.all([api("/live/estimates", { params: { key } }), api("/live/recommendations")]);
+  $("#live-chart").replaceChildren(estimates.length
+    ? charts.bandChart(`${key}: posterior mean [1]`, estimates.map((e) => e.mean),
+      estimates.map((e) => e.mean - 1.96 * e.std), estimates.map((e) => e.mean + 1.96 * e.std))
+    : el("p", { class: "muted" }, "no estimate yet: calibrate on stored data"));
+  rows($("#recs-table tbody"), recs, (r) => {
+    let action = "";
+    if (r.status === "advised" && may("engineer")) {
+      action = el("span", {});
+      for (const [label, verb] of [["accept", "accept"], ["reject", "reject"]]) {
+        const button = el("button", { class: "small", type: "button" }, label);
+        button.addEventListener("click", async () => {
+          try { await api(`/live/recommendations/${encodeURIComponent(r.rec_id)}/${verb}`, { method: "POST" }); }
+          catch (err) { $("#live-status").textContent = `error: ${err.message}`; }
+          await refreshLive();
+        });
+        action.append(button, " ");
+      }
+    }
+    return [r.ts.slice(0, 19).replace("T", " "), el("td", { class: "mono" }, r.key), num(r.previous), num(r.value),
+      num(r.predicted), num(r.target), r.why, el("td", { class: `state ${r.status}` }, r.status), el("td", {}, action)];
+  });
 }
 
 /* -- administration ----------------------------------------------------------------- */

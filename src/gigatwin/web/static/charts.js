@@ -149,4 +149,30 @@ function genealogyGraph(reached, edges, direction) {
   return svg;
 }
 
-window.charts = { histogramChart, barChart, controlChart, genealogyGraph, fmt };
+/* A series with its uncertainty band: mean[i] and [lo[i], hi[i]] in order of arrival;
+   an optional horizontal reference line (e.g. the value a test's data were made with). */
+function bandChart(title, mean, lo, hi, reference) {
+  const W = 900, H = 240, L = 60, R = 30, T = 24, B = 28;
+  const svg = frame(W, H, title);
+  const all = [...lo, ...hi, ...(reference === undefined ? [] : [reference])];
+  let min = Math.min(...all), max = Math.max(...all);
+  const pad = (max - min) * 0.08 || 1e-3;
+  min -= pad; max += pad;
+  const x = scale(0, Math.max(mean.length - 1, 1), L, W - R);
+  const y = scale(min, max, H - B, T);
+  const upper = hi.map((v, i) => `${i ? "L" : "M"}${x(i)},${y(v)}`).join(" ");
+  const lower = lo.map((v, i) => `L${x(lo.length - 1 - i)},${y(lo[lo.length - 1 - i])}`).join(" ");
+  svg.appendChild(svgEl("path", { class: "band", d: `${upper} ${lower} Z` }));
+  if (reference !== undefined) {
+    svg.appendChild(svgEl("line", { class: "center", x1: L, x2: W - R, y1: y(reference), y2: y(reference) }));
+  }
+  svg.appendChild(svgEl("path", { class: "series", d: mean.map((v, i) => `${i ? "L" : "M"}${x(i)},${y(v)}`).join(" ") }));
+  svg.appendChild(svgEl("line", { class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B }));
+  svg.appendChild(svgEl("text", { x: L - 4, y: y(max - pad) + 4, "text-anchor": "end" }, fmt(max - pad)));
+  svg.appendChild(svgEl("text", { x: L - 4, y: y(min + pad) + 4, "text-anchor": "end" }, fmt(min + pad)));
+  svg.appendChild(svgEl("text", { x: (L + W - R) / 2, y: H - 8, "text-anchor": "middle" },
+    `reading (${mean.length}); band: 95 %`));
+  return svg;
+}
+
+window.charts = { histogramChart, barChart, controlChart, genealogyGraph, bandChart, fmt };
