@@ -108,7 +108,11 @@ def test_factory_page_shows_cost_by_step(page):
     _login(page, "vera")
     page.click("#nav a[data-page=factory]")
     page.wait_for_selector("#factory-table tbody tr")
-    assert "GWh/yr" in page.text_content("#factory-summary")
+    summary = page.text_content("#factory-summary")
+    assert "GWh/yr" in summary
+    # what the cost covers is said beside it (report.result_dict's cost_scope)
+    assert "(conversion only: materials not priced" in summary or \
+        "(conversion and materials)" in summary, summary
     _shot(page, "factory")
     assert page.errors == []
 

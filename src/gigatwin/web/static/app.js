@@ -258,13 +258,18 @@ async function loadFactory() {
 async function runFactory() {
   const name = $("#factory-form select[name=plant]").value;
   const r = await api(`/plants/${encodeURIComponent(name)}`);
+  // cost_scope says what the cost covers: a conversion-only figure is never shown
+  // as if it were a full cost, and an energy reference has no cost at all (null).
+  const cost = r.cost_per_kwh.value === null ? "cost not modelled"
+    : `${charts.fmt(r.cost_per_kwh.value)} ${r.cost_per_kwh.unit}`;
   $("#factory-summary").textContent = `${r.plant}: ${charts.fmt(r.annual_output.value)} ${r.annual_output.unit}, ` +
-    `${charts.fmt(r.cost_per_kwh.value)} ${r.cost_per_kwh.unit}`;
+    `${cost} (${r.cost_scope})`;
   const steps = r.steps.filter((s) => s.kind !== "service");
+  const costs = r.steps.map((s) => s.cost_per_kwh.value ?? 0);
   $("#factory-chart").replaceChildren(charts.barChart("cost per kWh by step [USD/kWh]", r.steps.map((s) => s.name),
-    r.steps.map((s) => s.cost_per_kwh.value), Math.max(...r.steps.map((s) => s.cost_per_kwh.value)), charts.fmt));
+    costs, Math.max(...costs), charts.fmt));
   rows($("#factory-table tbody"), r.steps, (s) => [s.name, num(s.machines.value), num(s.cost_per_kwh.value),
-    num(100 * s.cost_share), num(s.energy_per_cell.value), num(100 * s.energy_share),
+    num(s.cost_share === null ? null : 100 * s.cost_share), num(s.energy_per_cell.value), num(100 * s.energy_share),
     num(s.kind === "service" ? null : s.throughput.value), num(s.kind === "service" ? null : 100 * s.utilisation)]);
   return steps;
 }
