@@ -242,9 +242,11 @@ def passport_cmd(cell_id: Annotated[str, typer.Argument(help="the cell")],
         table = Table(title=f"passport of {cell_id}: {len(rows)} measurement(s)")
         for column in ("object", "on metres", "key", "value", "unit"):
             table.add_column(column, justify="right" if column == "value" else "left")
-        for e in entries:     # kind and asset: in --format csv and json
+        for e in entries:     # kind, asset and times: in --format csv and json
             value = f"{e.value:.6g}" if e.value is not None else (e.text or "")
-            table.add_row(e.object_id, e.ranges_m or "-", e.key, value, e.unit)
+            key = e.key if e.source == "measurement" else (
+                f"{e.key} ({e.asset}, {e.source.split(',')[0].removeprefix('series: ')})")
+            table.add_row(e.object_id, e.ranges_m or "-", key, value, e.unit)
         console.print(table)
 
 
@@ -255,7 +257,7 @@ def _write_csv(rows: list[dict], out: Path) -> None:
     from gigatwin.cli._common import write_text
 
     names = ("object_id", "kind", "generation", "ranges_m", "key", "value", "text_value",
-             "unit", "ts", "asset")
+             "unit", "ts", "asset", "source")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=names)
     writer.writeheader()
