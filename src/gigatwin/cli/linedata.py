@@ -95,6 +95,7 @@ def ingest_mqtt_cmd(store: Annotated[str, typer.Option("--store", help=STORE_HEL
     from gigatwin.ingest.mqtt import BrokerUnreachableError, MqttIngestor, parse_broker
     from gigatwin.store.backends import StoreError
 
+    _positive_seconds(idle_exit, "--idle-exit")
     try:
         host, port = parse_broker(broker)
     except ValueError as exc:
@@ -130,6 +131,7 @@ def ingest_opcua_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="o
     from gigatwin.ingest.opcua import EndpointUnreachableError, OpcUaIngestor, load_mapping
     from gigatwin.store.backends import StoreError
 
+    _positive_seconds(duration, "--duration")
     try:
         mappings = load_mapping(mapping)
     except ValueError as exc:
@@ -144,6 +146,14 @@ def ingest_opcua_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="o
         finally:
             _print_counts(ingestor.counts.as_dict(), retries=ingestor.retries + ingestor.writer.retries,
                           outages=ingestor.writer.outages)
+
+
+def _positive_seconds(value: float | None, option: str) -> None:
+    """A time limit of ``ingest``: none, or finite and > 0 seconds."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise fail(f"{option} {value!r}: a number of seconds, finite and > 0")
 
 
 def _warn(message: str) -> None:
