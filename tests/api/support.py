@@ -28,7 +28,7 @@ def signal_records() -> list[dict]:
 
 def populate(app) -> str:
     """Fill the service's store; returns the ingest key."""
-    from gigatwin.ingest.records import Delivery, RecordWriter
+    from gigatwin.ingest.record_writer import Delivery, RecordWriter
     from gigatwin.trace.generate import Plant, load
 
     with app.state.database.session() as store:

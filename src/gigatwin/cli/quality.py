@@ -657,7 +657,7 @@ def grade(
 ) -> None:
     """Grade cells into bins by capacity, DCIR and self-discharge; flag k-value outliers."""
     from gigatwin.quality import GradeConfig, grade_cells, resistance_spread
-    from gigatwin.quality.end_of_line import physical_problems
+    from gigatwin.quality.grading import physical_problems
 
     options = csv_options(delimiter, decimal, encoding)
     check_output(json_path, "--json", (".json",))
@@ -719,7 +719,7 @@ def match(
 ) -> None:
     """Match cells into modules minimising the within-module capacity and resistance spread."""
     from gigatwin.quality import match_cells
-    from gigatwin.quality.end_of_line import check_unit, require_unique_ids, unit_symbol
+    from gigatwin.quality.grading import check_unit, require_unique_ids, unit_symbol
     from gigatwin.units import from_si, to_si
 
     units = {}

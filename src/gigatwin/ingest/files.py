@@ -33,7 +33,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from gigatwin.ingest.genealogy import cycle_edges, row_problems, stored_kinds
-from gigatwin.ingest.records import Counts, Delivery, RecordWriter, _digest, _storable
+from gigatwin.ingest.record_writer import Counts, Delivery, RecordWriter, _digest, _storable
 from gigatwin.spec.batch import RecordColumns, pylist, text_numbers
 from gigatwin.store import tables
 
