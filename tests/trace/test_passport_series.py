@@ -66,12 +66,13 @@ def test_an_object_without_its_machine_recorded_adds_no_series(store):
     assert [e for e in passport(store, "CELL-9") if e.source != "measurement"] == []
 
 
-def test_the_command_shows_the_series_in_table_and_csv(store, capsys):
+def test_the_command_shows_the_series_in_table_and_csv(store, capsys, monkeypatch):
     import csv
     import io
 
     from gigatwin.cli.app import main
 
+    monkeypatch.setenv("COLUMNS", "160")   # the key cell on one line
     url = store.url
     store.close()                      # the command opens the store read-only
     for fmt in ("table", "csv"):
