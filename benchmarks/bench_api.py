@@ -42,7 +42,7 @@ PASSWORD = "bench-password-1"
 
 def _populate(url: str) -> None:
     from gigatwin.api.accounts import add_user, migrate_accounts
-    from gigatwin.ingest.records import Delivery, RecordWriter
+    from gigatwin.ingest.record_writer import Delivery, RecordWriter
     from gigatwin.store import open_store
     from gigatwin.trace.generate import Plant, load
 

@@ -242,7 +242,7 @@ def _wide_csv(path: Path, records: int) -> tuple[Path, Path]:
 def legacy_ingest_records(store, path: Path) -> int:
     """The file import before issue 17: a dict and a Delivery per row (the baseline)."""
     from gigatwin.ingest.files import read_table
-    from gigatwin.ingest.records import Delivery, RecordWriter
+    from gigatwin.ingest.record_writer import Delivery, RecordWriter
 
     writer, source, stored = RecordWriter(store), f"file:{path.name}", 0
     for batch in read_table(path).to_batches(max_chunksize=50_000):
@@ -254,7 +254,7 @@ def legacy_ingest_records(store, path: Path) -> int:
 
 def legacy_validate_file(path: Path) -> int:
     """`spec validate` before issue 17: validate_record on each row (the baseline)."""
-    from gigatwin.spec.records import read_records, validate_records
+    from gigatwin.spec.record_validation import read_records, validate_records
 
     return len(validate_records(read_records(path), first_row=2).accepted)
 

@@ -28,7 +28,7 @@ def signal_records() -> list[dict]:
 
 def populate(app) -> str:
     """Fill the service's store; returns the ingest key."""
-    from gigatwin.ingest.records import Delivery, RecordWriter
+    from gigatwin.ingest.record_writer import Delivery, RecordWriter
     from gigatwin.trace.generate import Plant, load
 
     with app.state.database.session() as store:
@@ -73,7 +73,7 @@ def live_records(electrode: str = "cathode", coils: int = 2, per_coil: int = 30)
 
 
 def add_live_records(app) -> None:
-    from gigatwin.ingest.records import Delivery, RecordWriter
+    from gigatwin.ingest.record_writer import Delivery, RecordWriter
 
     with app.state.database.session() as store:
         counts = RecordWriter(store).write([Delivery("test", r) for r in live_records()],

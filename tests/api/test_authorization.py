@@ -41,7 +41,7 @@ def _key(app, who: str) -> str:
 
 
 def _quarantined(app, who: str) -> str:
-    from gigatwin.ingest.records import Delivery, RecordWriter
+    from gigatwin.ingest.record_writer import Delivery, RecordWriter
 
     with app.state.database.session() as store:
         RecordWriter(store).write([Delivery(f"matrix-{who}", {**RECORD, "unit": "kg", "id": f"bad-{who}"})],

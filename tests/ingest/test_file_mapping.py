@@ -220,7 +220,7 @@ def test_spec_validate_with_the_mapping_predicts_the_import(tmp_path, capsys):
 
 def test_records_of_a_wide_file_get_the_ids_a_long_file_gives_the_same_records(tmp_path):
     """Without an id column, each record is identified by its content, as a record of a
-    long file is (gigatwin.ingest.records.content_id): the two imports are one."""
+    long file is (gigatwin.ingest.record_writer.content_id): the two imports are one."""
     long = tmp_path / "long.csv"
     long.write_text("key,value,unit,ts,asset,product\n"
                     "coating_speed,30.0,m/min,2026-11-22T06:00:00+00:00,site1/line1/coater,C-ROLL-0042\n")

@@ -9,9 +9,9 @@ import random
 import pyarrow as pa
 
 from gigatwin.ingest.files import read_table, record_columns
-from gigatwin.ingest.records import Delivery, RecordWriter
+from gigatwin.ingest.record_writer import Delivery, RecordWriter
 from gigatwin.spec import load_registry, validate_file
-from gigatwin.spec.records import read_records, validate_records
+from gigatwin.spec.record_validation import read_records, validate_records
 from gigatwin.store import open_store
 
 VALUES = ["30", " 30 ", "1e3", "nan", "inf", "abc", "", "-5", "1_000", "0.5", "1e400"]

@@ -160,7 +160,7 @@ def test_unusable_mapping_files_are_errors_naming_the_file(tmp_path, text, expec
 def test_a_store_failure_keeps_the_data_changes_and_stops_the_run(tmp_path):
     """A full disk is not a server outage: the changes stay in the inbox and the run ends
     with a StoreError saying how many were not stored (the CLI exits 1 with it)."""
-    from gigatwin.ingest.records import Delivery
+    from gigatwin.ingest.record_writer import Delivery
     from gigatwin.store.backends import StoreError
 
     with open_store(f"duckdb://{tmp_path / 'line.duckdb'}") as store:

@@ -12,9 +12,9 @@ import string
 
 import pytest
 
-from gigatwin.ingest import records
+from gigatwin.ingest import record_writer
 from gigatwin.ingest.files import ingest_file
-from gigatwin.ingest.records import CONFLICT_REASON, ID_MAX_CHARS, Delivery, RecordWriter
+from gigatwin.ingest.record_writer import CONFLICT_REASON, ID_MAX_CHARS, Delivery, RecordWriter
 from gigatwin.store import open_store
 
 pytestmark = pytest.mark.integration
@@ -58,7 +58,7 @@ def test_a_row_the_store_refuses_is_isolated_and_the_rest_stored(postgres_server
     """With the checks before the write switched off, PostgreSQL refuses a 6,000-character
     id that does not compress (index row too large): the batch is split until that row is
     found and quarantined with the server's error; the other 999 are stored."""
-    monkeypatch.setitem(records._LIMITS, "id", 10**6)
+    monkeypatch.setitem(record_writer._LIMITS, "id", 10**6)
     url = postgres_server.new_database("refused")
     long_id = "".join(random.Random(0).choices(string.ascii_letters + string.digits, k=6000))
     deliveries = [Delivery("mqtt:t", _good(i)) for i in range(999)]

@@ -219,6 +219,49 @@ def write_text(path: Path, text: str, option: str) -> None:
         raise fail(f"{option} {path}: cannot write: {exc.strerror or exc}") from exc
 
 
+# Options that name an output path, and those of them that are always a file.
+OUTPUT_OPTIONS = ("--json", "--plot", "--out", "--output", "--bpx", "--truth", "--files")
+FILE_OUTPUTS = ("--json", "--bpx", "--truth")
+# Commands whose --out/--output/--plot is a file (elsewhere it may be a folder).
+FILE_OUTPUTS_OF = {"passport": ("--out",), "export": ("--out",), "recipe": ("--output",),
+                   "spec": ("--output",), "surrogate": ("--output",),
+                   "sensitivity": ("--plot",), "spc": ("--plot",)}
+# ... and those whose output option is a folder.
+FOLDER_OUTPUTS_OF = {"simulate": ("--plot",), "performance": ("--plot",),
+                     "design": ("--out", "--plot"), "validate": ("--plot",),
+                     "plant": ("--plot",), "line": ("--files",), "demo": ("--out",)}
+
+
+def check_outputs(args: list[str]) -> None:
+    """Refuse, before any work, an output path of the command line that cannot be written:
+    a folder given to an option that writes a file (``--json``), a path under a regular
+    file, or a place that is not writable (``/proc``). A long run then does not end in an
+    error about its output; what only the command knows (a file name's suffix, a folder
+    wanted) is still checked by the command."""
+    import os
+
+    pairs = [(a.split("=", 1) if "=" in a else (a, nxt))
+             for a, nxt in zip(args, [*args[1:], ""], strict=True) if a.startswith("--")]
+    command = next((a for a in args if not a.startswith("-")), "")
+    files = FILE_OUTPUTS + FILE_OUTPUTS_OF.get(command, ())
+    for option, value in pairs:
+        if option not in OUTPUT_OPTIONS or value in ("", "-") or value.startswith("-"):
+            continue
+        path = Path(value)
+        if option in files and path.is_dir():
+            raise fail(f"{option} {path}: is a folder; give a file name (e.g. "
+                       f"{path / 'out.json'})")
+        if option in FOLDER_OUTPUTS_OF.get(command, ()) and path.is_file():
+            raise fail(f"{option} {path}: is a file; give a folder")
+        ancestor = path.parent
+        while not ancestor.exists() and ancestor != ancestor.parent:
+            ancestor = ancestor.parent
+        if not ancestor.is_dir():
+            raise fail(f"{option} {path}: {ancestor} is a file, not a folder")
+        if not os.access(ancestor, os.W_OK | os.X_OK) or str(path).startswith("/proc/"):
+            raise fail(f"{option} {path}: {ancestor} is not writable")
+
+
 def json_to_stdout(args: list[str]) -> bool:
     """Whether the command line asks for JSON on stdout (``--json -`` or ``--json=-``)."""
     return any(a == "--json=-" or (a == "--json" and nxt == "-")

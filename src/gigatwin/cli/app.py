@@ -35,7 +35,7 @@ from gigatwin.cli import (
     twin,
     validate,
 )
-from gigatwin.cli._common import console, json_to_stdout
+from gigatwin.cli._common import check_outputs, console, json_to_stdout
 from gigatwin.cli.errors import describe
 
 app = typer.Typer(
@@ -81,10 +81,15 @@ def main(args: list[str] | None = None) -> None:
     if json_to_stdout(args):
         console.file = sys.stderr           # stdout carries the JSON alone
     try:
+        if "--help" not in args:
+            check_outputs(args)
         app(args, prog_name="gigatwin")
     except SystemExit:
         console.file = None                 # back to stdout (main may run again in-process)
         raise
+    except typer.Exit as stop:              # an output refused by check_outputs
+        console.file = None
+        sys.exit(stop.exit_code)
     except KeyboardInterrupt:
         typer.echo("interrupted", err=True)
         sys.exit(130)

@@ -232,7 +232,7 @@ MAX_SIM_DAYS = 3650
 def linesim(
     plant_file: Annotated[Path, typer.Argument(help="plant YAML")],
     days: Annotated[float, typer.Option("--days", help="operating days to simulate after warm-up")],
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[int, typer.Option("--seed", min=0)] = 0,
     warmup_days: Annotated[float | None, typer.Option(
         "--warmup-days", help="default: the static lead time, rounded up to days")] = None,
     no_failures: Annotated[bool, typer.Option("--no-failures", help="switch failures off")] = False,

@@ -119,6 +119,7 @@ def ingest_mqtt_cmd(store: Annotated[str, typer.Option("--store", help=STORE_HEL
     from gigatwin.ingest.mqtt import BrokerUnreachableError, MqttIngestor, parse_broker
     from gigatwin.store.backends import StoreError
 
+    _positive_seconds(idle_exit, "--idle-exit")
     try:
         host, port = parse_broker(broker)
     except ValueError as exc:
@@ -154,6 +155,7 @@ def ingest_opcua_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="o
     from gigatwin.ingest.opcua import EndpointUnreachableError, OpcUaIngestor, load_mapping
     from gigatwin.store.backends import StoreError
 
+    _positive_seconds(duration, "--duration")
     try:
         mappings = load_mapping(mapping)
     except ValueError as exc:
@@ -168,6 +170,14 @@ def ingest_opcua_cmd(endpoint: Annotated[str, typer.Option("--endpoint", help="o
         finally:
             _print_counts(ingestor.counts.as_dict(), retries=ingestor.retries + ingestor.writer.retries,
                           outages=ingestor.writer.outages)
+
+
+def _positive_seconds(value: float | None, option: str) -> None:
+    """A time limit of ``ingest``: none, or finite and > 0 seconds."""
+    import math
+
+    if value is not None and not (math.isfinite(value) and value > 0):
+        raise fail(f"{option} {value!r}: a number of seconds, finite and > 0")
 
 
 def _warn(message: str) -> None:
@@ -266,9 +276,11 @@ def passport_cmd(cell_id: Annotated[str, typer.Argument(help="the cell")],
         table = Table(title=f"passport of {cell_id}: {len(rows)} measurement(s)")
         for column in ("object", "on metres", "key", "value", "unit"):
             table.add_column(column, justify="right" if column == "value" else "left")
-        for e in entries:     # kind and asset: in --format csv and json
+        for e in entries:     # kind, asset and times: in --format csv and json
             value = f"{e.value:.6g}" if e.value is not None else (e.text or "")
-            table.add_row(e.object_id, e.ranges_m or "-", e.key, value, e.unit)
+            key = e.key if e.source == "measurement" else (
+                f"{e.key} ({e.asset}, {e.source.split(',')[0].removeprefix('series: ')})")
+            table.add_row(e.object_id, e.ranges_m or "-", key, value, e.unit)
         console.print(table)
 
 
@@ -279,7 +291,7 @@ def _write_csv(rows: list[dict], out: Path) -> None:
     from gigatwin.cli._common import write_text
 
     names = ("object_id", "kind", "generation", "ranges_m", "key", "value", "text_value",
-             "unit", "ts", "asset")
+             "unit", "ts", "asset", "source")
     buffer = io.StringIO()
     writer = csv.DictWriter(buffer, fieldnames=names)
     writer.writeheader()

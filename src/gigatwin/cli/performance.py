@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from gigatwin.cli._common import console, fail, write_json
+from gigatwin.cli._common import console, fail, fail_input, write_json
 
 # Display units of the table (SI inside; converted here, at the edge). Capacity, energy and
 # DC resistance take the data specification's display units (rate_capability.SPEC_KEYS).
@@ -58,7 +58,7 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                                         "tolerance is kept (repeatable)"),
                 samples: int = typer.Option(4, "--samples", "-n",
                                             help="Sampled cells (plus the nominal one)"),
-                seed: int = typer.Option(0, "--seed", help="Seed of the chain's draws"),
+                seed: int = typer.Option(0, "--seed", min=0, help="Seed of the chain's draws"),
                 charge_rate: float | None = typer.Option(
                     None, "--charge-rate", help="Also charge at this C-rate and check plating"),
                 mesh: str = typer.Option("default", "--mesh", help="default or coarse"),
@@ -268,7 +268,7 @@ def surrogate_train(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                     rates: str = typer.Option("0.1,1,2", "--rates", help="C-rates"),
                     model: str = typer.Option("dfn", "--model", help="dfn or spme"),
                     mesh: str = typer.Option("default", "--mesh", help="default or coarse"),
-                    seed: int = typer.Option(0, "--seed", help="Seed of design and draws"),
+                    seed: int = typer.Option(0, "--seed", min=0, help="Seed of design and draws"),
                     output: Path = typer.Option(..., "-o", "--output",
                                                 help="Model file (JSON) to write")) -> None:
     """Train GP surrogates of capacity, energy and DC resistance over a domain of settings."""
@@ -302,7 +302,7 @@ def surrogate_train(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
 
 def surrogate_check(model_path: Path = typer.Argument(..., help="Model file (JSON)"),
                     runs: int = typer.Option(10, "--runs", help="Fresh physics runs"),
-                    seed: int = typer.Option(1_000_003, "--seed", help="Seed of the new design"),
+                    seed: int = typer.Option(1_000_003, "--seed", min=0, help="Seed of the new design"),
                     json_path: Path | None = typer.Option(None, "--json",
                                                           help="Write errors as JSON")) -> None:
     """Compare a surrogate with fresh physics runs at new points of its domain."""
@@ -312,6 +312,8 @@ def surrogate_check(model_path: Path = typer.Argument(..., help="Model file (JSO
         raise fail(f"--runs = {runs} [1] is outside the allowed range [1, inf)")
     try:
         loaded = surrogate.Surrogate.load(model_path)
+    except UnicodeDecodeError as exc:
+        raise fail_input(model_path, exc) from exc
     except ValueError as exc:
         raise fail(str(exc)) from exc
     bar, progress = _progress_bar(f"{loaded.model.upper()} runs on {loaded.recipe_name}", runs)
@@ -329,7 +331,7 @@ def surrogate_check(model_path: Path = typer.Argument(..., help="Model file (JSO
 def design(problem_path: Path = typer.Argument(..., help="Design problem YAML"),
            generations: int = typer.Option(15, "--generations", help="NSGA-II generations"),
            population: int = typer.Option(24, "--population", help="Candidates per generation"),
-           seed: int = typer.Option(0, "--seed", help="Seed of the optimiser"),
+           seed: int = typer.Option(0, "--seed", min=0, help="Seed of the optimiser"),
            out: Path | None = typer.Option(None, "--out",
                                            help="Directory for the chosen designs' recipes"),
            verify_model: str | None = typer.Option(
@@ -348,6 +350,8 @@ def design(problem_path: Path = typer.Argument(..., help="Design problem YAML"),
         with console.status(f"NSGA-II: {generations} generations of {population} on "
                             f"{problem.name}"):
             result = inverse.optimise(problem, generations, population, seed)
+    except UnicodeDecodeError as exc:
+        raise fail_input(problem_path, exc) from exc
     except (ValueError, KeyError) as exc:
         raise fail(str(exc).strip('"')) from exc
     verify_model = verify_model or problem.surrogate.model

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import os
 import re
 import warnings
@@ -480,6 +481,23 @@ def _unit(unit: str | None) -> str | None:
     return f"{parsed:~P}" or unit  # conventional symbols: mg/cm², mΩ
 
 
+def _chart_numbers(**values: float | None) -> None:
+    """The numeric options of ``spc chart`` in their ranges (also those the chart type
+    does not use: a value given is never ignored in silence)."""
+    allowed = {"lam": ("--lambda", 0.0, 1.0, "in (0, 1]"), "width": ("--limit-width", 0.0,
+               None, "> 0"), "sigma": ("--sigma", 0.0, None, "> 0"),
+               "h": ("--h", 0.0, None, "> 0"), "k": ("--k", None, None, ">= 0"),
+               "target": ("--target", None, None, "finite")}
+    for name, value in values.items():
+        if value is None:
+            continue
+        option, above, at_most, text = allowed[name]
+        bad = not math.isfinite(value) or (above is not None and value <= above) or (
+            at_most is not None and value > at_most) or (name == "k" and value < 0)
+        if bad:
+            raise fail(f"{option} {value!r}: must be {text}", USAGE)
+
+
 @spc_app.command("chart")
 def chart(
     data: Path = typer.Argument(..., help="CSV file (lines starting with # are comments)."),
@@ -508,6 +526,7 @@ def chart(
     from gigatwin.quality import CHART_FUNCTIONS
 
     kind = type_.value
+    _chart_numbers(lam=lam, width=width, target=target, sigma=sigma, k=k, h=h)
     options = csv_options(delimiter, decimal, encoding)
     check_output(json_path, "--json", (".json",))
     check_output(plot, "--plot", (".html",))
@@ -638,7 +657,7 @@ def grade(
 ) -> None:
     """Grade cells into bins by capacity, DCIR and self-discharge; flag k-value outliers."""
     from gigatwin.quality import GradeConfig, grade_cells, resistance_spread
-    from gigatwin.quality.end_of_line import physical_problems
+    from gigatwin.quality.grading import physical_problems
 
     options = csv_options(delimiter, decimal, encoding)
     check_output(json_path, "--json", (".json",))
@@ -700,7 +719,7 @@ def match(
 ) -> None:
     """Match cells into modules minimising the within-module capacity and resistance spread."""
     from gigatwin.quality import match_cells
-    from gigatwin.quality.end_of_line import check_unit, require_unique_ids, unit_symbol
+    from gigatwin.quality.grading import check_unit, require_unique_ids, unit_symbol
     from gigatwin.units import from_si, to_si
 
     units = {}
@@ -715,6 +734,8 @@ def match(
     table = read_csv(data, options)
     capacity = table.numbers(capacity_column, "--capacity-column", infinite="keep")
     resistance = table.numbers(resistance_column, "--resistance-column", infinite="keep")
+    if id_column != "cell_id" and id_column not in table.frame:
+        table.column(id_column, "--id-column")       # names the columns there are
     if id_column in table.frame:
         try:
             require_unique_ids(table.frame[id_column], id_column)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import typer
 
-from gigatwin.cli._common import console, fail, write_json
+from gigatwin.cli._common import console, err_console, fail, write_json
 
 recipe_app = typer.Typer(help="Write and check cell recipes (every setting a spec key).",
                          no_args_is_help=True)
@@ -68,7 +68,8 @@ def load(recipe_path: Path, sets: list[str] | None = None):
     try:
         return load_recipe(recipe_path, overrides=parse_sets(sets))
     except RecipeError as exc:
-        raise fail(str(exc)) from None
+        given = f" (with --set {', '.join(sets)})" if sets else ""
+        raise fail(str(exc) + given) from None
 
 
 @recipe_app.command("validate")
@@ -89,6 +90,9 @@ def validate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
     except RecipeError as exc:
         errors, warnings = exc.problems, exc.warnings
     _problem_table(recipe, errors, warnings)
+    if errors and sets:
+        err_console.print(f"(the recipe with --set {', '.join(sets)})", soft_wrap=True,
+                          markup=False)
     write_json({"recipe": str(recipe), "valid": not errors,
                 "errors": [p.as_dict() for p in errors],
                 "warnings": [p.as_dict() for p in warnings]}, json_path)
@@ -168,14 +172,14 @@ def upgrade(recipe: Path = typer.Argument(..., help="Recipe written in the old n
             force: bool = typer.Option(False, "--force", help="Overwrite an existing file")
             ) -> None:
     """Rewrite a recipe written in the names used before the spec vocabulary."""
-    import yaml
 
+    from gigatwin.checks import load_yaml
     from gigatwin.spec.vocabulary import upgrade_recipe
     from gigatwin.twin.recipe_writer import dump_recipe
 
     try:
-        raw = yaml.safe_load(recipe.read_bytes().decode("utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raw = load_yaml(recipe, "recipe")    # UTF-8, bounded size, no YAML bomb
+    except (OSError, ValueError) as exc:
         raise fail(f"cannot read {recipe}: {exc}") from None
     if not isinstance(raw, dict):
         raise fail(f"{recipe}: the top level must be a mapping of sections")

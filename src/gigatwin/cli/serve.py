@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from gigatwin.cli._common import console, fail
+from gigatwin.cli._common import console, fail, fail_input
 
 STORE_HELP = ("Store URL: duckdb:///path/file.duckdb or postgresql://user@host:port/db "
               "(default: $GIGATWIN_STORE, else duckdb://out/gigatwin.duckdb)")
@@ -28,6 +28,8 @@ def _store_url(store: str | None, config: Path | None) -> str:
 
     try:
         return load_settings(config, resolve_secret=False, store_url=store).store_url
+    except UnicodeDecodeError as exc:
+        raise fail_input(config, exc) from exc
     except (ValueError, OSError) as exc:
         raise fail(str(exc)) from exc
 
@@ -60,6 +62,8 @@ def serve(store: Store = None, config: Config = None,
             raise ValueError(f"--workers {workers}: an embedded DuckDB store takes one process; "
                              "use --workers 1 or a postgresql:// store")
         app = create_app(settings)  # migrates the schema once, before any worker starts
+    except UnicodeDecodeError as exc:
+        raise fail_input(config, exc) from exc
     except (ValueError, OSError) as exc:
         raise fail(str(exc)) from exc
     with app.state.database.session() as db:

@@ -23,11 +23,12 @@ def register(app: typer.Typer) -> None:
 
 
 def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
-             samples: int = typer.Option(10_000, "--samples", "-n", help="Monte Carlo samples"),
-             seed: int = typer.Option(0, "--seed", help="Seed of the numpy Generator"),
+             samples: int = typer.Option(10_000, "--samples", "-n", max=10**9,
+                                      help="Monte Carlo samples (at most 10^9)"),
+             seed: int = typer.Option(0, "--seed", min=0, help="Seed of the numpy Generator"),
              json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON (- for stdout)"),
              plot: Path | None = typer.Option(None, "--plot", help="Directory for PNG plots"),
-             workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
+             workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, max=64,
                                          help="Threads (the result does not depend on it)"),
              sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP)) -> None:
     """Simulate a recipe through the whole chain; print a per-step table with units."""
@@ -159,13 +160,14 @@ def compare(recipe_a: Path = typer.Argument(..., help="Recipe A (the reference)"
             recipe_b: Path = typer.Argument(..., help="Recipe B"),
             sets: list[str] | None = typer.Option(None, "--set",
                                                   help=SET_HELP + "; applied to B only"),
-            samples: int = typer.Option(10_000, "--samples", "-n", help="Samples per recipe"),
-            seed: int = typer.Option(0, "--seed", help="Seed of the numpy Generator"),
+            samples: int = typer.Option(10_000, "--samples", "-n", max=10**9,
+                                      help="Samples per recipe (at most 10^9)"),
+            seed: int = typer.Option(0, "--seed", min=0, help="Seed of the numpy Generator"),
             json_path: Path | None = typer.Option(None, "--json",
                                                   help="Write the comparison as JSON"),
             show_all: bool = typer.Option(False, "--all",
                                           help="List every output, not only changed ones"),
-            workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1,
+            workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, max=64,
                                         help="Threads (the result does not depend on it)")
             ) -> None:
     """Compare two recipes (B - A): both means of every output, the difference with its

@@ -17,7 +17,7 @@ from gigatwin import materials
 from gigatwin.checks import require_fraction, require_positive, require_range
 from gigatwin.citations import cites
 from gigatwin.factory.sources import AHMED_2016, ALDUCHOV_1996
-from gigatwin.materials.records import AIR_MOLAR_MASS
+from gigatwin.materials.properties import AIR_MOLAR_MASS
 from gigatwin.steps import drying, post_drying
 
 

@@ -3,6 +3,6 @@
 See docs/linedata.md for the topic namespace, payloads and guarantees.
 """
 
-from gigatwin.ingest.records import Counts, Delivery, RecordWriter, content_id, decode
+from gigatwin.ingest.record_writer import Counts, Delivery, RecordWriter, content_id, decode
 
 __all__ = ["Counts", "Delivery", "RecordWriter", "content_id", "decode"]

@@ -48,7 +48,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from gigatwin.ingest.genealogy import cycle_edges, row_problems, stored_kinds
-from gigatwin.ingest.records import Counts, Delivery, RecordWriter, _digest, _storable
+from gigatwin.ingest.record_writer import Counts, Delivery, RecordWriter, _digest, _storable
 from gigatwin.spec.batch import RecordColumns, parse_timestamps, pylist, text_numbers
 from gigatwin.store import tables
 
@@ -508,7 +508,7 @@ def check_file(path: str | Path, *, mapping: FileMapping | None = None, timezone
     is written. A timestamp without a zone is refused as by the import."""
     from gigatwin.spec import load_registry
     from gigatwin.spec.batch import validate_table
-    from gigatwin.spec.records import Problem, RecordResult
+    from gigatwin.spec.record_validation import Problem, RecordResult
 
     path = Path(path)
     registry = registry or load_registry()

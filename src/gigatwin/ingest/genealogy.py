@@ -5,7 +5,7 @@ kinds of both objects, the quantity used and the metre ranges on the parent and 
 child (see docs/linedata.md, Traceability). Trace and track trust these rows, so a row
 is rejected when:
 
-- an id is empty, or too long or not storable (see :mod:`gigatwin.ingest.records`);
+- an id is empty, or too long or not storable (see :mod:`gigatwin.ingest.record_writer`);
 - it is a self-loop (an object its own parent), or would close a cycle with the rows
   of the same file and the genealogy already stored;
 - a kind is not one of :data:`gigatwin.store.tables.OBJECT_KINDS`, conflicts with the
@@ -23,7 +23,7 @@ import math
 
 import numpy as np
 
-from gigatwin.ingest.records import ID_MAX_CHARS, storage_problem
+from gigatwin.ingest.record_writer import ID_MAX_CHARS, storage_problem
 from gigatwin.store.tables import OBJECT_KINDS
 
 RANGES = (("parent_from_m", "parent_to_m"), ("child_from_m", "child_to_m"))

@@ -19,7 +19,7 @@ Delivery guarantee (at-least-once from the broker, exactly-once in the store):
 - QoS 1 with **manual acknowledgement** (paho-mqtt 2.x ``manual_ack=True``): a message is
   acknowledged only after the transaction holding its records has committed, so a crash
   before the commit makes the broker deliver it again;
-- idempotent record ids (see :mod:`gigatwin.ingest.records`), so a message delivered
+- idempotent record ids (see :mod:`gigatwin.ingest.record_writer`), so a message delivered
   again after a commit that was not yet acknowledged is counted as a duplicate and not
   stored twice;
 - reconnection with exponential backoff (paho's, 0.1 s doubling to 10 s), each attempt
@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from types import MappingProxyType
 
-from gigatwin.ingest.records import Counts, Delivery, RecordWriter
+from gigatwin.ingest.record_writer import Counts, Delivery, RecordWriter
 
 TOPIC_ROOT = "gigatwin"
 KINDS = ("signals", "measurements", "energy", "environment")

@@ -38,7 +38,7 @@ from pathlib import Path
 
 import yaml
 
-from gigatwin.ingest.records import Counts, Delivery, RecordWriter
+from gigatwin.ingest.record_writer import Counts, Delivery, RecordWriter
 from gigatwin.store.backends import StoreError
 
 CONNECT_TIMEOUT = 3.5  # seconds for an endpoint to answer at start (the command starts in ~1.5 s)

@@ -1,7 +1,7 @@
 """Review and release what ingestion rejected, without SQL.
 
 Every rejected input is kept in the store's ``quarantine`` table with its raw text and
-the reason (``gigatwin.ingest.records``). A data manager lists it, looks at one entry,
+the reason (``gigatwin.ingest.record_writer``). A data manager lists it, looks at one entry,
 and releases it: as it was received (after the specification or the limits changed) or
 corrected (a record in the spec's format). A release goes through the same validation as
 any input, so a record that is still invalid stays in the quarantine with its reasons.
@@ -13,7 +13,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from gigatwin.ingest.records import Counts, Delivery, RecordWriter
+from gigatwin.ingest.record_writer import Counts, Delivery, RecordWriter
 
 COLUMNS = ("quarantine_id", "received_ts", "source", "raw", "reason")
 

@@ -1,7 +1,7 @@
 """Where the virtual line's data go: the transports a real line's PLCs and testers use.
 
 * :class:`StoreSink`: in-process ingestion into a store (the embedded DuckDB default), the
-  same validation path as every other source (``gigatwin.ingest.records``);
+  same validation path as every other source (``gigatwin.ingest.record_writer``);
 * :class:`FileSink`: CSV files in the record format (``gigatwin ingest file`` reads them);
 * :class:`MqttSink`: MQTT, QoS 1, the record format on the topic namespace
   ``gigatwin/<site>/<line>/<station>/<signals|measurements>`` that ``gigatwin ingest mqtt``
@@ -102,7 +102,7 @@ class StoreSink:
     """Records and genealogy straight into a store (in-process ingestion)."""
 
     def __init__(self, store, source: str = "line"):
-        from gigatwin.ingest.records import RecordWriter
+        from gigatwin.ingest.record_writer import RecordWriter
 
         self.store, self.source = store, source
         self.writer = RecordWriter(store)
@@ -124,7 +124,7 @@ class StoreSink:
             self.flush()
 
     def flush(self) -> None:
-        from gigatwin.ingest.records import Delivery
+        from gigatwin.ingest.record_writer import Delivery
 
         if self.objects:          # objects before the edges that name them
             self.store.add_objects(self.objects)

@@ -20,7 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .loader import KINDS, MaterialDataError, load_file
-from .records import (
+from .properties import (
     ActiveMaterial,
     Binder,
     ConductiveCarbon,

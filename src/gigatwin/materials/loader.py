@@ -27,17 +27,17 @@ import yaml
 from gigatwin.checks import format_bounds
 from gigatwin.units import UnitError, parse_unit, same_dimension, to_si
 
-from . import records
+from . import properties
 
-KINDS: dict[str, type[records.Material]] = {
-    "active_material": records.ActiveMaterial,
-    "conductive_carbon": records.ConductiveCarbon,
-    "binder": records.Binder,
-    "solvent": records.Solvent,
-    "foil": records.Foil,
-    "separator": records.Separator,
-    "electrolyte": records.Electrolyte,
-    "half_cell_ocv": records.HalfCellOCVCurve,
+KINDS: dict[str, type[properties.Material]] = {
+    "active_material": properties.ActiveMaterial,
+    "conductive_carbon": properties.ConductiveCarbon,
+    "binder": properties.Binder,
+    "solvent": properties.Solvent,
+    "foil": properties.Foil,
+    "separator": properties.Separator,
+    "electrolyte": properties.Electrolyte,
+    "half_cell_ocv": properties.HalfCellOCVCurve,
 }
 
 _COMMON = {"name", "description", "sources"}
@@ -59,7 +59,7 @@ class MaterialDataError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-def load_file(path: str | Path) -> tuple[str, dict[str, records.Material]]:
+def load_file(path: str | Path) -> tuple[str, dict[str, properties.Material]]:
     """Read one data file; return its kind and its records by name."""
     path = Path(path)
     try:
@@ -81,7 +81,7 @@ def load_file(path: str | Path) -> tuple[str, dict[str, records.Material]]:
     }
 
 
-def build_record(cls, name: str, body, sources: dict, path) -> records.Material:
+def build_record(cls, name: str, body, sources: dict, path) -> properties.Material:
     """Validate ``body`` (one entry of a data file) and build a ``cls`` record from it."""
     if not isinstance(body, dict):
         raise MaterialDataError(path, name, None, "an entry must be a mapping of fields")

@@ -8,7 +8,7 @@ from gigatwin.quality.capability import CapabilityResult, capability, capability
 from gigatwin.quality.chart_model import ChartAnalysis, ControlChart, subgroup_matrix
 from gigatwin.quality.charts import imr, xbar_r, xbar_s
 from gigatwin.quality.constants import A2, A3, B3, B4, D3, D4, c4, d2, d3
-from gigatwin.quality.end_of_line import (
+from gigatwin.quality.grading import (
     GradeConfig,
     energy_per_kwh,
     grade_cells,

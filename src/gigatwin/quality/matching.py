@@ -91,7 +91,7 @@ def match_cells(capacity, resistance, cells_per_module: int, *,
     Leftover cells (the usable count is not a multiple of ``cells_per_module``) are
     unassigned too. Fewer usable cells than one module is a ValueError.
     """
-    from gigatwin.quality.end_of_line import physical_problems
+    from gigatwin.quality.grading import physical_problems
 
     cap = np.asarray(capacity, dtype=float)
     res = np.asarray(resistance, dtype=float)

@@ -19,9 +19,10 @@ _EXPORTS = {
     "ValidatedColumns": "batch", "validate_batch": "batch",
     "KINDS": "model", "MODEL_FAMILIES": "model", "ONLINE": "model", "ROLES": "model",
     "Parameter": "model", "Range": "model", "Step": "model",
-    "BatchResult": "records", "Problem": "records", "RecordResult": "records",
-    "read_records": "records", "validate_file": "batch", "validate_record": "records",
-    "validate_records": "records",
+    "BatchResult": "record_validation", "Problem": "record_validation",
+    "RecordResult": "record_validation", "read_records": "record_validation",
+    "validate_file": "batch", "validate_record": "record_validation",
+    "validate_records": "record_validation",
     "Registry": "registry", "SpecError": "registry", "load_files": "registry",
     "load_registry": "registry",
 }

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from gigatwin.spec.model import Range
-from gigatwin.spec.records import (
+from gigatwin.spec.record_validation import (
     BatchResult,
     RecordResult,
     _accepted,

@@ -31,7 +31,7 @@ import numpy as np
 from gigatwin import materials
 from gigatwin.checks import RangeError, require_fraction, require_positive, require_range
 from gigatwin.citations import Citation, cites
-from gigatwin.materials.records import AIR_MOLAR_MASS, GAS_CONSTANT
+from gigatwin.materials.properties import AIR_MOLAR_MASS, GAS_CONSTANT
 from gigatwin.references import AHMED_2016, ZANOTTO_2022
 from gigatwin.steps.contract import Conformance, scalar_or_array
 

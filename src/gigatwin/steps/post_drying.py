@@ -35,7 +35,7 @@ import numpy as np
 from gigatwin import materials
 from gigatwin.checks import require_fraction, require_positive, require_range
 from gigatwin.citations import Citation, cites
-from gigatwin.materials.records import GAS_CONSTANT
+from gigatwin.materials.properties import GAS_CONSTANT
 from gigatwin.references import ALDUCHOV_1996, ZANOTTO_2022
 from gigatwin.steps.contract import Conformance, scalar_or_array
 

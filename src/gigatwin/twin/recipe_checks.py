@@ -1,6 +1,6 @@
 """Validation of a recipe against the data specification, every problem in one run.
 
-Checks, in order, each adding :class:`~gigatwin.twin.recipe.Problem` s (nothing stops at
+Checks, in order, each adding :class:`~gigatwin.twin.recipe_schema.Problem` s (nothing stops at
 the first):
 
 1. structure: known sections; every key a spec key (close matches and renamed keys are
@@ -24,7 +24,7 @@ import numpy as np
 from gigatwin import materials
 from gigatwin.spec.registry import load_registry
 from gigatwin.spec.vocabulary import ELECTRODES, close_matches, renamed_key, renamed_setting
-from gigatwin.twin.recipe import (
+from gigatwin.twin.recipe_schema import (
     CELL_SECTIONS,
     COMPONENTS,
     ELECTRODE_STEPS,
@@ -487,7 +487,7 @@ def _housing(recipe: Recipe, found: list[Problem]) -> None:
 def nominal_np_ratio(recipe: Recipe) -> float:
     """N/P from the recipe: anode over cathode areal capacity at the design loadings,
     q = loading x active mass fraction x specific capacity (standard cell design relations)."""
-    from gigatwin.twin.recipe import mass_fractions
+    from gigatwin.twin.recipe_schema import mass_fractions
 
     q = {}
     for electrode in ELECTRODES:

@@ -1,6 +1,6 @@
 """Records over HTTP: validated with the spec, stored idempotently, bad ones quarantined.
 
-The same path as MQTT, OPC UA and file ingestion (:class:`gigatwin.ingest.records.
+The same path as MQTT, OPC UA and file ingestion (:class:`gigatwin.ingest.record_writer.
 RecordWriter`): a record sent twice (same ``id``, or same content without one) is
 counted as a duplicate and stored once; a rejected one is kept with its reason.
 """
@@ -21,7 +21,7 @@ router = APIRouter(tags=["line data"])
 @router.post("/records", response_model=IngestCounts,
              summary="Ingest a batch of records (an engineer or an ingest key)")
 def ingest(body: RecordsIn, db: DatabaseDep, caller: IngestDep) -> IngestCounts:
-    from gigatwin.ingest.records import Delivery, RecordWriter
+    from gigatwin.ingest.record_writer import Delivery, RecordWriter
 
     source = f"api:{caller.name}"
     deliveries = [Delivery(source=source, payload=record if isinstance(record, dict | list)

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from gigatwin.ingest.records import Delivery, RecordWriter
+from gigatwin.ingest.record_writer import Delivery, RecordWriter
 from gigatwin.store import open_store
 
 TOPIC_DEFAULTS = {"asset": "site1/line1/coater"}
@@ -60,16 +60,16 @@ def test_wire_path_and_general_path_store_the_same(tmp_path):
 def test_a_delivery_that_breaks_validation_is_quarantined_not_fatal(tmp_path, monkeypatch):
     """An unforeseen error on one delivery quarantines that delivery with the error; the
     others of the batch are stored (else the message would come back forever)."""
-    import gigatwin.ingest.records as records
+    import gigatwin.ingest.record_writer as writer
 
-    real = records.validate_columns
+    real = writer.validate_columns
 
     def broken_on_poison(columns, registry=None):
         if "poison" in columns.key:
             raise ZeroDivisionError("a bug somewhere in validation")
         return real(columns, registry)
 
-    monkeypatch.setattr(records, "validate_columns", broken_on_poison)
+    monkeypatch.setattr(writer, "validate_columns", broken_on_poison)
     good = {"key": "coating_speed", "value": 30, "unit": "m/min", "ts": "2026-11-22T10:00:00Z", "id": "g"}
     poison = {**good, "key": "poison", "id": "p"}
     with open_store(f"duckdb://{tmp_path / 'x.duckdb'}") as store:

@@ -17,7 +17,7 @@ from gigatwin.quality import (
     self_discharge_rate,
     step_yields,
 )
-from gigatwin.quality.end_of_line import min_detectable_rate
+from gigatwin.quality.grading import min_detectable_rate
 from gigatwin.quality.synthetic import eol_cells
 
 EXAMPLES = Path(__file__).parents[2] / "examples" / "quality"
