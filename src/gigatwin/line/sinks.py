@@ -274,8 +274,19 @@ def run_to(line_file, scenario, sinks: list, *, duration: float, seed: int = 0,
         for sink in sinks:
             sink.genealogy(g)
 
+    # Sinks that take commands (the OPC UA server, MQTT's command topic) hand over the
+    # setpoints clients wrote; they apply before the next stretch of simulated time.
+    commanders = [s for s in sinks if hasattr(s, "take_setpoints")]
+
+    def on_progress(now: float) -> None:
+        for sink in commanders:
+            for path, value, source in sink.take_setpoints():
+                line.write_setpoint(path, value, source)
+        if progress is not None:
+            progress(now)
+
     line = VirtualLine(line_file, scenario, seed=seed, sink=on_batch, genealogy=on_genealogy,
-                       progress=progress)
+                       progress=on_progress if commanders else progress)
     truth = line.run(duration, steps)
     faults.flush()
     for sink in sinks:

@@ -62,8 +62,11 @@ class Truth:
             entry["first"] = entry["first"] or self._iso(float(times[0]))
             entry["last"] = self._iso(float(times[-1]))
 
-    def setpoint(self, t: float, path: str, value: float) -> None:
-        self.setpoint_writes.append({"ts": self._iso(t), "key": path, "value_si": value})
+    def setpoint(self, t: float, path: str, value: float, source: str = "") -> None:
+        entry = {"ts": self._iso(t), "key": path, "value_si": value}
+        if source:
+            entry["source"] = source
+        self.setpoint_writes.append(entry)
 
     def published(self, asset: str, key: str, times: np.ndarray, values: np.ndarray) -> None:
         name = f"{asset} {key}"
