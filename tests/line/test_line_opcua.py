@@ -168,3 +168,47 @@ def test_gigatwin_ingest_opcua_records_the_lines_variables(fast_line, collect, t
     for asset, key, ts, value in stored:
         row = sent[(asset, key, ts.strftime("%Y-%m-%dT%H:%M:%S.%f")[:23])]
         assert value == pytest.approx(float(to_si(row["value"], row["unit"])), rel=1e-9)
+
+
+@pytest.mark.integration
+def test_an_mqtt_setpoint_command_takes_effect_and_a_bad_one_is_refused(fast_line, mosquitto):
+    import json
+
+    import paho.mqtt.client as mqtt
+
+    from gigatwin.line.sinks import MqttSink
+
+    sink = MqttSink("127.0.0.1", mosquitto.port, client_id="line-command-test",
+                    commands=fast_line)
+    paused = _Paused(0.1 * DAY)
+    topic = "gigatwin/pilot/line1/C-CAL-01/setpoints"
+
+    def command():
+        paused.reached.wait(60)
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="line-controller")
+        client.connect("127.0.0.1", mosquitto.port)
+        client.loop_start()
+        for payload in ({"key": "calender_line_load", "value": 600, "unit": "N/mm"},
+                        {"key": "calender_line_load", "value": 600, "unit": "K"},
+                        {"key": "coating_speed", "value": 30, "unit": "m/min"}):
+            client.publish(topic, json.dumps(payload), qos=1).wait_for_publish(10)
+        time.sleep(1.0)
+        client.loop_stop()
+        client.disconnect()
+        paused.go.set()
+
+    worker = threading.Thread(target=command)
+    worker.start()
+    truth = run_to(fast_line, NO_DISTURBANCE, [sink], duration=0.2 * DAY, seed=2,
+                   progress=paused, steps=40)
+    worker.join(30)
+    assert [(w["key"], w["value_si"], w["source"]) for w in truth.setpoint_writes] == \
+        [("cathode.calender_line_load", 600e3, "mqtt")]
+    assert len(sink.refused) == 2
+    assert "not a 'N/m'-like unit" in sink.refused[0] or "unit 'K'" in sink.refused[0]
+    assert "not a setpoint of pilot/line1/C-CAL-01" in sink.refused[1]
+    # coils calendered after the command ran at 600 N/mm
+    later = [c for c in truth.coils if c["step"] == "calendering"
+             and c["electrode"] == "cathode" and c["start"] > truth.setpoint_writes[0]["ts"]]
+    assert later and all(abs(c["settings"]["cathode.calender_line_load"] - 600e3) < 30e3
+                         for c in later)

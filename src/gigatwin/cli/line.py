@@ -56,7 +56,8 @@ def run_cmd(
     store: Annotated[str | None, typer.Option(help="store URL to ingest into (in-process), "
                                                    "e.g. duckdb://out/line.duckdb")] = None,
     files: Annotated[Path | None, typer.Option(help="folder for CSV records and genealogy")] = None,
-    mqtt: Annotated[str | None, typer.Option(help="broker HOST:PORT to publish to (QoS 1)")] = None,
+    mqtt: Annotated[str | None, typer.Option(help="broker HOST:PORT to publish to (QoS 1); "
+                                                  "setpoint commands on <station>/setpoints")] = None,
     opcua: Annotated[str | None, typer.Option(help="serve the line over OPC UA at "
                                                    "opc.tcp://HOST:PORT (writable setpoints)")] = None,
     opcua_mapping: Annotated[Path | None, typer.Option(
@@ -96,7 +97,7 @@ def run_cmd(
 
         host, port = parse_broker(mqtt)
         try:
-            sinks.append(MqttSink(host, port))
+            sinks.append(MqttSink(host, port, commands=line))
         except OSError as exc:
             raise fail(f"--mqtt {mqtt}: cannot connect ({exc.strerror or exc})") from exc
     if opcua:
