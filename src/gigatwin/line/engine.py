@@ -113,6 +113,8 @@ class VirtualLine:
         self._stuck: dict[str, float] = {}
         self._lot_recipes: dict[tuple, object] = {}
         self._check_publications()
+        self.truth.affects = {d.name: self._moved_by(d)
+                              for d in scenario.of("drift", "step", "lot_change")}
 
     def _check_publications(self) -> None:
         """Every published key is a twin output or a recipe setting (checked before the
@@ -126,6 +128,20 @@ class VirtualLine:
                    if p.key not in outputs and p.key not in self.recipe.settings]
         if missing:
             raise LineFileError(self.line.source, missing)
+
+    def _moved_by(self, d) -> list[str]:
+        """The published keys whose values the twin's physics moves when the setting of
+        ``d`` changes by its full ``change`` (the chain run twice with the same random
+        streams, all other settings nominal): what a detector may rightly alarm on."""
+        base = self._physics(CoilPair(0, {}))
+        value = self._nominal(d.target) + d.change
+        moved_pair = CoilPair(0, {d.target: np.full(self.samples, value)})
+        if d.kind == "lot_change":
+            moved_pair.lot_values[d.target] = value
+        moved = self._physics(moved_pair)
+        published = {p.key for s in self.line.stations for p in s.publishes}
+        return sorted(k for k in published if k in base and k in moved
+                      and not np.allclose(base[k], moved[k], rtol=1e-9, atol=0.0))
 
     # ------------------------------------------------------------------ geometry
 
