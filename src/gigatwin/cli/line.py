@@ -69,6 +69,7 @@ def run_cmd(
 
     from gigatwin.line import LineFileError, load_line, load_scenario
     from gigatwin.line.config import NO_DISTURBANCE
+    from gigatwin.line.engine import LinePhysicsError
     from gigatwin.line.sinks import FileSink, MqttSink, StoreSink, run_to
     from gigatwin.twin.recipe import RecipeError
 
@@ -137,8 +138,11 @@ def run_cmd(
                     time.sleep(wait)
             progress.update(task, completed=now, at=f"day {now / 86400:.2f}")
 
-        result = run_to(line, plan, sinks, duration=seconds, seed=seed, progress=advance,
-                        steps=100 if factor is None else max(100, int(seconds / 60)))
+        try:
+            result = run_to(line, plan, sinks, duration=seconds, seed=seed, progress=advance,
+                            steps=100 if factor is None else max(100, int(seconds / 60)))
+        except LinePhysicsError as exc:
+            raise fail(str(exc), code=1) from None
     if opened is not None:
         opened.close()
     sent = max((s.sent for s in sinks), default=0)

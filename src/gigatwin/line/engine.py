@@ -49,6 +49,11 @@ from gigatwin.units import from_si
 _BATCH_STEPS = ("mixing", "post_drying")
 
 
+class LinePhysicsError(ValueError):
+    """The twin's models refuse the line's actual (disturbed) settings, e.g. a dryer
+    temperature below a model's validity range; the message names coil, time, cause."""
+
+
 @dataclass
 class RecordBatch:
     """Records of one key from one station, as columns (values in ``unit``)."""
@@ -215,8 +220,13 @@ class VirtualLine:
 
         given = {path: pair.settings.get(path, np.full(self.samples, self._nominal(path)))
                  for path in self.recipe.settings}
-        result = simulate(self._lot_recipe(pair), self.samples, seed=[self.seed, pair.index],
-                          given=given, nominal_run=False)
+        try:
+            result = simulate(self._lot_recipe(pair), self.samples,
+                              seed=[self.seed, pair.index], given=given, nominal_run=False)
+        except ValueError as exc:   # one plain message: SimPy re-creates the exception
+            raise LinePhysicsError(f"{self.line.source}: coil pair {pair.index} at "
+                                   f"{self.env.now / 3600:.2f} h: the twin cannot compute "
+                                   f"the line's actual settings: {exc}") from None
         flat = {}
         for values in result.outputs.values():
             flat.update(values)
