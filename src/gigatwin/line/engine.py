@@ -451,13 +451,15 @@ class VirtualLine:
                 self._apply(pair, step, None, t0, self.env.now)
                 if step == "assembly":
                     self._cell_objects(pair, t0, station.asset)
-                self._publish(station, pair, t0, self.env.now, self._physics(pair), pair.cells)
-            self.env.process(self._formation_and_test(pair, formation, tester, racks_free))
+                outputs = self._physics(pair)
+                self._publish(station, pair, t0, self.env.now, outputs, pair.cells)
+            # formation starts from the filled cells: the same settings, the same outputs
+            self.env.process(self._formation_and_test(pair, formation, tester, racks_free,
+                                                      outputs))
             pairs.pop(k - 2, None)     # keep memory bounded: two coil pairs back are done
             k += 1
 
-    def _formation_and_test(self, pair, formation, tester, racks_free):
-        outputs = self._physics(pair)
+    def _formation_and_test(self, pair, formation, tester, racks_free, outputs):
         # The twin's formation_duration includes the recipe's aging, which the line runs
         # on its shelves (with the line file's aging_time): formation is the rest.
         duration = float(np.mean(outputs["formation_duration"]))
