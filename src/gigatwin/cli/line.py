@@ -56,7 +56,12 @@ def run_cmd(
     store: Annotated[str | None, typer.Option(help="store URL to ingest into (in-process), "
                                                    "e.g. duckdb://out/line.duckdb")] = None,
     files: Annotated[Path | None, typer.Option(help="folder for CSV records and genealogy")] = None,
-    mqtt: Annotated[str | None, typer.Option(help="broker HOST:PORT to publish to (QoS 1)")] = None,
+    mqtt: Annotated[str | None, typer.Option(help="broker HOST:PORT to publish to (QoS 1); "
+                                                  "setpoint commands on <station>/setpoints")] = None,
+    opcua: Annotated[str | None, typer.Option(help="serve the line over OPC UA at "
+                                                   "opc.tcp://HOST:PORT (writable setpoints)")] = None,
+    opcua_mapping: Annotated[Path | None, typer.Option(
+        help="write the 'gigatwin ingest opcua --mapping' file of the served variables")] = None,
     truth: Annotated[Path | None, typer.Option(help="where to write the ground truth JSON")] = None,
 ) -> None:
     """Run the virtual pilot line and send what it measures to a store, files or MQTT."""
@@ -64,12 +69,15 @@ def run_cmd(
 
     from gigatwin.line import LineFileError, load_line, load_scenario
     from gigatwin.line.config import NO_DISTURBANCE
+    from gigatwin.line.engine import LinePhysicsError
     from gigatwin.line.sinks import FileSink, MqttSink, StoreSink, run_to
     from gigatwin.twin.recipe import RecipeError
 
     seconds, factor = _duration(duration, "--duration"), _speed(speed)
-    if not (store or files or mqtt):
-        raise fail("give at least one of --store, --files, --mqtt (where the data go)")
+    if not (store or files or mqtt or opcua):
+        raise fail("give at least one of --store, --files, --mqtt, --opcua (where the data go)")
+    if opcua_mapping and not opcua:
+        raise fail("--opcua-mapping needs --opcua (the server whose variables it maps)")
     try:
         line = load_line(line_file)
         plan = load_scenario(scenario, line) if scenario else NO_DISTURBANCE
@@ -90,9 +98,33 @@ def run_cmd(
 
         host, port = parse_broker(mqtt)
         try:
-            sinks.append(MqttSink(host, port))
+            sinks.append(MqttSink(host, port, commands=line))
         except OSError as exc:
             raise fail(f"--mqtt {mqtt}: cannot connect ({exc.strerror or exc})") from exc
+    if opcua:
+        import logging
+
+        import yaml
+
+        # asyncua warns that the open endpoint has no encryption: the line serves
+        # loopback or a plant network without security by design (docs/line.md)
+        logging.getLogger("asyncua").setLevel(logging.ERROR)
+
+        from gigatwin.line.opcua_server import LineOpcUaServer, mapping
+
+        try:
+            server = LineOpcUaServer(line, opcua).start()
+        except ValueError as exc:
+            raise fail(f"--opcua: {exc}") from exc
+        except (OSError, TimeoutError) as exc:
+            raise fail(f"--opcua {opcua}: {exc}") from exc
+        sinks.append(server)
+        console.print(f"[dim]OPC UA server at {opcua}, namespace {server.namespace}[/dim]")
+        if opcua_mapping:
+            opcua_mapping.parent.mkdir(parents=True, exist_ok=True)
+            opcua_mapping.write_text(yaml.safe_dump(mapping(line, server.namespace_index),
+                                                    sort_keys=False), encoding="utf-8")
+            console.print(f"[dim]ingest mapping: {opcua_mapping}[/dim]")
     started = time.monotonic()
     with Progress(TextColumn("[bold]{task.description}"), BarColumn(),
                   TextColumn("{task.fields[at]}"), TimeRemainingColumn(),
@@ -106,8 +138,11 @@ def run_cmd(
                     time.sleep(wait)
             progress.update(task, completed=now, at=f"day {now / 86400:.2f}")
 
-        result = run_to(line, plan, sinks, duration=seconds, seed=seed, progress=advance,
-                        steps=100 if factor is None else max(100, int(seconds / 60)))
+        try:
+            result = run_to(line, plan, sinks, duration=seconds, seed=seed, progress=advance,
+                            steps=100 if factor is None else max(100, int(seconds / 60)))
+        except LinePhysicsError as exc:
+            raise fail(str(exc), code=1) from None
     if opened is not None:
         opened.close()
     sent = max((s.sent for s in sinks), default=0)

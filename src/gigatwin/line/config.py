@@ -33,6 +33,9 @@ ELECTRODES = ("cathode", "anode")
 # Which step a station runs, in the order a coil or cell meets them.
 ELECTRODE_STATIONS = ("mixing", "coating", "drying", "calendering", "slitting", "post_drying")
 CELL_STATIONS = ("assembly", "electrolyte_filling", "formation", "aging_eol")
+# Optional per electrode: the incoming inspection of raw-material lots (one measurement
+# per lot of its properties, e.g. the BET area of the active material).
+INSPECTION = "incoming_inspection"
 DISTURBANCES = ("drift", "step", "lot_change", "machine_fault", "sensor_fault", "comm_fault")
 SENSOR_MODES = ("bias", "stuck", "spikes", "dropout")
 COMM_MODES = ("duplicate", "out_of_order", "late")
@@ -90,6 +93,13 @@ class Line:
                 return s
         raise KeyError(f"{self.source}: no station for step {step!r}"
                        + (f" of the {electrode}" if electrode else ""))
+
+    def optional_station(self, step: str, electrode: str | None = None) -> Station | None:
+        """The station of ``step`` if the line has one (the incoming inspection)."""
+        try:
+            return self.station(step, electrode)
+        except KeyError:
+            return None
 
 
 @dataclass(frozen=True)
@@ -288,7 +298,7 @@ def _stations(raw: Any, problems: _Problems, prefix: str) -> list[Station]:
             problems.add(where, f"asset id {asset!r} is used twice")
         seen.add(asset)
         electrode = entry.get("electrode")
-        if step in ELECTRODE_STATIONS:
+        if step in ELECTRODE_STATIONS or step == INSPECTION:
             if electrode not in ELECTRODES:
                 problems.add(where, f"electrode {electrode!r} must be cathode or anode")
         elif step in CELL_STATIONS:
@@ -296,7 +306,7 @@ def _stations(raw: Any, problems: _Problems, prefix: str) -> list[Station]:
                 problems.add(where, f"a {step} station has no electrode")
         else:
             problems.add(where, f"step {step!r} is not one of "
-                         f"{', '.join(ELECTRODE_STATIONS + CELL_STATIONS)}")
+                         f"{', '.join((INSPECTION,) + ELECTRODE_STATIONS + CELL_STATIONS)}")
         publishes = []
         for p_number, pub in enumerate(entry.get("publishes") or [], start=1):
             p_where = f"{where}.publishes[{p_number}]"
@@ -307,6 +317,10 @@ def _stations(raw: Any, problems: _Problems, prefix: str) -> list[Station]:
             if parameter is None:
                 continue
             period = pub.get("period", "per product")
+            if step == INSPECTION and period != "per product":
+                problems.add(f"{p_where}.period", "an incoming inspection measures once per "
+                             "lot: leave out `period`")
+                continue
             period_si = (None if period == "per product" else
                          _quantity(period, "s", f"{p_where}.period", problems, positive=True))
             if "noise" in pub:

@@ -49,6 +49,11 @@ from gigatwin.units import from_si
 _BATCH_STEPS = ("mixing", "post_drying")
 
 
+class LinePhysicsError(ValueError):
+    """The twin's models refuse the line's actual (disturbed) settings, e.g. a dryer
+    temperature below a model's validity range; the message names coil, time, cause."""
+
+
 @dataclass
 class RecordBatch:
     """Records of one key from one station, as columns (values in ``unit``)."""
@@ -78,6 +83,8 @@ class CoilPair:
     settings: dict[str, np.ndarray]
     times: dict[tuple[str, str | None], tuple[float, float]] = field(default_factory=dict)
     cells: list[str] = field(default_factory=list)
+    # properties of the raw-material lots of this pair that a lot change altered [SI]
+    lot_values: dict[str, float] = field(default_factory=dict)
 
 
 class VirtualLine:
@@ -109,7 +116,10 @@ class VirtualLine:
         self._fault_rng = np.random.default_rng([seed, 1])
         self._noise_rng = np.random.default_rng([seed, 2])
         self._stuck: dict[str, float] = {}
+        self._lot_recipes: dict[tuple, object] = {}
         self._check_publications()
+        self.truth.affects = {d.name: self._moved_by(d)
+                              for d in scenario.of("drift", "step", "lot_change")}
 
     def _check_publications(self) -> None:
         """Every published key is a twin output or a recipe setting (checked before the
@@ -123,6 +133,20 @@ class VirtualLine:
                    if p.key not in outputs and p.key not in self.recipe.settings]
         if missing:
             raise LineFileError(self.line.source, missing)
+
+    def _moved_by(self, d) -> list[str]:
+        """The published keys whose values the twin's physics moves when the setting of
+        ``d`` changes by its full ``change`` (the chain run twice with the same random
+        streams, all other settings nominal): what a detector may rightly alarm on."""
+        base = self._physics(CoilPair(0, {}))
+        value = self._nominal(d.target) + d.change
+        moved_pair = CoilPair(0, {d.target: np.full(self.samples, value)})
+        if d.kind == "lot_change":
+            moved_pair.lot_values[d.target] = value
+        moved = self._physics(moved_pair)
+        published = {p.key for s in self.line.stations for p in s.publishes}
+        return sorted(k for k in published if k in base and k in moved
+                      and not np.allclose(base[k], moved[k], rtol=1e-9, atol=0.0))
 
     # ------------------------------------------------------------------ geometry
 
@@ -170,6 +194,7 @@ class VirtualLine:
             for d in self.scenario.of("lot_change"):
                 if d.target == path and lot_start is not None and lot_start >= d.start:
                     value = value + d.change
+                    pair.lot_values[path] = self._lot_value(path, lot_start)
             if setting.std > 0:   # a batch varies as a whole; a web along its length
                 draws = 1 if step in _BATCH_STEPS else self.samples
                 value = value + setting.std * self.rng.standard_normal(draws)
@@ -178,19 +203,13 @@ class VirtualLine:
                             {p: float(np.mean(pair.settings[p]))
                              for p in self._station_paths(step, electrode)})
 
-    def write_setpoint(self, path: str, value: float) -> None:
-        """A client writes a setpoint [SI]; it applies to what the station does next."""
-        writable = {p for s in self.line.stations for p in s.setpoints}
-        if path not in writable:
-            raise KeyError(f"{path!r} is not a writable setpoint of {self.line.source}; "
-                           f"writable: {', '.join(sorted(writable))}")
-        spec = parameter(path)
-        limits = spec.physical
-        if not math.isfinite(value) or (limits is not None and not limits.contains(value)):
-            raise ValueError(f"{path} = {value:g} [{spec.unit}] is outside the allowed range "
-                             f"{limits.interval() if limits else '(finite)'}")
+    def write_setpoint(self, path: str, value: float, source: str = "") -> None:
+        """A client writes a setpoint [SI]; it applies to what the station does next
+        (the engine reads the setpoint when a station starts or finishes a product).
+        The write is recorded in the truth, with ``source`` (e.g. ``opcua``)."""
+        check_setpoint(self.line, path, value)
         self.setpoints[path] = value
-        self.truth.setpoint(self.env.now, path, value)
+        self.truth.setpoint(self.env.now, path, value, source)
 
     # ------------------------------------------------------------------ physics
 
@@ -201,12 +220,46 @@ class VirtualLine:
 
         given = {path: pair.settings.get(path, np.full(self.samples, self._nominal(path)))
                  for path in self.recipe.settings}
-        result = simulate(self.recipe, self.samples, seed=[self.seed, pair.index],
-                          given=given, nominal_run=False)
+        try:
+            result = simulate(self._lot_recipe(pair), self.samples,
+                              seed=[self.seed, pair.index], given=given, nominal_run=False)
+        except ValueError as exc:   # one plain message: SimPy re-creates the exception
+            raise LinePhysicsError(f"{self.line.source}: coil pair {pair.index} at "
+                                   f"{self.env.now / 3600:.2f} h: the twin cannot compute "
+                                   f"the line's actual settings: {exc}") from None
         flat = {}
         for values in result.outputs.values():
             flat.update(values)
         return flat
+
+    def _lot_recipe(self, pair: CoilPair):
+        """The recipe with the properties of ``pair``'s raw-material lots.
+
+        Some material properties enter the twin as recipe constants, not per sample (the
+        anode's BET area sets the SEI loss of formation, ``twin/cell_steps.py``). A lot
+        change of such a property therefore runs the chain with a recipe in which the
+        lot's value replaces the nominal one (all segments of a coil pair come from one
+        lot per electrode, so one recipe per pair is exact). Built once per distinct lot.
+        """
+        if not pair.lot_values:
+            return self.recipe
+        key = tuple(sorted(pair.lot_values.items()))
+        if key not in self._lot_recipes:
+            from gigatwin.twin import load_recipe
+
+            self._lot_recipes[key] = load_recipe(
+                self.line.recipe_path,
+                overrides={path: f"{value!r} {parameter(path).unit}"
+                           for path, value in pair.lot_values.items()})
+        return self._lot_recipes[key]
+
+    def _lot_value(self, path: str, lot_start: float) -> float:
+        """The true value of a lot property [SI] for a lot started at ``lot_start``."""
+        value = self._nominal(path)
+        for d in self.scenario.of("lot_change"):
+            if d.target == path and lot_start >= d.start:
+                value += d.change
+        return value
 
     # ------------------------------------------------------------------ publishing
 
@@ -310,11 +363,14 @@ class VirtualLine:
         if cycle is None:
             path = f"{electrode}.mixing_time"
             cycle = self._nominal(path) if path in self.recipe.settings else 3600.0
+        inspection = self.line.optional_station("incoming_inspection", electrode)
         k, lot_start = 0, 0.0
         while True:
             if k % self.line.coils_per_lot == 0:
                 lot_start = self.env.now
                 self._lot(electrode, k // self.line.coils_per_lot)
+                if inspection is not None:
+                    self._inspect(inspection, k // self.line.coils_per_lot, lot_start)
             pair = pairs.setdefault(k, CoilPair(k, {}))
             t0 = self.env.now
             yield from self._work(station.asset, cycle)
@@ -323,6 +379,14 @@ class VirtualLine:
             self._batch(electrode, k, t0)
             yield mixed.put(k)
             k += 1
+
+    def _inspect(self, station: Station, lot: int, t: float) -> None:
+        """Incoming inspection of a raw-material lot as it arrives: one measurement per
+        lot of each property the station publishes (the lot's true value, the recipe's
+        nominal plus any lot change, plus the instrument's noise)."""
+        values = {pub.key: self._lot_value(pub.key, t) for pub in station.publishes}
+        lot_id = _id(station.electrode, "LOT", lot)
+        self._publish(station, CoilPair(lot, {}), t, t + 1.0, values, [lot_id])
 
     def _coater(self, electrode, pairs, mixed, coated):
         coater = self.line.station("coating", electrode)
@@ -387,13 +451,15 @@ class VirtualLine:
                 self._apply(pair, step, None, t0, self.env.now)
                 if step == "assembly":
                     self._cell_objects(pair, t0, station.asset)
-                self._publish(station, pair, t0, self.env.now, self._physics(pair), pair.cells)
-            self.env.process(self._formation_and_test(pair, formation, tester, racks_free))
+                outputs = self._physics(pair)
+                self._publish(station, pair, t0, self.env.now, outputs, pair.cells)
+            # formation starts from the filled cells: the same settings, the same outputs
+            self.env.process(self._formation_and_test(pair, formation, tester, racks_free,
+                                                      outputs))
             pairs.pop(k - 2, None)     # keep memory bounded: two coil pairs back are done
             k += 1
 
-    def _formation_and_test(self, pair, formation, tester, racks_free):
-        outputs = self._physics(pair)
+    def _formation_and_test(self, pair, formation, tester, racks_free, outputs):
         # The twin's formation_duration includes the recipe's aging, which the line runs
         # on its shelves (with the line file's aging_time): formation is the rest.
         duration = float(np.mean(outputs["formation_duration"]))
@@ -487,6 +553,21 @@ class VirtualLine:
                 self.progress(step * n)
         self.truth.finish(duration)
         return self.truth
+
+
+def check_setpoint(line: Line, path: str, value: float) -> None:
+    """Refuse a setpoint write that the line does not allow: ``path`` must be one of
+    its stations' ``setpoints`` and ``value`` [SI] finite and inside the spec's physical
+    range (KeyError, ValueError naming the key, value, unit and range)."""
+    writable = {p for s in line.stations for p in s.setpoints}
+    if path not in writable:
+        raise KeyError(f"{path!r} is not a writable setpoint of {line.source}; "
+                       f"writable: {', '.join(sorted(writable))}")
+    spec = parameter(path)
+    limits = spec.physical
+    if not math.isfinite(value) or (limits is not None and not limits.contains(value)):
+        raise ValueError(f"{path} = {value:g} [{spec.unit}] is outside the allowed range "
+                         f"{limits.interval() if limits else '(finite)'}")
 
 
 def _id(electrode: str, kind: str, number: int) -> str:

@@ -1,8 +1,11 @@
 """Score stored alarms against the ground truth of a virtual-line run.
 
-A disturbance of a setting (drift, step, raw-material lot change) of one electrode can show
-in any series that the physics puts downstream of it: the keys of that electrode at its
-step or later, and every cell-level key. A sensor fault shows in its own series only.
+A disturbance of a setting (drift, step, raw-material lot change) can show in its own
+series and in the published keys that the twin's physics moves when that setting changes
+(``affects`` in the truth: the engine runs the chain with and without the change, same
+random streams). A truth without ``affects`` (written before it existed) falls back to
+the order of the line: the keys of that electrode at its step or later, and every
+cell-level key. A sensor fault shows in its own series only.
 An alarm on an affected series between the disturbance's start and ``horizon`` after its
 end detects it; the **detection delay** is from the start to the first such alarm. Every
 alarm that detects nothing is a **false alarm**; their rate is per day of monitored time.
@@ -89,6 +92,8 @@ def _affects(disturbance: dict, asset: str, key: str, settings: set[str]) -> boo
         return asset == disturbance["station"] and key == disturbance["target"]
     if key == disturbance["target"]:
         return True
+    if disturbance.get("affects") is not None:
+        return key in disturbance["affects"]
     if key in settings:
         return False
     electrode, rank = _step_rank(disturbance["target"])

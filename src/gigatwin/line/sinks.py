@@ -15,6 +15,8 @@ communication faults: duplicated, late and out-of-order messages.
 from __future__ import annotations
 
 import json
+import logging
+import queue
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -24,6 +26,7 @@ import numpy as np
 from gigatwin.line.config import Scenario
 from gigatwin.line.engine import Genealogy, RecordBatch
 
+_log = logging.getLogger(__name__)
 CHUNK = 5000      # records per delivery (an MQTT message, a store transaction)
 
 
@@ -190,9 +193,17 @@ class FileSink:
 class MqttSink:
     """Records published with QoS 1, one JSON list per message, on
     ``gigatwin/<site>/<line>/<station>/<signals|measurements>``. Genealogy has no MQTT
-    topic of its own in gigatwin: it goes to ``genealogy_to`` (a store or file sink)."""
+    topic of its own in gigatwin: it goes to ``genealogy_to`` (a store or file sink).
 
-    def __init__(self, host: str, port: int, *, genealogy_to=None, client_id: str | None = None):
+    With ``commands`` (the line), the sink also takes setpoint commands on
+    ``gigatwin/<site>/<line>/<station>/setpoints``: a JSON object ``{"key":
+    "coating_speed", "value": 35, "unit": "m/min"}`` (the key as the station's line
+    file lists it, or qualified). A command the line does not allow (not a setpoint of
+    that station, a unit of another dimension, outside the spec's physical range) is
+    refused with a warning naming the reason and kept in :attr:`refused`."""
+
+    def __init__(self, host: str, port: int, *, genealogy_to=None, client_id: str | None = None,
+                 commands=None):
         import os
         import socket
 
@@ -210,6 +221,16 @@ class MqttSink:
         # stays in paho's queue and is sent, with the same id, after the reconnection.
         self.acked: set[int] = set()
         self.client.on_publish = lambda client, userdata, mid, *rest: self.acked.add(mid)
+        self.line = commands
+        self.refused: list[str] = []
+        self._commands: queue.SimpleQueue = queue.SimpleQueue()   # from paho's thread
+        if commands is not None:
+            prefix = commands.stations[0].asset.rsplit("/", 1)[0]
+            self.command_topic = f"gigatwin/{prefix}/+/setpoints"
+            # (re)subscribed on every connection: a broker restart forgets the session
+            self.client.on_connect = lambda client, *rest: client.subscribe(
+                self.command_topic, qos=1)
+            self.client.on_message = self._on_command
         self.client.connect(host, port)
         self.client.loop_start()
         self.sent = 0
@@ -229,6 +250,56 @@ class MqttSink:
     def genealogy(self, g: Genealogy) -> None:
         if self.genealogy_to is not None:
             self.genealogy_to.genealogy(g)
+
+    def _on_command(self, client, userdata, message) -> None:
+        try:
+            self._commands.put(self._parse_command(message.topic, message.payload))
+        except (KeyError, ValueError, TypeError) as exc:
+            reason = f"setpoint command on {message.topic} refused: {str(exc).strip(chr(39))}"
+            self.refused.append(reason)
+            _log.warning("%s", reason)
+
+    def _parse_command(self, topic: str, payload: bytes) -> tuple[str, float, str]:
+        from gigatwin.line.engine import check_setpoint
+        from gigatwin.units import UnitError, same_dimension, to_si
+
+        asset = topic.removeprefix("gigatwin/").removesuffix("/setpoints")
+        station = next((s for s in self.line.stations if s.asset == asset), None)
+        if station is None:
+            raise KeyError(f"no station {asset!r} on the line")
+        try:
+            command = json.loads(payload)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ValueError(f"not a JSON object ({exc})") from None
+        if not isinstance(command, dict) or not {"key", "value", "unit"} <= set(command):
+            raise ValueError('expected {"key": ..., "value": ..., "unit": ...}')
+        key = str(command["key"])
+        if station.electrode and "." not in key:
+            key = f"{station.electrode}.{key}"
+        if key not in station.setpoints:
+            raise KeyError(f"{key!r} is not a setpoint of {asset}; its setpoints: "
+                           f"{', '.join(station.setpoints) or 'none'}")
+        value, unit = command["value"], str(command["unit"])
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"value {value!r} of {key} is not a number")
+        from gigatwin.spec.vocabulary import parameter
+
+        try:
+            if not same_dimension(unit, parameter(key).unit):
+                raise ValueError(f"unit {unit!r} of {key} is not a {parameter(key).unit!r}-"
+                                 "like unit")
+            si = float(to_si(float(value), unit))
+        except UnitError as exc:
+            raise ValueError(f"unit {unit!r} of {key}: {exc}") from None
+        check_setpoint(self.line, key, si)
+        return key, si, "mqtt"
+
+    def take_setpoints(self) -> list[tuple[str, float, str]]:
+        """Setpoint commands received since the last call: (path, value [SI], source)."""
+        out = []
+        while not self._commands.empty():
+            out.append(self._commands.get_nowait())
+        return out
 
     def close(self, timeout: float = 120.0) -> None:
         """Wait until the broker has acknowledged every message (paho re-sends what was
@@ -274,8 +345,19 @@ def run_to(line_file, scenario, sinks: list, *, duration: float, seed: int = 0,
         for sink in sinks:
             sink.genealogy(g)
 
+    # Sinks that take commands (the OPC UA server, MQTT's command topic) hand over the
+    # setpoints clients wrote; they apply before the next stretch of simulated time.
+    commanders = [s for s in sinks if hasattr(s, "take_setpoints")]
+
+    def on_progress(now: float) -> None:
+        for sink in commanders:
+            for path, value, source in sink.take_setpoints():
+                line.write_setpoint(path, value, source)
+        if progress is not None:
+            progress(now)
+
     line = VirtualLine(line_file, scenario, seed=seed, sink=on_batch, genealogy=on_genealogy,
-                       progress=progress)
+                       progress=on_progress if commanders else progress)
     truth = line.run(duration, steps)
     faults.flush()
     for sink in sinks:

@@ -38,6 +38,8 @@ class Truth:
     # keys whose true (noise-free) published values are kept, e.g. for capability
     keep: tuple[str, ...] = ()
     series: dict[str, list[tuple[float, float]]] = field(default_factory=dict)
+    # disturbance name -> published keys the physics moves when its setting changes
+    affects: dict[str, list[str]] = field(default_factory=dict)
 
     def _iso(self, t: float) -> str | None:
         if not math.isfinite(t):
@@ -62,8 +64,11 @@ class Truth:
             entry["first"] = entry["first"] or self._iso(float(times[0]))
             entry["last"] = self._iso(float(times[-1]))
 
-    def setpoint(self, t: float, path: str, value: float) -> None:
-        self.setpoint_writes.append({"ts": self._iso(t), "key": path, "value_si": value})
+    def setpoint(self, t: float, path: str, value: float, source: str = "") -> None:
+        entry = {"ts": self._iso(t), "key": path, "value_si": value}
+        if source:
+            entry["source"] = source
+        self.setpoint_writes.append(entry)
 
     def published(self, asset: str, key: str, times: np.ndarray, values: np.ndarray) -> None:
         name = f"{asset} {key}"
@@ -94,6 +99,8 @@ class Truth:
                 entry.update(mode=d.mode, probability=d.probability, delay_s=d.delay)
             if d.kind == "sensor_fault":
                 entry["mode"] = d.mode
+            if d.name in self.affects:
+                entry["affects"] = self.affects[d.name]
             out.append(entry)
         return out
 
