@@ -33,6 +33,17 @@ def _peak_mb() -> float:
                     if line.startswith("VmHWM")) / 1024
 
 
+def _progress(start: float, samples: int):
+    """Print chunks done, elapsed time and the client's peak memory now and then (a long
+    run on a shared machine shows how far it got)."""
+    def report(done: int, total: int) -> None:
+        if done % 50 == 0 or done == total:
+            print(f"  {samples:,} cells: {done}/{total} chunks, "
+                  f"{time.perf_counter() - start:.0f} s, client peak {_peak_mb():.0f} MB",
+                  flush=True)
+    return report
+
+
 def main() -> dict:
     from distributed import Client
 
@@ -47,7 +58,8 @@ def main() -> dict:
     with local_cluster(WORKERS) as cluster, Client(cluster) as client:
         for samples in (SMALL, LARGE):
             start = time.perf_counter()
-            result = sweep(recipe, samples, seed=1, client=client)
+            result = sweep(recipe, samples, seed=1, client=client,
+                           progress=_progress(start, samples))
             wall = time.perf_counter() - start
             workers = client.run(_peak_mb)
             rows.append((f"dask LocalCluster, {WORKERS} processes", samples, wall,

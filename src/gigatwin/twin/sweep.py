@@ -455,7 +455,6 @@ def _distributed(recipe, seed, sizes, edges, threads, extra, progress, client, w
         [shared] = client.scatter([recipe], broadcast=True)
         pending = iter(enumerate(sizes))
         total = None
-        done = 0
 
         def submit(index: int, size: int):
             return client.submit(run_chunk, shared, seed, index, size, edges, threads,
@@ -463,14 +462,13 @@ def _distributed(recipe, seed, sizes, edges, threads, extra, progress, client, w
 
         running = as_completed([submit(i, s) for i, s in
                                 (next(pending) for _ in range(min(slots, len(sizes))))])
-        for future in running:
+        for done, future in enumerate(running, start=1):
             part = future.result()
             future.release()
             if total is None:
                 total = part
             else:
                 total.merge(part)
-            done += 1
             if progress is not None:
                 progress(done, len(sizes))
             following = next(pending, None)
