@@ -84,6 +84,9 @@ def _problem_file(tmp_path, **changes):
     ({"min_energy_density": "lots"}, "min_energy_density = 'lots'"),
     ({"min_retention": 1.5}, r"min_retention = 1.5 \[1\] is outside \[0, 1\]"),
     ({"plant": "no_such_plant.yaml"}, "no_such_plant.yaml"),
+    # an energy reference: Yuan et al. 2017's pilot line prices nothing
+    ({"plant": str(Path("examples/plants/yuan2017_pilot_lmo.yaml").resolve())},
+     "prices nothing"),
 ])
 def test_problem_errors_name_the_key(tmp_path, changes, message):
     with pytest.raises(ValueError, match=message):

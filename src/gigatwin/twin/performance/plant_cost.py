@@ -33,16 +33,22 @@ CYCLER = {"charger_efficiency": "formation.formation_charger_efficiency",
 
 
 def load_plant_raw(path: Path) -> dict:
-    """The plant file's mapping, checked once by loading it with its own cell (errors name
-    the file and entry)."""
+    """The plant file's mapping, checked once by loading and evaluating it with its own
+    cell (errors name the file and entry). A plant that prices nothing (no capital,
+    labour, area or energy price: an energy reference) has no cost per kWh to minimise:
+    a ValueError, not a cost of 0."""
+    from gigatwin.factory.model import evaluate_plant
     from gigatwin.factory.plant import load_plant
     from gigatwin.factory.schema import PlantError
 
     try:
-        load_plant(path)
-        return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        result = evaluate_plant(load_plant(path))
     except PlantError as exc:
         raise ValueError(f"plant {path}: {exc}") from exc
+    if not result.total_cost > 0:
+        raise ValueError(f"plant {path} prices nothing (no capital, labour, area or "
+                         "energy price): it has no cost per kWh to minimise")
+    return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
 def cell_entries(nominal: dict[str, dict[str, float]], label: str) -> dict:
