@@ -390,6 +390,9 @@ def design(problem_path: Path = typer.Argument(..., help="Design problem YAML"),
 
 
 def _pareto_plot(result, chosen: list[int], directory: Path) -> None:
+    """The front on the first two objectives (energy density against the one objective
+    if there is one), coloured by the yield, or by the retention when the yield is on an
+    axis."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -397,21 +400,34 @@ def _pareto_plot(result, chosen: list[int], directory: Path) -> None:
 
     rows = result.rows()
     keys = list(rows[0])
-    energy = [r[k] for r in rows for k in keys if k.startswith("energy_density")]
-    retention = [r[k] for r in rows for k in keys if k.startswith("retention")]
-    yields = [r[k] for r in rows for k in keys if k.startswith("yield")]
+    problem = result.problem
+
+    def column(name: str) -> tuple[list[float], str]:
+        key = next(k for k in keys if k.startswith(f"{name} ["))
+        return [r[key] for r in rows], key
+
+    axes = list(problem.objectives[:2])
+    if len(axes) == 1:
+        axes = ["energy_density", axes[0]] if axes[0] != "energy_density" else \
+            ["energy_density", "retention"]
+    colour = "yield" if "yield" not in axes else "retention"
+    (x, x_label), (y, y_label) = column(axes[0]), column(axes[1])
+    c, c_label = column(colour)
+    labels = {"energy_density": " (mean of the Monte Carlo cells)",
+              "retention": f" at {problem.retention_rate:g}C",
+              "cost_per_kwh": " (factory model)"}
     directory.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6.5, 4.5))
-    points = ax.scatter(energy, retention, c=yields, cmap="viridis", s=30)
-    fig.colorbar(points, ax=ax, label="yield [%]")
+    points = ax.scatter(x, y, c=c, cmap="viridis", s=30)
+    fig.colorbar(points, ax=ax, label=c_label)
     for i in chosen:
-        ax.annotate(f"design {i}", (energy[i], retention[i]), textcoords="offset points",
+        ax.annotate(f"design {i}", (x[i], y[i]), textcoords="offset points",
                     xytext=(5, 5), fontsize=8)
-        ax.scatter([energy[i]], [retention[i]], s=90, facecolors="none", edgecolors="red")
+        ax.scatter([x[i]], [y[i]], s=90, facecolors="none", edgecolors="red")
     ax.margins(x=0.1, y=0.1)
-    ax.set_xlabel("gravimetric energy density [W*h/kg] (mean of the Monte Carlo cells)")
-    ax.set_ylabel(f"capacity retention at {result.problem.retention_rate:g}C [%]")
-    ax.set_title(f"Pareto front: {result.problem.name}", fontsize=9)
+    ax.set_xlabel(x_label + labels.get(axes[0], ""), fontsize=9)
+    ax.set_ylabel(y_label + labels.get(axes[1], ""), fontsize=9)
+    ax.set_title(f"Pareto front: {problem.name}", fontsize=9)
     ax.grid(alpha=0.3)
     fig.tight_layout()
     fig.savefig(directory / "pareto.png", dpi=110)

@@ -22,6 +22,10 @@ def register(app: typer.Typer) -> None:
     app.command("compare")(compare)
 
 
+ENGINES = ("auto", "chain", "sweep", "dask")
+DASK_ABOVE = 10_000_000  # --engine auto: samples above this run as a sweep on dask
+
+
 def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
              samples: int = typer.Option(10_000, "--samples", "-n", max=10**9,
                                       help="Monte Carlo samples (at most 10^9)"),
@@ -29,28 +33,51 @@ def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
              json_path: Path | None = typer.Option(None, "--json", help="Write results as JSON (- for stdout)"),
              plot: Path | None = typer.Option(None, "--plot", help="Directory for PNG plots"),
              workers: int = typer.Option(min(2, os.cpu_count() or 1), "--workers", min=1, max=64,
-                                         help="Threads (the result does not depend on it)"),
-             sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP)) -> None:
+                                         help="Threads (chain, sweep) or dask worker "
+                                              "processes (dask); the result does not "
+                                              "depend on it"),
+             sets: list[str] | None = typer.Option(None, "--set", help=SET_HELP),
+             engine: str = typer.Option(
+                 "auto", "--engine",
+                 help="chain: one run, exact percentiles; sweep: independent chunks "
+                      "merged with bounded memory, in this process; dask: the sweep on "
+                      "a LocalCluster of --workers processes or on --scheduler; auto: "
+                      f"dask above {DASK_ABOVE:,} samples or with --scheduler, sweep "
+                      "with --performance, else chain"),
+             scheduler: str | None = typer.Option(
+                 None, "--scheduler", help="Address of a running dask scheduler "
+                                           "(tcp://host:8786): the sweep runs there"),
+             chunk: int = typer.Option(2**17, "--chunk", min=1,
+                                       help="Samples per chunk (sweep, dask); the result "
+                                            "depends on it"),
+             performance: Path | None = typer.Option(
+                 None, "--performance", help="Surrogate model (gigatwin surrogate train): "
+                                             "every cell's rate capability (sweep)")) -> None:
     """Simulate a recipe through the whole chain; print a per-step table with units."""
     from rich import box
     from rich.markup import escape
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
-
-    from gigatwin.twin.chain import simulate_summary
 
     if samples < 1:
         raise fail(f"--samples = {samples} [1] is outside the allowed range [1, inf)")
+    if engine not in ENGINES:
+        raise fail(f"--engine = {engine!r} is not one of {', '.join(ENGINES)}")
+    if engine == "auto":
+        engine = ("dask" if scheduler is not None or samples > DASK_ABOVE
+                  else "sweep" if performance is not None else "chain")
+    if scheduler is not None and engine != "dask":
+        raise fail(f"--scheduler needs --engine dask (or auto), not {engine}")
+    if performance is not None and engine == "chain":
+        raise fail("--performance needs --engine sweep or dask (the chain engine keeps "
+                   "no per-cell draws for the surrogate)")
+    if engine != "chain" and plot is not None:
+        raise fail(f"--plot needs --engine chain: the {engine} engine keeps no samples")
     loaded = load(recipe, sets)
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=console, transient=True) as progress:
-        progress.add_task(f"simulating {samples:,} cells of {loaded.name}", total=None)
-        try:
-            keep = [("cell", n) for n in KEY_CELL] if plot is not None else []
-            result = simulate_summary(loaded, samples=samples, seed=seed, workers=workers,
-                                      keep=keep)
-        except (ValueError, KeyError) as exc:
-            raise fail(str(exc)) from exc
+    extra = _performance(performance, loaded) if performance is not None else None
+    if engine == "chain":
+        result = _chain(loaded, samples, seed, workers, plot)
+    else:
+        result = _sweep(loaded, samples, seed, workers, engine, scheduler, chunk, extra)
     data = result.to_dict()
     table = Table(title=f"{loaded.name}: {samples:,} samples, seed {seed}",
                   box=box.SIMPLE_HEAD, pad_edge=False)
@@ -74,9 +101,89 @@ def simulate(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
     console.print(yields)
     console.print(f"[dim]{len(data['citations'])} cited models: "
                   + ", ".join(c["key"] for c in data["citations"]) + "[/dim]")
+    if "performance" in data:
+        _performance_table(data["performance"], performance)
+    if "sweep" in data:
+        run = data["sweep"]
+        console.print(f"[dim]{run['engine']}: {run['chunks']:,} chunks of {run['chunk']:,}, "
+                      f"{run['wall_seconds']:.1f} s; percentiles from a fixed histogram "
+                      "(p05_error, p95_error in --json bound their error)[/dim]")
     write_json(data, json_path)
     if plot is not None:
         _plots(result, plot)
+
+
+def _chain(loaded, samples: int, seed: int, workers: int, plot: Path | None):
+    """One chain run (:func:`simulate_summary`): exact percentiles, float32 copies kept
+    for the plots."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from gigatwin.twin.chain import simulate_summary
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=console, transient=True) as progress:
+        progress.add_task(f"simulating {samples:,} cells of {loaded.name}", total=None)
+        try:
+            keep = [("cell", n) for n in KEY_CELL] if plot is not None else []
+            return simulate_summary(loaded, samples=samples, seed=seed, workers=workers,
+                                    keep=keep)
+        except (ValueError, KeyError) as exc:
+            raise fail(str(exc)) from exc
+
+
+def _sweep(loaded, samples, seed, workers, engine, scheduler, chunk, extra):
+    """The sweep (:mod:`gigatwin.twin.sweep`) in this process or on dask."""
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    from gigatwin.twin.sweep import sweep
+
+    where = {"sweep": {"threads": workers}, "dask": {"scheduler": scheduler}
+             if scheduler is not None else {"workers": workers}}[engine]
+    with Progress(TextColumn("{task.description}"), BarColumn(),
+                  TextColumn("{task.completed}/{task.total} chunks"), TimeElapsedColumn(),
+                  console=console, transient=True) as bar:
+        task = bar.add_task(f"{engine}: {samples:,} cells of {loaded.name}", total=None)
+        try:
+            return sweep(loaded, samples, seed, chunk=chunk, extra=extra,
+                         progress=lambda done, total: bar.update(task, completed=done,
+                                                                 total=total), **where)
+        except (ValueError, KeyError, OSError) as exc:
+            raise fail(str(exc).strip('"')) from exc
+
+
+def _performance(path: Path, loaded):
+    """The sweep's ``extra`` for ``--performance MODEL``: errors name the model."""
+    from gigatwin.twin.performance.monte_carlo import SurrogateCells, check_recipe
+    from gigatwin.twin.performance.surrogate import Surrogate
+
+    try:
+        model = Surrogate.load(path)
+        check_recipe(model, loaded)
+    except ValueError as exc:
+        raise fail(f"--performance {path}: {exc}") from exc
+    return SurrogateCells(model)
+
+
+def _performance_table(section: dict, path: Path) -> None:
+    from rich.table import Table
+
+    from gigatwin.twin.performance.monte_carlo import FLAG
+
+    flag = section[FLAG]
+    outside = int(round(flag["mean"] * flag["n"]))
+    table = Table(title=f"Rate capability from the surrogate {path.name} "
+                        f"({flag['n'] - outside:,} cells inside its domain)")
+    for col in ("output [unit]", "nominal", "mean", "std", "p05", "p95"):
+        table.add_column(col, justify="left" if col.startswith("output") else "right")
+    for name, q in section.items():
+        if name != FLAG:
+            table.add_row(f"{name} [{q['unit']}]", _g4(q.get("nominal")), _g4(q["mean"]),
+                          _g4(q["std"]), _g4(q["p05"]), _g4(q["p95"]))
+    console.print(table)
+    style = "bold red" if outside else "dim"
+    console.print(f"[{style}]{outside:,} of {flag['n']:,} cells "
+                  f"({100 * flag['mean']:.3g} %) outside the surrogate's training domain: "
+                  "not extrapolated, left out of these figures[/]")
 
 
 def _g(value) -> str:

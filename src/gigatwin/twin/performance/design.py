@@ -9,8 +9,11 @@ cells drawn from the recipe's tolerances, one vectorised call) gives the mean gr
 energy density, the mean N/P ratio and the yield against the recipe's spec limits; the
 surrogate (:mod:`.surrogate`, trained over the same settings) gives the capacity retention
 at a C-rate. NSGA-II (Deb et al. 2002, as implemented in pymoo, Blank & Deb 2020) returns
-the Pareto front; constraints come from the problem (an N/P window, a minimum yield) and
-every candidate stays inside the surrogate's domain. Chosen designs are written as recipe files and
+the Pareto front; constraints come from the problem (an N/P window, a minimum yield, a
+minimum energy density and a minimum retention) and every candidate stays inside the
+surrogate's domain. With a plant file (``plant:``), the objective ``cost_per_kwh``
+(minimised) is the factory model's cost per kWh of the candidate's nominal cell
+(:mod:`.plant_cost`). Chosen designs are written as recipe files and
 re-checked with the physics model.
 """
 
@@ -40,8 +43,12 @@ DEB_2002 = register(Citation(
 BLANK_2020 = register(Citation(
     key="blank2020", authors="Blank, Deb", title="pymoo: Multi-Objective Optimization in Python",
     venue="IEEE Access 8 (2020) 89497-89509", year=2020, doi="10.1109/ACCESS.2020.2990567"))
-OBJECTIVES = ("energy_density", "retention", "yield")
-UNITS = {"energy_density": "W*h/kg", "retention": "%", "yield": "%", "np_ratio": "1"}
+OBJECTIVES = ("energy_density", "retention", "yield", "cost_per_kwh")
+# +1 maximised, -1 minimised
+SENSE = {"energy_density": 1, "retention": 1, "yield": 1, "cost_per_kwh": -1}
+# cost_per_kwh is computed in USD/kWh (money is not a pint unit): shown as it is
+UNITS = {"energy_density": "W*h/kg", "retention": "%", "yield": "%", "np_ratio": "1",
+         "cost_per_kwh": "USD/kWh"}
 
 
 @dataclass
@@ -59,6 +66,10 @@ class Problem:
     min_yield: float = 0.0
     samples: int = 200
     seed: int = 0
+    min_energy_density: float = 0.0  # [J/kg]
+    min_retention: float = 0.0  # [1]
+    plant_path: Path | None = None  # factory plant pricing the candidates (cost_per_kwh)
+    plant_raw: dict | None = None
 
 
 def load_problem(path: str | Path) -> Problem:
@@ -89,9 +100,43 @@ def load_problem(path: str | Path) -> Problem:
     min_yield = float(raw.get("min_yield", 0.0))
     if not 0 <= min_yield < 1:
         raise ValueError(f"{path}: min_yield = {min_yield} [1] is outside [0, 1)")
+    min_retention = float(raw.get("min_retention", 0.0))
+    if not 0 <= min_retention <= 1:
+        raise ValueError(f"{path}: min_retention = {min_retention} [1] is outside [0, 1]")
+    min_energy = _energy_density(path, raw.get("min_energy_density", "0 W*h/kg"))
+    plant_path = plant_raw = None
+    if "plant" in raw:
+        from gigatwin.twin.performance.plant_cost import load_plant_raw
+
+        plant_path = path.parent / raw["plant"]
+        plant_raw = load_plant_raw(plant_path)
+    elif "cost_per_kwh" in objectives:
+        raise ValueError(f"{path}: the objective cost_per_kwh needs a plant file "
+                         "(plant: PATH, a gigatwin.factory plant)")
     return Problem(str(raw.get("name", path.stem)), recipe, surrogate, variables, objectives,
                    rate, (float(window["min"]), float(window["max"])), min_yield,
-                   int(raw.get("samples", 200)), int(raw.get("seed", 0)))
+                   int(raw.get("samples", 200)), int(raw.get("seed", 0)), min_energy,
+                   min_retention, plant_path, plant_raw)
+
+
+def _energy_density(path: Path, text) -> float:
+    """``min_energy_density`` as a quantity with its unit -> J/kg."""
+    from gigatwin.units import UnitError, parse_quantity, same_dimension
+
+    try:
+        value, unit = parse_quantity(str(text))
+    except UnitError:
+        raise ValueError(f"{path}: min_energy_density = {text!r} is not a quantity with "
+                         "its unit (e.g. '280 W*h/kg')") from None
+    if not same_dimension(unit, "W*h/kg"):
+        raise ValueError(f"{path}: min_energy_density = {text!r}: {unit!r} is not an "
+                         "energy per mass (W*h/kg)")
+    from gigatwin.units import to_si
+
+    si = float(to_si(value, unit))
+    if si < 0:
+        raise ValueError(f"{path}: min_energy_density = {text!r} is outside [0, inf) W*h/kg")
+    return si
 
 
 def _in_domain(path: Path, variables: list[Variable], surrogate: Surrogate) -> list[Variable]:
@@ -112,16 +157,26 @@ def _in_domain(path: Path, variables: list[Variable], surrogate: Surrogate) -> l
 
 def evaluate(problem: Problem, points: np.ndarray) -> dict[str, np.ndarray]:
     """Objectives and N/P of candidate points ``(n, variables)`` (SI): energy_density
-    [J/kg], retention [1], yield [1], np_ratio [1] (means over the Monte Carlo cells)."""
+    [J/kg], retention [1], yield [1], np_ratio [1] (means over the Monte Carlo cells),
+    and with a plant, cost_per_kwh [USD/kWh] of the candidate's nominal cell."""
     points = np.atleast_2d(points)
     retention = surrogate_retention(problem, points)
-    chain = {"energy_density": [], "yield": [], "np_ratio": []}
+    chain = {"energy_density": [], "yield": [], "np_ratio": [], "cost_per_kwh": []}
+    priced = problem.plant_raw is not None
     for point in points:
-        result = simulate(with_nominals(problem.recipe, problem.variables, point),
-                          samples=problem.samples, seed=problem.seed, nominal_run=False)
+        candidate = with_nominals(problem.recipe, problem.variables, point)
+        result = simulate(candidate, samples=problem.samples, seed=problem.seed,
+                          nominal_run=priced)
         chain["energy_density"].append(result.outputs["cell"]["gravimetric_energy_density"].mean())
         chain["yield"].append(result.overall_yield)
         chain["np_ratio"].append(result.outputs["cell"]["np_ratio"].mean())
+        if priced:
+            from gigatwin.twin.performance.plant_cost import cost_per_kwh
+
+            chain["cost_per_kwh"].append(cost_per_kwh(problem.plant_raw, problem.plant_path,
+                                                      candidate, result.nominal))
+    if not priced:
+        del chain["cost_per_kwh"]
     return {"retention": retention, **{k: np.array(v) for k, v in chain.items()}}
 
 
@@ -142,16 +197,19 @@ class DesignResult:
             row = {v.path: float(from_si(x, v.unit)) for v, x in zip(self.problem.variables, point,
                                                                        strict=True)}
             for name, unit in UNITS.items():
+                if name not in self.values:
+                    continue
                 value = self.values[name][i]
-                row[f"{name} [{unit}]"] = 100 * value if unit == "%" else float(from_si(value,
-                                                                                         unit))
+                row[f"{name} [{unit}]"] = (100 * value if unit == "%" else float(value)
+                                           if name == "cost_per_kwh"
+                                           else float(from_si(value, unit)))
             out.append(row)
         return out
 
     def chosen(self) -> list[int]:
         """Indices of the best point for each objective and of the knee (closest to the
         ideal point after scaling each objective to [0, 1] over the front)."""
-        scores = np.column_stack([self.values[o] for o in self.problem.objectives])
+        scores = np.column_stack([SENSE[o] * self.values[o] for o in self.problem.objectives])
         span = np.ptp(scores, axis=0)
         scaled = (scores - scores.min(axis=0)) / np.where(span > 0, span, 1)
         picks = [int(np.argmax(scores[:, j])) for j in range(scores.shape[1])]
@@ -182,23 +240,27 @@ def optimise(problem: Problem, generations: int = 15, population: int = 24,
 
     class _Problem(PymooProblem):
         def __init__(self):
-            super().__init__(n_var=len(low), n_obj=len(problem.objectives), n_ieq_constr=3,
+            super().__init__(n_var=len(low), n_obj=len(problem.objectives), n_ieq_constr=5,
                              xl=low, xu=high)
 
         def _evaluate(self, x, out, *args, **kwargs):
             values = evaluate(problem, x)
             count["n"] += len(x)
-            out["F"] = np.column_stack([-values[o] for o in problem.objectives])
+            out["F"] = np.column_stack([-SENSE[o] * values[o] for o in problem.objectives])
+            # g <= 0 is feasible; each constraint in a unit of order 1
             out["G"] = np.column_stack([problem.np_window[0] - values["np_ratio"],
                                         values["np_ratio"] - problem.np_window[1],
-                                        problem.min_yield - values["yield"]])
+                                        problem.min_yield - values["yield"],
+                                        problem.min_retention - values["retention"],
+                                        (problem.min_energy_density - values["energy_density"])
+                                        / 3.6e5])
 
     with collect() as used:
         result = minimize(_Problem(), NSGA2(pop_size=population), ("n_gen", generations),
                           seed=seed, verbose=False)
         if result.X is None:
-            raise ValueError("no feasible design found: widen the bounds, the N/P window or "
-                             "lower min_yield")
+            raise ValueError("no feasible design found: widen the bounds or the N/P window, "
+                             "or lower min_yield, min_retention or min_energy_density")
         points = np.atleast_2d(result.X)
         values = evaluate(problem, points)
     return DesignResult(problem, points, values, count["n"] + len(points),
