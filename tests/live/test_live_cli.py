@@ -7,6 +7,7 @@ import sys
 from gigatwin.ingest.files import ingest_file
 from gigatwin.line.config import NO_DISTURBANCE, load_line
 from gigatwin.line.sinks import FileSink, run_to
+from gigatwin.store import open_store
 
 
 def _cli(*args):
@@ -46,6 +47,11 @@ def test_bad_inputs_are_named_without_a_traceback(tmp_path):
     res = _cli("live", "experiment", "examples/lines/pilot_line.yaml", "--scenario",
                "examples/lines/scenarios/slot_die_wear.yaml", "--duration", "-1 h")
     assert res.returncode != 0 and "--duration" in res.stderr
+    missing = tmp_path / "missing.duckdb"
+    res = _cli("live", "recommendations", "--store", f"duckdb://{missing}")
+    assert res.returncode != 0 and "missing.duckdb" in res.stderr
+    assert not missing.exists()      # a reader never creates the store it was given
+    open_store(f"duckdb://{tmp_path / 's.duckdb'}").close()
     res = _cli("live", "recommendations", "--store", f"duckdb://{tmp_path / 's.duckdb'}",
                "--accept", "nope")
     assert res.returncode != 0 and "no recommendation 'nope'" in res.stderr

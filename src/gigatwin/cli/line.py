@@ -168,13 +168,18 @@ def score_cmd(
     from gigatwin.ingest.spc import watch
     from gigatwin.line.score import load_truth, score, stored_alarms
     from gigatwin.store import open_store
+    from gigatwin.store.backends import StoreError
 
     window = _duration(phase1, "--phase1")
     try:
         facts = load_truth(truth)
     except (OSError, ValueError) as exc:
         raise fail_input(truth, exc) from exc
-    with open_store(store) as opened:
+    try:       # the store the run was ingested into: never a new, empty one
+        opened = open_store(store, create=False)
+    except (StoreError, ValueError, OSError) as exc:
+        raise fail(f"--store {store!r}: {exc}") from exc
+    with opened:
         if not stored_alarms(opened):
             alarms, skipped = watch(opened, phase1=window)
             for line in skipped:

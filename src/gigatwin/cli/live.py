@@ -158,11 +158,14 @@ def experiment_cmd(
 
 
 def _open(url: str):
+    """The store the line's data were ingested into; a path that does not exist is an
+    error here, not a new empty store (nothing to follow or to list)."""
     from gigatwin.store import open_store
+    from gigatwin.store.backends import StoreError
 
     try:
-        return open_store(url)
-    except (ValueError, OSError) as exc:
+        return open_store(url, create=False)
+    except (ValueError, OSError, StoreError) as exc:
         raise fail(f"--store {url!r}: {exc}") from exc
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import numpy as np
@@ -37,13 +38,22 @@ def register(app: typer.Typer) -> None:
     app.command("design")(design)
 
 
+# Upper bounds that keep a mistyped count from running for days: a DFN run takes about
+# a second per cell and C-rate on this class of machine (docs/benchmarks.md), and a
+# design evaluates population x generations candidates through the chain.
+MAX_RUNS = 10_000
+MAX_GENERATIONS = 10_000
+MAX_POPULATION = 10_000
+
+
 def _rates(text: str) -> list[float]:
     try:
         rates = [float(part) for part in text.split(",") if part.strip()]
     except ValueError:
         raise fail(f"--rates = {text!r} is not a comma-separated list of C-rates") from None
-    if not rates or min(rates) <= 0:
-        raise fail(f"--rates = {text!r} [1]: every C-rate must be in (0, inf)")
+    if not rates or not all(math.isfinite(r) and r > 0 for r in rates):
+        raise fail(f"--rates = {text!r} [1]: every C-rate must be a finite number in "
+                   f"(0, inf)")
     return rates
 
 
@@ -56,8 +66,10 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                                         "number in the recipe's unit or with its unit "
                                         "('cathode.calender_line_load=900 N/mm'); its "
                                         "tolerance is kept (repeatable)"),
-                samples: int = typer.Option(4, "--samples", "-n",
-                                            help="Sampled cells (plus the nominal one)"),
+                samples: int = typer.Option(4, "--samples", "-n", max=MAX_RUNS,
+                                            help="Sampled cells (plus the nominal one; "
+                                                 f"0: the nominal cell alone; at most "
+                                                 f"{MAX_RUNS:,})"),
                 seed: int = typer.Option(0, "--seed", min=0, help="Seed of the chain's draws"),
                 charge_rate: float | None = typer.Option(
                     None, "--charge-rate", help="Also charge at this C-rate and check plating"),
@@ -79,7 +91,7 @@ def performance(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
         raise fail(f"--model = {model!r} is not dfn or spme")
     if samples < 0:
         raise fail(f"--samples = {samples} [1] is outside the allowed range [0, inf)")
-    if charge_rate is not None and charge_rate <= 0:
+    if charge_rate is not None and not (math.isfinite(charge_rate) and charge_rate > 0):
         raise fail(f"--charge-rate = {charge_rate} [1] is outside the allowed range (0, inf)")
     loaded = _with_settings(load(recipe), set_ or [])
     with Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}"
@@ -107,7 +119,9 @@ def _with_settings(recipe, texts: list[str]):
     try:
         pairs = [surrogate.parse_set(recipe, text) for text in texts]
     except (ValueError, KeyError) as exc:
-        raise fail(str(exc).strip('"')) from exc
+        message = str(exc).strip('"')
+        raise fail(message if message.startswith("--set") else
+                   f"--set: {message}") from exc
     if not pairs:
         return recipe
     return surrogate.with_nominals(recipe, [v for v, _ in pairs], [x for _, x in pairs])
@@ -264,7 +278,8 @@ def surrogate_train(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
                     vary: list[str] = typer.Option(..., "--vary",
                                                    help="KEY=LOW:HIGH in the recipe's unit "
                                                         "(repeatable)"),
-                    runs: int = typer.Option(40, "--runs", help="Physics runs (>= 8)"),
+                    runs: int = typer.Option(40, "--runs", max=MAX_RUNS,
+                                             help=f"Physics runs (8 to {MAX_RUNS:,})"),
                     rates: str = typer.Option("0.1,1,2", "--rates", help="C-rates"),
                     model: str = typer.Option("dfn", "--model", help="dfn or spme"),
                     mesh: str = typer.Option("default", "--mesh", help="default or coarse"),
@@ -301,7 +316,8 @@ def surrogate_train(recipe: Path = typer.Argument(..., help="Recipe YAML file"),
 
 
 def surrogate_check(model_path: Path = typer.Argument(..., help="Model file (JSON)"),
-                    runs: int = typer.Option(10, "--runs", help="Fresh physics runs"),
+                    runs: int = typer.Option(10, "--runs", max=MAX_RUNS,
+                                             help=f"Fresh physics runs (at most {MAX_RUNS:,})"),
                     seed: int = typer.Option(1_000_003, "--seed", min=0, help="Seed of the new design"),
                     json_path: Path | None = typer.Option(None, "--json",
                                                           help="Write errors as JSON")) -> None:
@@ -329,8 +345,12 @@ def surrogate_check(model_path: Path = typer.Argument(..., help="Model file (JSO
 
 
 def design(problem_path: Path = typer.Argument(..., help="Design problem YAML"),
-           generations: int = typer.Option(15, "--generations", help="NSGA-II generations"),
-           population: int = typer.Option(24, "--population", help="Candidates per generation"),
+           generations: int = typer.Option(15, "--generations", max=MAX_GENERATIONS,
+                                           help="NSGA-II generations (at most "
+                                                f"{MAX_GENERATIONS:,})"),
+           population: int = typer.Option(24, "--population", max=MAX_POPULATION,
+                                          help="Candidates per generation (at most "
+                                               f"{MAX_POPULATION:,})"),
            seed: int = typer.Option(0, "--seed", min=0, help="Seed of the optimiser"),
            out: Path | None = typer.Option(None, "--out",
                                            help="Directory for the chosen designs' recipes"),

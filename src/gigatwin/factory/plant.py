@@ -20,8 +20,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from gigatwin import materials
 from gigatwin.factory import twin_link
 from gigatwin.factory.schema import PlantError, Problems, computed, entry, parse
@@ -387,10 +385,12 @@ class Plant:
 
 def load_plant(path: str | Path) -> Plant:
     """Read and validate a plant YAML file; every problem is reported at once."""
+    from gigatwin.checks import load_yaml
+
     path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
+    try:    # UTF-8, bounded size, aliases counted (a YAML bomb is refused)
+        raw = load_yaml(path, "plant file")
+    except (OSError, ValueError) as exc:
         raise PlantError(f"{path}: cannot read plant file ({exc})") from exc
     if not isinstance(raw, dict):
         raise PlantError(f"{path}: a plant file must be a mapping")

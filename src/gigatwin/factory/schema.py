@@ -35,6 +35,10 @@ class PlantError(ValueError):
         self.problems = problems or [message]
 
 
+# Problems listed in the message (all of them are kept in PlantError.problems).
+MAX_LISTED = 50
+
+
 class Problems:
     """Problems found while reading one plant file, raised together."""
 
@@ -51,8 +55,11 @@ class Problems:
         if not self.items:
             return
         n = len(self.items)
-        head = f"{self.where}: {n} problem{'s' if n > 1 else ''} in the plant file"
-        raise PlantError("\n".join([head, *(f"  - {p}" for p in self.items)]), self.items)
+        head = f"{self.where}: {n:,} problem{'s' if n > 1 else ''} in the plant file"
+        lines = [head, *(f"  - {p}" for p in self.items[:MAX_LISTED])]
+        if n > MAX_LISTED:     # a file that is no plant at all: the first ones say enough
+            lines.append(f"  ... and {n - MAX_LISTED:,} more")
+        raise PlantError("\n".join(lines), self.items)
 
 
 def entry(unit: str = "1", default: Any = REQUIRED, *, key: str | None = None,

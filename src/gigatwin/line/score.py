@@ -137,6 +137,19 @@ def stored_alarms(store) -> list[tuple[str, str, datetime]]:
     return [(a, code.split(":", 1)[1], ts) for a, code, ts in rows]
 
 
+TRUTH_KEYS = ("scenario", "start", "end", "disturbances")
+
+
 def load_truth(path: str | Path) -> dict:
-    return json.loads(Path(path).read_text(encoding="utf-8"))
+    """The ground truth written by ``line run --truth``; a ValueError names what a file
+    that is not one lacks."""
+    truth = json.loads(Path(path).read_text(encoding="utf-8"))
+    if not isinstance(truth, dict):
+        raise ValueError(f"not a ground truth of the virtual line: a JSON "
+                         f"{type(truth).__name__}, where an object is expected")
+    missing = [key for key in TRUTH_KEYS if key not in truth]
+    if missing:
+        raise ValueError(f"not a ground truth of the virtual line: no "
+                         f"{', '.join(missing)} (written by 'gigatwin line run --truth')")
+    return truth
 

@@ -429,6 +429,9 @@ def local_cluster(workers: int):
                             dashboard_address=":0")
 
 
+SCHEDULER_TIMEOUT = 5.0   # [s] to connect to a dask scheduler given by its address
+
+
 def _distributed(recipe, seed, sizes, edges, threads, extra, progress, client, workers,
                  scheduler) -> tuple[ChunkSummary, str]:
     """The chunks as dask tasks, at most two per worker thread in flight, merged as they
@@ -438,7 +441,11 @@ def _distributed(recipe, seed, sizes, edges, threads, extra, progress, client, w
     cluster = None
     if client is None:
         if scheduler is not None:
-            client = Client(scheduler)
+            try:     # an address where nothing answers: say so within seconds
+                client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
+            except (OSError, ValueError, TypeError) as exc:
+                raise OSError(f"dask scheduler {scheduler!r}: no scheduler answered within "
+                              f"{SCHEDULER_TIMEOUT:g} s ({exc})") from None
             engine = f"dask scheduler {scheduler}"
         else:
             if workers < 1:
