@@ -72,7 +72,11 @@ def test_the_command_shows_the_series_in_table_and_csv(store, capsys, monkeypatc
 
     from gigatwin.cli.app import main
 
-    monkeypatch.setenv("COLUMNS", "160")   # the key cell on one line
+    from gigatwin.cli._common import console
+
+    # the key cell on one line: the console is made once per process, so its width is
+    # set here (COLUMNS alone does not reach a console another test already sized)
+    monkeypatch.setattr(console, "_width", 160)
     url = store.url
     store.close()                      # the command opens the store read-only
     for fmt in ("table", "csv"):
