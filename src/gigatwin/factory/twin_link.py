@@ -50,7 +50,13 @@ def _nominal(recipe_path: Path) -> dict:
 
 def cell_from_recipe(recipe_path: Path) -> dict:
     """Cell entries (quantity strings) computed by the twin at nominal settings."""
-    nominal = _nominal(Path(recipe_path))
+    return cell_entries(_nominal(Path(recipe_path)),
+                        f"gigatwin.twin nominal run of {Path(recipe_path).name}")
+
+
+def cell_entries(nominal: dict[str, dict[str, float]], source: str) -> dict:
+    """A plant file's ``cell`` entries (quantity strings, SI) from a nominal chain run;
+    ``source`` says which run (a recipe file, a design candidate)."""
     cell, coating, mixing = nominal["cell"], nominal["coating"], nominal["mixing"]
     entries = {
         "capacity": f"{cell['cell_capacity']} A*s",
@@ -60,7 +66,7 @@ def cell_from_recipe(recipe_path: Path) -> dict:
         "anode_coating_mass": f"{cell['anode.coating_mass']} kg",
         "cathode_solids_fraction": mixing["cathode.slurry_solid_content"],
         "anode_solids_fraction": mixing["anode.slurry_solid_content"],
-        "source": f"gigatwin.twin nominal run of {Path(recipe_path).name}",
+        "source": source,
     }
     for electrode in ("cathode", "anode"):
         # coating mass = areal loading (per face) x coated area (both faces) -> foil area = half

@@ -51,24 +51,6 @@ def load_plant_raw(path: Path) -> dict:
     return yaml.safe_load(Path(path).read_text(encoding="utf-8"))
 
 
-def cell_entries(nominal: dict[str, dict[str, float]], label: str) -> dict:
-    """Plant ``cell`` entries (quantity strings, SI) from a nominal chain run."""
-    cell, coating, mixing = nominal["cell"], nominal["coating"], nominal["mixing"]
-    entries = {"capacity": f"{cell['cell_capacity']} A*s",
-               "nominal_voltage": f"{cell['cell_nominal_voltage']} V",
-               "mass": f"{cell['cell_mass']} kg",
-               "cathode_coating_mass": f"{cell['cathode.coating_mass']} kg",
-               "anode_coating_mass": f"{cell['anode.coating_mass']} kg",
-               "cathode_solids_fraction": mixing["cathode.slurry_solid_content"],
-               "anode_solids_fraction": mixing["anode.slurry_solid_content"],
-               "source": label}
-    for electrode in ("cathode", "anode"):
-        coated = (cell[f"{electrode}.coating_mass"]
-                  / coating[f"{electrode}.coating_areal_loading"])
-        entries[f"{electrode}_area"] = f"{coated / 2.0} m^2"
-    return entries
-
-
 def with_cycler(recipe: Recipe, step: dict) -> Recipe:
     """The recipe with the plant step's cycler settings (as twin_link does)."""
     settings = dict(recipe.settings)
@@ -87,6 +69,8 @@ def cost_per_kwh(plant_raw: dict, plant_path: Path, recipe: Recipe,
     from gigatwin.twin.cell_steps import formation_time_and_energy
 
     raw = copy.deepcopy(plant_raw)
+    from gigatwin.factory.twin_link import cell_entries
+
     raw["cell"] = cell_entries(nominal, f"design candidate of {recipe.name}")
     capacity = nominal["cell"]["cell_capacity"]
     for step in raw["steps"]:
