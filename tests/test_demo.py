@@ -31,9 +31,11 @@ def test_demo_summary_is_short_and_readable_at_80_columns(tmp_path):
     import subprocess
     import sys
 
-    run = subprocess.run([sys.executable, "-m", "gigatwin.cli.app", "demo", "--out",
-                          str(tmp_path)], capture_output=True, text=True, timeout=600,
+    # exactly what `make demo` runs: no --out (the default out/demo, a relative path)
+    run = subprocess.run([sys.executable, "-m", "gigatwin.cli.app", "demo"], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=600,
                          env={**__import__("os").environ, "COLUMNS": "80"})
+    tmp_path = tmp_path / "out" / "demo"
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
     assert len(lines) <= 80, run.stdout

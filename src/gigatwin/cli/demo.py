@@ -22,6 +22,7 @@ each command printed in full goes to ``--out``/log/, which the summary names.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 from typing import Annotated
@@ -55,7 +56,9 @@ def _run(*args: str) -> None:
     from gigatwin.cli._common import err_console
 
     assert _log_dir is not None
-    command = " ".join(a for a in args[:2] if not a.startswith(("-", "/")))
+    # the command's words only ("line run", "grade"): a relative path such as
+    # out/demo/quality/x.csv (the default --out is relative) is no part of a file name
+    command = " ".join(a for a in args[:2] if re.fullmatch(r"[a-z][a-z-]*", a))
     log = _log_dir / f"{len(list(_log_dir.iterdir())) + 1:02d}_{command.replace(' ', '_')}.log"
     with log.open("w", encoding="utf-8") as handle:
         handle.write(f"$ gigatwin {' '.join(args)}\n")
