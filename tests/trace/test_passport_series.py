@@ -70,9 +70,8 @@ def test_the_command_shows_the_series_in_table_and_csv(store, capsys, monkeypatc
     import csv
     import io
 
-    from gigatwin.cli.app import main
-
     from gigatwin.cli._common import console
+    from gigatwin.cli.app import main
 
     # the key cell on one line: the console is made once per process, so its width is
     # set here (COLUMNS alone does not reach a console another test already sized)
