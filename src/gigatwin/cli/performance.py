@@ -52,8 +52,7 @@ def _rates(text: str) -> list[float]:
     except ValueError:
         raise fail(f"--rates = {text!r} is not a comma-separated list of C-rates") from None
     if not rates or not all(math.isfinite(r) and r > 0 for r in rates):
-        raise fail(f"--rates = {text!r} [1]: every C-rate must be a finite number in "
-                   f"(0, inf)")
+        raise fail(f"--rates = {text!r} [1]: every C-rate must be in (0, inf)")
     return rates
 
 
