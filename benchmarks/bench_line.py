@@ -4,11 +4,16 @@ Issue 12's target: a week of the example pilot line into the embedded store in u
 60 s on this machine. Measured three ways in the same run, so the cost of each layer
 shows as a ratio: the line alone (records counted, nowhere stored), into CSV files, and
 into an embedded DuckDB store through the ingestion path (validation, deduplication).
-Reported: wall time, records/s and SimPy events/s.
+Reported: wall time, CPU time of the process (the machine is shared: wall time
+follows the load of other jobs, CPU time much less), records/s and the load average
+before and after each run. ``GIGATWIN_BENCH_DAYS`` shortens the simulated time (a
+profile of one day, say). To compare with an older version of the code in the same
+session, run this file with ``PYTHONPATH`` pointing at that version's ``src``.
 """
 
 from __future__ import annotations
 
+import os
 import tempfile
 import time
 from pathlib import Path
@@ -36,9 +41,12 @@ class _Count:
 def _run(sinks, scenario, line):
     from gigatwin.line.sinks import run_to
 
-    start = time.perf_counter()
-    truth = run_to(line, scenario, sinks, duration=WEEK, seed=0)
-    return time.perf_counter() - start, truth
+    days = float(os.environ.get("GIGATWIN_BENCH_DAYS", 7))
+    load = os.getloadavg()[0]
+    start, cpu = time.perf_counter(), time.process_time()
+    truth = run_to(line, scenario, sinks, duration=days * 86400.0, seed=0)
+    return (time.perf_counter() - start, time.process_time() - cpu,
+            f"{load:.1f}-{os.getloadavg()[0]:.1f}", truth)
 
 
 def main() -> dict:
@@ -58,13 +66,18 @@ def main() -> dict:
         with open_store(f"duckdb://{tmp}/line.duckdb") as store:
             sink = StoreSink(store)
             results["into DuckDB (ingestion)"] = (*_run([sink], scenario, line), sink.sent)
+    import gigatwin
+
     base = results["line alone"][0]
-    table = Table(title="One simulated week of examples/lines/pilot_line.yaml "
-                        "(solid_content_drift)")
-    for column in ("run", "wall s", "x line alone", "records", "records/s", "cells tested"):
+    table = Table(title="Simulated time of examples/lines/pilot_line.yaml "
+                        f"(solid_content_drift), code in {Path(gigatwin.__file__).parents[1]}")
+    for column in ("run", "wall s", "CPU s", "x line alone", "records", "records/s",
+                   "cells tested", "load"):
         table.add_column(column, justify="right" if column != "run" else "left")
-    for name, (seconds, truth, records) in results.items():
-        table.add_row(name, f"{seconds:.1f}", f"{seconds / base:.2f}", f"{records:,}",
-                      f"{records / seconds:,.0f}", f"{len(truth.cell_rows):,}")
+    for name, (seconds, cpu, load, truth, records) in results.items():
+        table.add_row(name, f"{seconds:.1f}", f"{cpu:.1f}", f"{seconds / base:.2f}",
+                      f"{records:,}", f"{records / seconds:,.0f}",
+                      f"{len(truth.cell_rows):,}", load)
     Console().print(table)
-    return {name: {"seconds": s, "records": r} for name, (s, _, r) in results.items()}
+    return {name: {"seconds": s, "cpu": c, "records": r}
+            for name, (s, c, _, _, r) in results.items()}

@@ -45,6 +45,8 @@ from gigatwin.line.truth import Truth
 from gigatwin.spec.vocabulary import display_unit, parameter, step_of
 from gigatwin.units import from_si
 
+# The electrode steps in the order of the twin's chain (electrode_steps.run_electrode)
+_ELECTRODE_STEPS = ("mixing", "coating", "drying", "calendering", "slitting", "post_drying")
 # Steps that treat a coil as one batch (one slurry, one oven load): one draw per coil.
 _BATCH_STEPS = ("mixing", "post_drying")
 
@@ -85,6 +87,9 @@ class CoilPair:
     cells: list[str] = field(default_factory=list)
     # properties of the raw-material lots of this pair that a lot change altered [SI]
     lot_values: dict[str, float] = field(default_factory=dict)
+    # each electrode's steps at the current settings: (key, structure, outputs), see
+    # VirtualLine._electrode; dropped when a station of that electrode applies settings
+    electrodes: dict[str, tuple] = field(default_factory=dict)
 
 
 class VirtualLine:
@@ -111,6 +116,7 @@ class VirtualLine:
                              f"than one cell's electrode ({self.segment_length:.3g} m)")
         self.samples = self.lanes * self.segments
         self.setpoints: dict[str, float] = {}         # written by a client: SI
+        self._setpoint_writes = 0
         self.env = simpy.Environment()
         self._faults = {d.station: d for d in scenario.of("machine_fault")}
         self._fault_rng = np.random.default_rng([seed, 1])
@@ -183,6 +189,10 @@ class VirtualLine:
         """Set the actual values of the station's settings for every segment of ``pair``,
         given that the station worked on the coil from ``t0`` to ``t1`` [s]."""
         pair.times[(step, electrode)] = (t0, t1)
+        if electrode is not None and electrode in pair.electrodes and step in _ELECTRODE_STEPS:
+            done = pair.electrodes[electrode][1]    # this step's and later outputs change
+            for later in _ELECTRODE_STEPS[_ELECTRODE_STEPS.index(step):]:
+                done.pop(later, None)
         position = np.tile(np.arange(self.segments), self.lanes)
         t = t0 + (t1 - t0) * (position + 0.5) / self.segments
         for path in self._station_paths(step, electrode):
@@ -209,28 +219,119 @@ class VirtualLine:
         The write is recorded in the truth, with ``source`` (e.g. ``opcua``)."""
         check_setpoint(self.line, path, value)
         self.setpoints[path] = value
+        self._setpoint_writes += 1      # settings not yet applied read the setpoints
         self.truth.setpoint(self.env.now, path, value, source)
 
     # ------------------------------------------------------------------ physics
 
-    def _physics(self, pair: CoilPair) -> dict[str, np.ndarray]:
+    def _physics(self, pair: CoilPair, electrode: str | None = None,
+                 upto: str = "post_drying") -> dict[str, np.ndarray]:
         """The chain at the actual settings of every segment of ``pair`` (SI outputs by
-        name; cell-level figures included)."""
-        from gigatwin.twin.chain import simulate
+        name; cell-level figures included); with ``electrode``, only that electrode's
+        steps up to ``upto`` (what a station of that step publishes).
 
+        The same numbers as one run of :func:`gigatwin.twin.chain.simulate` with every
+        setting given and the pair's seed (tests/line/test_line_physics_cache.py compares
+        them on every call of a run), computed in parts: an electrode step's outputs
+        depend on the settings of that step and earlier ones only, so each is kept with
+        the pair until a station of that step or an earlier one applies its settings
+        (:meth:`_electrode`); a station computes the steps up to its own, and the cell
+        stations, which come after both ovens, only the cell steps. The chain's one
+        measurement-noise block (the end-of-line test) is
+        drawn by the cell steps, as in the chain, from the pair's seed."""
+        from gigatwin.twin import cell_steps, chain
+        from gigatwin.twin.sampling import SettingDraws
+
+        recipe = self._lot_recipe(pair)
         given = {path: pair.settings.get(path, np.full(self.samples, self._nominal(path)))
                  for path in self.recipe.settings}
+        draw = SettingDraws(recipe, np.random.default_rng([self.seed, pair.index]),
+                            self.samples, given=given)
+        flat: dict[str, np.ndarray] = {}
         try:
-            result = simulate(self._lot_recipe(pair), self.samples,
-                              seed=[self.seed, pair.index], given=given, nominal_run=False)
+            structures = {}
+            for e in ELECTRODES if electrode is None else (electrode,):
+                structures[e], outputs = self._electrode(pair, e, recipe, draw, upto)
+                flat.update(outputs)
+            if electrode is None:
+                geometry = chain.design(recipe)
+                sep = recipe.separator()
+                cathode, anode = structures["cathode"], structures["anode"]
+                steps = {"assembly": cell_steps.run_assembly(recipe, draw, geometry, cathode,
+                                                             anode, sep.thickness)}
+                steps["electrolyte_filling"] = cell_steps.run_filling(recipe, draw, geometry,
+                                                                      cathode, anode)
+                steps["formation"] = cell_steps.run_formation(
+                    recipe, draw, geometry, cathode, anode, steps["assembly"],
+                    steps["electrolyte_filling"])
+                steps["aging_eol"] = cell_steps.run_end_of_line(recipe, draw,
+                                                                steps["formation"])
+                for values in steps.values():
+                    flat.update(values)
+                flat.update(chain._cell(recipe, geometry, cathode, anode, sep, steps))
         except ValueError as exc:   # one plain message: SimPy re-creates the exception
             raise LinePhysicsError(f"{self.line.source}: coil pair {pair.index} at "
                                    f"{self.env.now / 3600:.2f} h: the twin cannot compute "
                                    f"the line's actual settings: {exc}") from None
-        flat = {}
-        for values in result.outputs.values():
-            flat.update(values)
-        return flat
+        shape = (self.samples,)
+        return {k: np.broadcast_to(np.asarray(v, dtype=float), shape) for k, v in flat.items()}
+
+    def _station_physics(self, station: Station, pair: CoilPair) -> dict[str, np.ndarray]:
+        """What an electrode station publishes needs only its electrode's steps (unless
+        it publishes a cell-level figure, which takes the whole chain)."""
+        electrode = station.electrode
+        if electrode is not None and station.step in _ELECTRODE_STEPS:
+            outputs = self._physics(pair, electrode, station.step)
+            if all(p.key in outputs or p.key in pair.settings for p in station.publishes):
+                return outputs
+        return self._physics(pair)
+
+    def _electrode(self, pair: CoilPair, electrode: str, recipe, draw,
+                   upto: str = "post_drying"):
+        """The structure handed to assembly (None unless ``upto`` is the last electrode
+        step) and the outputs of ``electrode``'s steps up to ``upto`` for ``pair``.
+
+        The steps of :func:`gigatwin.twin.electrode_steps.run_electrode`, one at a time:
+        a step's outputs depend on its own and earlier steps' settings only, so each is
+        kept with the pair until a station of that step or an earlier one applies its
+        settings (:meth:`_apply`), or a client writes a setpoint (settings not yet
+        applied read it), or the pair's raw-material lots change the recipe."""
+        from gigatwin import materials
+        from gigatwin.twin import electrode_steps as es
+
+        key = (id(recipe), self._setpoint_writes)
+        kept = pair.electrodes.get(electrode)
+        if kept is None or kept[0] != key:
+            kept = pair.electrodes[electrode] = (key, {})
+        done = kept[1]
+        run = {"mixing": lambda: es.run_mixing(recipe, draw, electrode),
+               "coating": lambda: es.run_coating(recipe, draw, electrode, done["mixing"]),
+               "drying": lambda: es.run_drying(recipe, draw, electrode, done["mixing"],
+                                               done["coating"]),
+               "calendering": lambda: es.run_calendering(recipe, draw, electrode,
+                                                         done["mixing"], done["coating"],
+                                                         done["drying"]),
+               "slitting": lambda: es.run_slitting(recipe, draw, electrode, done["coating"]),
+               "post_drying": lambda: es.run_post_drying(recipe, draw, electrode)}
+        last = _ELECTRODE_STEPS.index(upto)
+        for step in _ELECTRODE_STEPS[:last + 1]:
+            if step not in done:
+                done[step] = run[step]()
+        outputs = {f"{electrode}.{k}": v for step in _ELECTRODE_STEPS[:last + 1]
+                   for k, v in done[step].items() if not k.startswith("_")}
+        if upto != _ELECTRODE_STEPS[-1]:
+            return None, outputs
+        slurry, coated, calendered = done["mixing"], done["coating"], done["calendering"]
+        foil = materials.foil(recipe.text(f"{electrode}.current_collector"))
+        foil_thickness = recipe.value(f"{electrode}.current_collector_thickness")
+        am = recipe.material(electrode, "active_material")
+        return {"areal_loading": coated["coating_areal_loading"],
+                "porosity": calendered["calendered_porosity"],
+                "coating_thickness": calendered["calendered_thickness"],
+                "electrode_thickness": 2 * calendered["calendered_thickness"] + foil_thickness,
+                "active_mass_fraction": slurry["active_material_mass_fraction"],
+                "foil_areal_mass": foil.density * foil_thickness,
+                "particle_diameter": am.particle_size_d50}, outputs
 
     def _lot_recipe(self, pair: CoilPair):
         """The recipe with the properties of ``pair``'s raw-material lots.
@@ -375,7 +476,7 @@ class VirtualLine:
             t0 = self.env.now
             yield from self._work(station.asset, cycle)
             self._apply(pair, "mixing", electrode, t0, self.env.now, lot_start=lot_start)
-            self._publish(station, pair, t0, self.env.now, self._physics(pair))
+            self._publish(station, pair, t0, self.env.now, self._station_physics(station, pair))
             self._batch(electrode, k, t0)
             yield mixed.put(k)
             k += 1
@@ -399,7 +500,10 @@ class VirtualLine:
             yield from self._work(coater.asset, self.line.coil_length / speed)
             self._apply(pair, "coating", electrode, t0, self.env.now)
             self._apply(pair, "drying", electrode, t0, self.env.now)
-            outputs = self._physics(pair)
+            outputs = self._station_physics(coater, pair)
+            if dryer.electrode != coater.electrode or not all(
+                    p.key in outputs or p.key in pair.settings for p in dryer.publishes):
+                outputs = self._physics(pair)
             self._publish(coater, pair, t0, self.env.now, outputs)
             self._publish(dryer, pair, t0, self.env.now, outputs)
             self._coil(electrode, k, t0, coater.asset)
@@ -413,7 +517,8 @@ class VirtualLine:
             t0 = self.env.now
             yield from self._work(station.asset, self.line.coil_length / speed)
             self._apply(pairs[k], step, electrode, t0, self.env.now)
-            self._publish(station, pairs[k], t0, self.env.now, self._physics(pairs[k]))
+            self._publish(station, pairs[k], t0, self.env.now,
+                          self._station_physics(station, pairs[k]))
             if step == "slitting":
                 self._lanes(electrode, k, t0, station.asset)
             yield outbox.put(k)
@@ -425,7 +530,7 @@ class VirtualLine:
             t0 = self.env.now
             yield from self._work(station.asset, self._nominal(f"{electrode}.post_drying_time"))
             self._apply(pair, "post_drying", electrode, t0, self.env.now)
-            self._publish(station, pair, t0, self.env.now, self._physics(pair))
+            self._publish(station, pair, t0, self.env.now, self._station_physics(station, pair))
         yield ready.put(pair.index)
 
     def _cells(self, pairs, cathodes: simpy.Store, anodes: simpy.Store):

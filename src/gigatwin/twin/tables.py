@@ -29,6 +29,10 @@ from gigatwin.steps import drying
 
 MAX_SPACING = 0.05  # [K] between grid air temperatures: interpolation error < 1e-7 relative
 MAX_POINTS = 4001
+# A table spans whole blocks of this many lattice points, so runs whose sampled ranges
+# differ a little (consecutive coils of a line) share one table; a lattice point's value
+# does not depend on the table's extent (the bisection is element-wise).
+BLOCK = 128
 
 
 def evaporation_flux(air_temperature: np.ndarray, heat_transfer_coefficient: float,
@@ -44,8 +48,13 @@ def evaporation_flux(air_temperature: np.ndarray, heat_transfer_coefficient: flo
     first, last = math.floor(float(scaled.min())), math.floor(float(scaled.max())) + 1
     if last - first + 1 > MAX_POINTS:  # a range of 200 K: solve every sample
         return _direct(air, heat_transfer_coefficient, solvent, p_inf)
+    h = float(heat_transfer_coefficient)
     try:
-        table = _flux_table(solvent, float(heat_transfer_coefficient), first, last, p_inf)
+        try:   # whole blocks, unless they reach outside the model's validity range
+            table = _flux_table(solvent, h, first - first % BLOCK,
+                                last - last % BLOCK + BLOCK, p_inf)
+        except RangeError:
+            table = _flux_table(solvent, h, first, last, p_inf)
     except RangeError:
         return _direct(air, heat_transfer_coefficient, solvent, p_inf)
     cite(*table.citations)
