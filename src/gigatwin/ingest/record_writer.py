@@ -299,6 +299,11 @@ class _Batch:
     def _quarantine_conflicts(self, rows: pa.Table) -> None:
         """Repeats of an identity with another key, asset or value than the first (kept)
         one are conflicts, not duplicates: quarantined with both values."""
+        # only ids that occur more than once can conflict: the rest (nearly all rows of a
+        # batch with a few re-deliveries) need no conversion to Python rows
+        counts = rows.group_by("record_id").aggregate([("record_id", "count")])
+        repeated = counts.filter(pc.greater(counts["record_id_count"], 1))["record_id"]
+        rows = rows.filter(pc.is_in(rows["record_id"], value_set=repeated))
         first: dict[tuple, dict] = {}
         for row in rows.to_pylist():
             kept = first.setdefault((row["record_id"], row["ts"]), row)
