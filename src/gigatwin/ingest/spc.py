@@ -17,8 +17,9 @@ Phase I is the first ``phase1`` seconds of a series, extended to at least 25 sub
 **Per-product series by rational subgroup.** Products made together share their
 conditions: the cells of one coil pair share its slurry batches, coils and oven load, so
 consecutive cells are not independent and an EWMA of single cells follows each coil
-pair's mean across its limits and back (on a week of the example line without
-disturbances, 201 of 211 false alarms were on two per-cell series, docs/line.md). Such
+pair's mean across its limits and back (on four days of the example line without
+disturbances, 204 of 211 false alarms were on per-cell series; 1 of 8 by subgroup,
+docs/line.md). Such
 products form a **rational subgroup** (Montgomery, Section 5.3.4): a per-product series
 whose products descend, in the stored genealogy, from common objects of one kind (the
 nearest of roll, slurry batch or lot that groups at least two of them; the cells of one
