@@ -87,8 +87,9 @@ class CoilPair:
     cells: list[str] = field(default_factory=list)
     # properties of the raw-material lots of this pair that a lot change altered [SI]
     lot_values: dict[str, float] = field(default_factory=dict)
-    # each electrode's steps at the current settings: (key, structure, outputs), see
-    # VirtualLine._electrode; dropped when a station of that electrode applies settings
+    # each electrode's step outputs at the current settings: (key, {step: outputs}),
+    # see VirtualLine._electrode; a step's and later ones' are dropped when its station
+    # applies settings
     electrodes: dict[str, tuple] = field(default_factory=dict)
 
 
