@@ -1,6 +1,7 @@
 """The line computes the twin's chain in parts (each electrode step once per station,
-the cell steps at the cell stations): every call must give the numbers of one whole run
-of the chain at the same actual settings, as the line computed them before."""
+the cell steps at the cell stations): every call (of every third coil pair, the pairs
+that reach the end-of-line test included) must give the numbers of one whole run of the
+chain at the same actual settings, as the line computed them before."""
 
 from dataclasses import replace
 
@@ -25,7 +26,7 @@ def _whole_chain(line: VirtualLine, pair) -> dict[str, np.ndarray]:
     return {k: v for values in result.outputs.values() for k, v in values.items()}
 
 
-@pytest.mark.slow      # 1-2 min: the whole chain once more for every call
+@pytest.mark.slow      # about a minute: the whole chain once more for many calls
 def test_every_physics_call_equals_one_run_of_the_whole_chain(fast_line, collect):
     disturbances = (
         Disturbance("drift", target="cathode.slurry_solid_content", start=0.1 * DAY,
@@ -40,6 +41,8 @@ def test_every_physics_call_equals_one_run_of_the_whole_chain(fast_line, collect
     class Checked(VirtualLine):
         def _physics(self, pair, electrode=None, upto="post_drying"):
             parts = super()._physics(pair, electrode, upto)
+            if pair.index % 3:      # every third coil pair: a third of the test's time
+                return parts
             whole = _whole_chain(self, pair)
             assert parts.keys() <= whole.keys()
             for key, values in parts.items():
@@ -68,5 +71,5 @@ def test_every_physics_call_equals_one_run_of_the_whole_chain(fast_line, collect
         truth = run_to(line, scenario, [collect], duration=1.25 * DAY, seed=4)
     finally:
         engine.VirtualLine = original
-    assert checked["setpoint"] == 1 and checked["electrode"] > 100 and checked["whole"] > 40
+    assert checked["setpoint"] == 1 and checked["electrode"] > 50 and checked["whole"] > 20
     assert truth.cell_rows            # cells reached the end-of-line test

@@ -233,7 +233,7 @@ class VirtualLine:
 
         The same numbers as one run of :func:`gigatwin.twin.chain.simulate` with every
         setting given and the pair's seed (tests/line/test_line_physics_cache.py compares
-        them on every call of a run), computed in parts: an electrode step's outputs
+        them on the calls of a run), computed in parts: an electrode step's outputs
         depend on the settings of that step and earlier ones only, so each is kept with
         the pair until a station of that step or an earlier one applies its settings
         (:meth:`_electrode`); a station computes the steps up to its own, and the cell
