@@ -15,7 +15,6 @@ from __future__ import annotations
 from functools import lru_cache
 
 from gigatwin import materials
-from gigatwin.steps import formation
 from gigatwin.twin.validation.base import Case, Comparison
 from gigatwin.units import from_si
 
