@@ -90,7 +90,7 @@ def test_upgrade_an_old_recipe_gives_the_same_cell(tmp_path):
 
 def test_set_changes_a_setting_and_checks_it(tmp_path):
     out = tmp_path / "sim.json"
-    res = _invoke("simulate", POUCH, "-n", "500", "--set", "cathode.calender_line_load=1100 N/mm",
+    res = _invoke("simulate", POUCH, "-n", "500", "--set", "cathode.calender_line_load=1800 N/mm",
                   "--set", "design_stack_thickness=10 mm", "--json", out)
     assert res.exit_code == 0, res.output
     doc = json.loads(out.read_text())

@@ -136,29 +136,52 @@ def first_cycle_loss(recipe: Recipe, anode_active_mass, specific_surface_area,
                      sei_growth_rate, duration):
     """Lithium bound in formation and aging [C]: SEI on the anode surface (Joho et al. 2001,
     linear in BET area) growing with sqrt(t) (Ploehn et al. 2004), plus the silicon part's
-    own first-cycle loss."""
+    own first-cycle loss; see :func:`anode_first_cycle_loss`."""
     aam = recipe.material("anode", "active_material")
+    silicon = recipe.get("anode.active_material_silicon_mass_fraction",
+                         aam.silicon_mass_fraction or 0.0)
+    if silicon and (aam.silicon_specific_capacity is None
+                    or aam.silicon_first_cycle_efficiency is None):
+        raise ValueError(
+            f"anode.active_material_silicon_mass_fraction = {silicon:g} [1], but "
+            f"anode.active_material = {aam.name!r} has no silicon_specific_capacity and "
+            "silicon_first_cycle_efficiency in the material data; use a silicon blend")
+    return anode_first_cycle_loss(aam, anode_active_mass, specific_surface_area, silicon,
+                                  sei_growth_rate, duration)
+
+
+def anode_first_cycle_loss(aam, anode_active_mass, specific_surface_area, silicon,
+                           sei_growth_rate=0.0, duration=0.0):
+    """First-cycle lithium loss of an anode, graphite or silicon blend [C].
+
+    Q = m (1 - w) S (q_0 + k sqrt(t)) + m w q_Si (1 / FCE_Si - 1)
+
+    m active mass [kg], w silicon(-oxide) mass fraction [1], S BET area of the graphite
+    part [m^2/kg], q_0 and k the SEI charge per area and its growth rate. The surface term
+    counts the graphite only: the SEI on the silicon's own surface is already in its
+    half-cell first-cycle efficiency FCE_Si (the irreversible charge of the first
+    lithiation: SEI on the expanding particles plus lithium silicates), so counting the
+    silicon's area with q_0 as well would count its SEI twice. With the material data
+    (graphite 1.5 m^2/g at 74.1 C/m^2; 8 wt% SiOx at 1600 mAh/g, FCE 0.72) the blend
+    loses 78 mAh per g against its 455 mAh/g, a first-cycle efficiency of 0.85, the
+    blend's own tabulated value (Si-graphite 0.80-0.90).
+    """
     if aam.sei_charge_per_area is None:
         raise ValueError(f"anode.active_material = {aam.name!r} has no "
                          "sei_charge_per_area [C/m^2] in the material data")
-    loss = formation.sei_lithium_loss(anode_active_mass * specific_surface_area,
-                                      aam.sei_charge_per_area, sei_growth_rate, duration)
-    silicon = recipe.get("anode.active_material_silicon_mass_fraction",
-                         aam.silicon_mass_fraction or 0.0)
+    host = np.asarray(anode_active_mass, dtype=float) * (1 - silicon)
+    loss = formation.sei_lithium_loss(host * specific_surface_area, aam.sei_charge_per_area,
+                                      sei_growth_rate, duration)
     if silicon:
-        if aam.silicon_specific_capacity is None or aam.silicon_first_cycle_efficiency is None:
-            raise ValueError(
-                f"anode.active_material_silicon_mass_fraction = {silicon:g} [1], but "
-                f"anode.active_material = {aam.name!r} has no silicon_specific_capacity and "
-                "silicon_first_cycle_efficiency in the material data; use a silicon blend")
         loss = loss + formation.silicon_first_cycle_loss(
-            anode_active_mass * silicon, aam.silicon_specific_capacity,
+            np.asarray(anode_active_mass) * silicon, aam.silicon_specific_capacity,
             aam.silicon_first_cycle_efficiency)
     return loss
 
 
 def anode_surface_area(recipe: Recipe) -> float:
-    """BET area of the anode powder [m^2/kg]: the recipe's value, else the material's."""
+    """BET area of the anode's graphite [m^2/kg] (for a silicon blend: of its graphite
+    part, see :func:`anode_first_cycle_loss`): the recipe's value, else the material's."""
     aam = recipe.material("anode", "active_material")
     if "anode.active_material_bet_surface_area" in recipe.settings:
         return recipe.value("anode.active_material_bet_surface_area")
