@@ -192,6 +192,7 @@ ENDPOINTS = [
         f"/api/v1/jobs/{_job(a, w, 'done', RESULT)}/result", {})),
     ("DELETE", "/api/v1/jobs/{job_id}", "engineer", lambda a, w: (
         f"/api/v1/jobs/{_job(a, w, 'queued')}", {})),
+    ("GET", "/api/v1/design/problems", "viewer", lambda a, w: ("/api/v1/design/problems", {})),
     ("GET", "/api/v1/line", "viewer", lambda a, w: ("/api/v1/line", {})),
     ("POST", "/api/v1/line/start", "admin", lambda a, w: (
         _line(a, running=False) or "/api/v1/line/start", {"json": {"duration_h": 1, "speed": 1}})),

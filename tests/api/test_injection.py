@@ -113,5 +113,5 @@ def test_payloads_in_a_stream_filter_are_data(service):
                               params={"key": SIGNAL_KEY, "asset": payload, "after": "2000-01-01T00:00:00Z",
                                       "alarms": "false", "max_s": 0})
         assert response.status_code == 200, response.text
-        assert "event: open" in response.text and "event: close" in response.text
+        assert "event: ready" in response.text and "event: close" in response.text
         assert "event: measurements" not in response.text, payload

@@ -103,7 +103,7 @@ def test_readings_and_alarms_are_pushed_as_they_arrive(served):
         assert r.headers["content-type"].startswith("text/event-stream")
         assert r.headers["cache-control"] == "no-store"
         events = _events(r.iter_lines())
-        opened = _until(events, lambda e, d: e == "open")
+        opened = _until(events, lambda e, d: e == "ready")
         assert opened[-1][1]["unit"] == "um"
         # the stream follows from the newest stored reading: nothing old is sent
         assert opened[-1][1]["after"].startswith(signal_records()[-1]["ts"][:19])
@@ -192,7 +192,7 @@ def test_a_stream_ends_when_its_client_goes_away(served):
     hub = served.app.state.streams
     with httpx.stream("GET", f"{served.url}/api/v1/stream", timeout=30,
                       params={"ticket": _ticket(served), "poll_s": 0.1}) as r:
-        _until(_events(r.iter_lines()), lambda e, d: e == "open")
+        _until(_events(r.iter_lines()), lambda e, d: e == "ready")
         assert hub.open == 1
     _wait(lambda: hub.open == 0, "the stream's end after the client left")
 
@@ -204,7 +204,7 @@ def test_the_server_stops_promptly_while_a_stream_is_open(served):
                       params={"ticket": _ticket(served), "key": SIGNAL_KEY,
                               "heartbeat_s": 60}) as r:
         events = _events(r.iter_lines())
-        _until(events, lambda e, d: e == "open")
+        _until(events, lambda e, d: e == "ready")
         served.server.should_exit = True
         rest = list(events)  # the body ends: the server closed the stream cleanly
         assert rest[-1][0] == "close" and rest[-1][1]["reason"] == "the service is stopping"

@@ -22,6 +22,7 @@ from gigatwin.api.routes import (
     admin,
     alarms,
     auth,
+    design,
     jobs,
     line,
     live,
@@ -39,7 +40,7 @@ from gigatwin.api.streams import StreamHub, install_shutdown_hook
 
 PREFIX = "/api/v1"
 ROUTERS = tuple(m.router for m in (service, auth, admin, spec, records, twin, plants, quality,
-                                   trace, jobs, line, live, alarms, stream))
+                                   trace, jobs, design, line, live, alarms, stream))
 # The dashboard loads only its own files: no CDN, no inline script.
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")

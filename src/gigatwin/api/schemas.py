@@ -465,3 +465,20 @@ class StreamTicket(BaseModel):
     ticket: str = Field(description="pass as ?ticket= to GET /stream (EventSource sends "
                                     "no headers); opens streams only")
     expires_in: int = Field(description="seconds within which a stream must be opened")
+
+
+class DesignObjective(BaseModel):
+    name: str
+    unit: str = Field(description="the unit of the objective's column in the Pareto rows")
+
+
+class DesignVariable(BaseModel):
+    path: str = Field(description="the recipe setting the optimiser varies")
+    unit: str = Field(description="its display unit in the Pareto rows")
+
+
+class DesignProblemOut(BaseModel):
+    name: str = Field(description="params.problem of a design job")
+    title: str
+    objectives: list[DesignObjective]
+    variables: list[DesignVariable]

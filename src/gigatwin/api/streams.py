@@ -2,6 +2,7 @@
 
 ``GET /api/v1/stream`` answers ``text/event-stream`` (the W3C EventSource format):
 
+- ``event: ready`` once, first: what the stream follows and its cursor (``after``);
 - ``event: measurements``: the readings of one signal (``key``, optionally ``asset``)
   stored since the last message, oldest first, in the key's display unit (as
   ``/spc/chart`` shows them); its ``id`` is the last reading's time, which a
@@ -217,7 +218,7 @@ async def events(request, db, hub: StreamHub, signal: Signal | None, alarms: Ala
 
         await run_in_threadpool(begin)
         yield "retry: 3000\n\n"
-        yield message("open", {"key": signal.key if signal else None,
+        yield message("ready", {"key": signal.key if signal else None,
                                "asset_id": signal.asset if signal else None,
                                "unit": signal.unit if signal else None,
                                "after": signal.after if signal else None,
