@@ -211,3 +211,20 @@ def test_the_server_stops_promptly_while_a_stream_is_open(served):
     served.thread.join(timeout=20)
     assert not served.thread.is_alive(), "the server still runs with a stream open"
     assert served.app.state.streams.open == 0
+
+
+def test_the_virtual_lines_state_is_pushed_when_it_changes(served):
+    from gigatwin.api.examples import examples_dir
+
+    params = {"ticket": _ticket(served), "line": "true", "alarms": "false", "poll_s": 0.1}
+    with httpx.stream("GET", f"{served.url}/api/v1/stream", params=params, timeout=30) as r:
+        events = _events(r.iter_lines())
+        first = _until(events, lambda e, d: e == "line")[-1][1]
+        assert (first["state"], first["records"]) == ("stopped", 0)
+        served.app.state.line.start(examples_dir() / "lines" / "pilot_line.yaml", None,
+                                    duration_s=3600.0, speed=1.0, seed=0, actor="test")
+        running = _until(events, lambda e, d: e == "line" and d["state"] == "running")[-1][1]
+        assert running["started_by"] == "test" and running["speed"] == 1.0
+        served.app.state.line.stop()
+        stopped = _until(events, lambda e, d: e == "line" and d["state"] == "stopped")[-1][1]
+        assert stopped["stopped_ts"] is not None

@@ -9,6 +9,8 @@
   reconnecting EventSource sends back as ``Last-Event-ID`` to resume after it;
 - ``event: alarm``: an alarm raised, cleared or acknowledged since the stream opened
   (the ``GET /alarms`` shape);
+- ``event: line`` (with ``line=true``): the virtual line's state (``GET /line``'s
+  fields) whenever it changed, first when the stream opens;
 - ``: heartbeat`` comments every ``heartbeat_s`` seconds, so that proxies keep an idle
   stream open and a client sees that the service is alive;
 - ``event: close`` when the stream ends from the service's side (the service stops, or
@@ -204,7 +206,8 @@ class Alarms:
 
 
 async def events(request, db, hub: StreamHub, signal: Signal | None, alarms: Alarms | None,
-                 *, poll_s: float, heartbeat_s: float, max_s: float) -> AsyncIterator[str]:
+                 *, poll_s: float, heartbeat_s: float, max_s: float,
+                 line_status=None) -> AsyncIterator[str]:
     """The text of one stream; see the module docstring. The caller counted it in the hub
     (:meth:`StreamHub.enter`); it leaves the hub when the stream ends, however it ends."""
     loop = asyncio.get_running_loop()
@@ -222,9 +225,9 @@ async def events(request, db, hub: StreamHub, signal: Signal | None, alarms: Ala
                                "asset_id": signal.asset if signal else None,
                                "unit": signal.unit if signal else None,
                                "after": signal.after if signal else None,
-                               "alarms": alarms is not None})
+                               "alarms": alarms is not None, "line": line_status is not None})
         started = last_beat = loop.time()
-        version = None
+        version = last_line = None
 
         def readings() -> dict | None:
             with db.reader() as store:
@@ -248,6 +251,12 @@ async def events(request, db, hub: StreamHub, signal: Signal | None, alarms: Ala
                     batch = await run_in_threadpool(readings)  # the rest of a backlog
                 for alarm in await run_in_threadpool(changed_alarms):
                     yield message("alarm", alarm)
+            if line_status is not None:  # the virtual line's state: in memory, no query
+                status = line_status()
+                seen = (status["state"], status["records"], status["simulated_s"], status["line"])
+                if seen != last_line:
+                    last_line = seen
+                    yield message("line", status)
             if now - last_beat >= heartbeat_s:
                 last_beat = now
                 yield f": heartbeat {datetime.now(UTC).isoformat(timespec='seconds')}\n\n"

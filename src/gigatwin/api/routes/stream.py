@@ -37,6 +37,7 @@ async def stream(request: Request, db: DatabaseDep, user: StreamViewerDep,
                  after: Annotated[datetime | None, Query(description=
                                                          "send readings after this time first")] = None,
                  alarms: bool = True,
+                 line: Annotated[bool, Query(description="the virtual line's state too")] = False,
                  poll_s: Annotated[float, Query(ge=0.1, le=10)] = 0.5,
                  heartbeat_s: Annotated[float, Query(ge=0.5, le=60)] = 15.0,
                  max_s: Annotated[float, Query(ge=0, le=86_400)] = 3600.0,
@@ -60,9 +61,9 @@ async def stream(request: Request, db: DatabaseDep, user: StreamViewerDep,
                                     detail=f"Last-Event-ID = {last_event_id!r} is not a "
                                            "time (ISO 8601) this service sent") from exc
         signal = streams.Signal(key, asset, parameter.display_unit, after)
-    elif not alarms:
+    elif not alarms and not line:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
-                            detail="nothing to stream: give a key, or alarms=true")
+                            detail="nothing to stream: give a key, or alarms=true or line=true")
     hub: streams.StreamHub = request.app.state.streams
     if not hub.enter():
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
@@ -70,6 +71,7 @@ async def stream(request: Request, db: DatabaseDep, user: StreamViewerDep,
                                    "keeps) or it is stopping; try again later",
                             headers={"Retry-After": "5"})
     body = streams.events(request, db, hub, signal, streams.Alarms() if alarms else None,
-                          poll_s=poll_s, heartbeat_s=heartbeat_s, max_s=max_s)
+                          poll_s=poll_s, heartbeat_s=heartbeat_s, max_s=max_s,
+                          line_status=request.app.state.line.status if line else None)
     return StreamingResponse(body, media_type="text/event-stream",
                              headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"})

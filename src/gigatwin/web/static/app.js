@@ -58,7 +58,7 @@ async function login(event) {
 }
 
 function logout() {
-  closeStream(); state.monitor = null;
+  closeStream(); closeLiveStream(); state.monitor = null;
   state.token = null; state.me = null; state.loaded = {};
   sessionStorage.removeItem("gigatwin.token");
   $("#nav").hidden = true; $("#logout").hidden = true; $("#who").textContent = "";
@@ -89,8 +89,10 @@ function route() {
   const link = document.querySelector(`#nav a[data-page="${page}"]`);
   if (!link || link.hidden) page = "spec";
   show(page);
-  if (page !== "spc") closeStream();  // the line monitor's stream is open while it is shown
+  if (page !== "spc") closeStream();  // a page's stream is open while the page is shown
   else if (state.loaded.spc && !state.stream) openStream();
+  if (page !== "live") closeLiveStream();
+  else if (state.loaded.live && !state.liveStream) openLiveStream();
   if (!state.loaded[page]) {
     state.loaded[page] = true;
     PAGES[page]().catch((err) => console.error(err));
@@ -587,6 +589,7 @@ async function loadLive() {
   $("#live-follow").addEventListener("click", follow);
   $("#live-form select[name=key]").addEventListener("change", refreshLive);
   showLine(line);
+  openLiveStream();
   await refreshLive();
 }
 
@@ -596,7 +599,37 @@ async function lineAction(event, action) {
   showLine(await api("/line"));
 }
 
-/* While the line runs, its status is read again every two seconds. */
+/* The line's state is pushed by the service (GET /stream?line=true) whenever it
+   changes, while the page is shown; no polling. */
+function closeLiveStream() {
+  state.liveCall = (state.liveCall || 0) + 1;
+  clearTimeout(state.liveReopen);
+  if (state.liveStream) { state.liveStream.close(); state.liveStream = null; }
+}
+
+async function openLiveStream() {
+  closeLiveStream();
+  if (!state.me) return;
+  const call = state.liveCall;
+  let ticket;
+  try { ticket = (await api("/stream/ticket", { method: "POST" })).ticket; } catch (err) {
+    $("#line-status").textContent = `no live updates: ${err.message}`; return;
+  }
+  if (call !== state.liveCall) return;
+  const url = new URL(`${API}/stream`, location.origin);
+  url.searchParams.set("ticket", ticket);
+  url.searchParams.set("line", "true");
+  url.searchParams.set("alarms", "false");
+  const source = new EventSource(url);
+  state.liveStream = source;
+  const reopen = (ms) => { state.liveReopen = setTimeout(() => { if (state.liveStream === source) openLiveStream(); }, ms); };
+  source.addEventListener("line", (e) => showLine(JSON.parse(e.data)));
+  source.addEventListener("close", () => { source.close(); reopen(5000); });
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED && state.liveStream === source) reopen(3000);
+  });
+}
+
 function showLine(line) {
   const hours = (s) => (s / 3600).toFixed(2);
   $("#line-status").textContent = line.state === "running"
@@ -605,12 +638,6 @@ function showLine(line) {
     : `${line.state}` + (line.line ? `: ${line.line}, ${hours(line.simulated_s)} h simulated, ${line.records} records` : "") +
       (line.error ? ` (${line.error})` : "");
   $("#line-stop").disabled = line.state !== "running";
-  clearTimeout(state.lineTimer);
-  if (line.state === "running") {
-    state.lineTimer = setTimeout(async () => {
-      if (!$("#page-live").hidden && state.me) showLine(await api("/line"));
-    }, 2000);
-  }
 }
 
 async function follow() {
