@@ -14,7 +14,7 @@ from rich.table import Table
 from gigatwin.cli._common import console, fail, write_json
 from gigatwin.cli.linedata import STORE_HELP, _open
 
-alarms_app = typer.Typer(help="Alarms of streaming SPC and the live twin: list, acknowledge.",
+alarms_app = typer.Typer(help="Alarms of streaming SPC and ingestion: list, acknowledge.",
                          no_args_is_help=True)
 StoreOption = Annotated[str, typer.Option("--store", help=STORE_HELP)]
 

@@ -1,4 +1,4 @@
-"""Alarms (streaming SPC's and the live twin's, ``events`` of kind ``alarm``): listed
+"""Alarms (streaming SPC's and ingestion's outages, ``events`` of kind ``alarm``): listed
 for everyone, acknowledged by engineers (who, when, an optional comment; audited).
 
 Acknowledging is idempotent: an alarm acknowledged already keeps its first
