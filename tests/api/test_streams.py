@@ -228,3 +228,19 @@ def test_the_virtual_lines_state_is_pushed_when_it_changes(served):
         served.app.state.line.stop()
         stopped = _until(events, lambda e, d: e == "line" and d["state"] == "stopped")[-1][1]
         assert stopped["stopped_ts"] is not None
+
+
+def test_streams_beyond_the_limit_are_refused_until_one_ends(served):
+    hub = served.app.state.streams
+    hub.limit = 1
+    params = {"ticket": _ticket(served), "poll_s": 0.1}
+    with httpx.stream("GET", f"{served.url}/api/v1/stream", params=params, timeout=30) as r:
+        events = _events(r.iter_lines())  # kept: a closed iterator closes the connection
+        _until(events, lambda e, d: e == "ready")
+        assert hub.open == 1
+        refused = httpx.get(f"{served.url}/api/v1/stream", params={**params, "max_s": 0})
+        assert refused.status_code == 503 and refused.headers["Retry-After"] == "5", refused.text
+        assert "1 streams are open" in refused.json()["detail"]
+    _wait(lambda: hub.open == 0, "the first stream's end")
+    again = httpx.get(f"{served.url}/api/v1/stream", params={**params, "max_s": 0})
+    assert again.status_code == 200 and "event: ready" in again.text

@@ -73,6 +73,11 @@ class StreamHub:
     def closing(self) -> bool:
         return self._closing.is_set()
 
+    def has_room(self) -> bool:
+        """Whether one more stream may open now (the route's 503 check)."""
+        with self._lock:
+            return self.open < self.limit and not self.closing
+
     def enter(self) -> bool:
         """Count a new stream; False when ``limit`` streams are open or the hub closed."""
         with self._lock:
@@ -208,9 +213,14 @@ class Alarms:
 async def events(request, db, hub: StreamHub, signal: Signal | None, alarms: Alarms | None,
                  *, poll_s: float, heartbeat_s: float, max_s: float,
                  line_status=None) -> AsyncIterator[str]:
-    """The text of one stream; see the module docstring. The caller counted it in the hub
-    (:meth:`StreamHub.enter`); it leaves the hub when the stream ends, however it ends."""
+    """The text of one stream; see the module docstring. It is counted in the hub from its
+    first step (a body that never starts, its client gone, is never counted) until it
+    ends, however it ends."""
     loop = asyncio.get_running_loop()
+    if not hub.enter():  # filled up, or stopping, since the route looked
+        yield message("close", {"reason": f"{hub.limit} streams are open or the service "
+                                          "is stopping; try again later"})
+        return
     try:
         def begin() -> None:
             with db.reader() as store:

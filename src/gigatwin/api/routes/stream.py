@@ -65,7 +65,7 @@ async def stream(request: Request, db: DatabaseDep, user: StreamViewerDep,
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT,
                             detail="nothing to stream: give a key, or alarms=true or line=true")
     hub: streams.StreamHub = request.app.state.streams
-    if not hub.enter():
+    if not hub.has_room():
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE,
                             detail=f"{hub.limit} streams are open (the most this service "
                                    "keeps) or it is stopping; try again later",
