@@ -163,6 +163,7 @@ def test_line_monitor_grows_its_chart_and_alarms_as_they_are_pushed(page, servic
         has_text=f"{SIGNAL_KEY} @ {SIGNAL_ASSET}").first.text_content()
     page.select_option("#spc-form select[name=series]", label=label)
     page.click("#spc-form button")
+    page.wait_for_selector("#spc-chart svg")
     expect(page.locator("#spc-live")).to_contain_text("waiting for new readings")
     chart = page.locator("#spc-chart svg >> nth=0")
     before = chart.locator("circle").count()

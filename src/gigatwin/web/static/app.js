@@ -294,7 +294,8 @@ async function loadSpc() {
     const s = series[Number(select.value)];
     if (!s) return;
     state.monitor = { key: s.key, asset: s.asset_id, type: $("#spc-form select[name=type]").value, pushed: 0 };
-    if (await drawSpc()) openStream();
+    await drawSpc();
+    openStream();  // followed even when it could not be drawn yet: readings may come
   });
   $("#alarm-filter").addEventListener("change", refreshAlarms);
   await refreshAlarms();
@@ -307,8 +308,7 @@ async function drawSpc() {
     const out = await api("/spc/chart", { params: { key: m.key, asset: m.asset, type: m.type } });
     $("#spc-status").textContent = `${out.ts.length} points from ${out.ts[0]} to ${out.ts[out.ts.length - 1]}`;
     $("#spc-chart").replaceChildren(...out.analysis.charts.map((c) => charts.controlChart(c, out.unit)));
-    return true;
-  } catch (err) { $("#spc-status").textContent = `error: ${err.message}`; return false; }
+  } catch (err) { $("#spc-status").textContent = `error: ${err.message}`; }
 }
 
 /* At most one redraw at a time; readings pushed meanwhile cause one more. */
