@@ -110,6 +110,21 @@ def _advised(app, who: str) -> str:
 _ADVISED: list[str] = []
 
 
+def _alarm(app, who: str) -> str:
+    """An open alarm, written as streaming SPC writes one (Store.add_event)."""
+    from datetime import UTC, datetime
+
+    event_id = f"matrix-alarm-{who}-{len(_ALARMS)}"
+    _ALARMS.append(event_id)
+    with app.state.database.session() as store:
+        store.add_event(event_id, datetime.now(UTC), "alarm", asset_id=SIGNAL_ASSET,
+                        severity="warning", code=f"ewma:{SIGNAL_KEY}", message="matrix")
+    return event_id
+
+
+_ALARMS: list[str] = []
+
+
 # (method, route path, least role, request builder(app, principal) -> (url, kwargs))
 ENDPOINTS = [
     ("GET", "/api/v1/health", "public", lambda a, w: ("/api/v1/health", {})),
@@ -177,6 +192,7 @@ ENDPOINTS = [
         f"/api/v1/jobs/{_job(a, w, 'done', RESULT)}/result", {})),
     ("DELETE", "/api/v1/jobs/{job_id}", "engineer", lambda a, w: (
         f"/api/v1/jobs/{_job(a, w, 'queued')}", {})),
+    ("GET", "/api/v1/design/problems", "viewer", lambda a, w: ("/api/v1/design/problems", {})),
     ("GET", "/api/v1/line", "viewer", lambda a, w: ("/api/v1/line", {})),
     ("POST", "/api/v1/line/start", "admin", lambda a, w: (
         _line(a, running=False) or "/api/v1/line/start", {"json": {"duration_h": 1, "speed": 1}})),
@@ -191,6 +207,13 @@ ENDPOINTS = [
         f"/api/v1/live/recommendations/{_advised(a, w)}/accept", {})),
     ("POST", "/api/v1/live/recommendations/{rec_id}/reject", "engineer", lambda a, w: (
         f"/api/v1/live/recommendations/{_advised(a, w)}/reject", {})),
+    ("GET", "/api/v1/alarms", "viewer", lambda a, w: (
+        "/api/v1/alarms", {"params": {"state": "open", "limit": 5}})),
+    ("POST", "/api/v1/alarms/{event_id}/acknowledge", "engineer", lambda a, w: (
+        f"/api/v1/alarms/{_alarm(a, w)}/acknowledge", {"json": {"comment": "seen"}})),
+    ("POST", "/api/v1/stream/ticket", "viewer", lambda a, w: ("/api/v1/stream/ticket", {})),
+    ("GET", "/api/v1/stream", "viewer", lambda a, w: (  # one look, then the stream ends
+        "/api/v1/stream", {"params": {"key": SIGNAL_KEY, "asset": SIGNAL_ASSET, "max_s": 0}})),
 ]
 
 

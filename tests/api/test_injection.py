@@ -27,7 +27,7 @@ PAYLOADS = [
 
 def _counts(app) -> dict[str, int]:
     tables = ("api_users", "api_keys", "api_jobs", "objects", "genealogy", "signals",
-              "measurements")
+              "measurements", "events", "alarm_acks")
     with app.state.database.session() as store:
         return {t: store.query(f"SELECT count(*) FROM {t}")[0][0] for t in tables}
 
@@ -68,6 +68,11 @@ def _requests(payload: str):
         ("GET", "/api/v1/live/estimates", {"params": {"key": payload}}, "viewer"),
         ("POST", f"/api/v1/live/recommendations/{p}/accept", {}, "engineer"),
         ("POST", f"/api/v1/live/recommendations/{p}/reject", {}, "engineer"),
+        ("GET", "/api/v1/alarms", {"params": {"asset": payload}}, "viewer"),
+        ("GET", "/api/v1/alarms", {"params": {"state": payload}}, "viewer"),
+        ("POST", f"/api/v1/alarms/{p}/acknowledge", {"json": {"comment": payload}}, "engineer"),
+        ("GET", "/api/v1/stream", {"params": {"key": payload, "max_s": 0}}, "viewer"),
+        ("GET", "/api/v1/stream", {"params": {"ticket": payload, "max_s": 0}}, "none"),
     ]
 
 
@@ -98,3 +103,15 @@ def test_payloads_in_records_are_stored_as_text(service):
         assert store.query("SELECT asset_id FROM measurements WHERE record_id = ?", (payload,)) == [
             (payload,)]
         assert store.query("SELECT count(*) FROM api_users")[0][0] >= 3
+
+
+def test_payloads_in_a_stream_filter_are_data(service):
+    """A station full of SQL selects no readings: the stream opens and closes empty."""
+    app, client, headers = service
+    for payload in PAYLOADS:
+        response = client.get("/api/v1/stream", headers=headers["viewer"],
+                              params={"key": SIGNAL_KEY, "asset": payload, "after": "2000-01-01T00:00:00Z",
+                                      "alarms": "false", "max_s": 0})
+        assert response.status_code == 200, response.text
+        assert "event: ready" in response.text and "event: close" in response.text
+        assert "event: measurements" not in response.text, payload

@@ -40,6 +40,8 @@ def test_no_server_error(case):
     CASES["operations"].add(case.operation.label)
     if case.path == "/api/v1/users/{username}" and case.method == "DELETE":
         case.path_parameters = {**(case.path_parameters or {}), "username": "no-such-user"}
+    if case.path == "/api/v1/stream":  # one look, then the stream ends (not an hour)
+        case.query = {**(case.query or {}), "max_s": 0}
     try:
         case.call_and_validate(headers=HEADERS, checks=[not_a_server_error])
     finally:

@@ -42,5 +42,21 @@ def test_the_service_on_each_store(store_url):
             assert client.get(f"/api/v1/trace/{payload}", headers=h).status_code in (404, 422)
         with app.state.database.session() as store:
             assert store.query("SELECT count(*) FROM api_users")[0][0] == len(PASSWORDS)
+        # alarms and their acknowledgement, and a stream's readings, on each store
+        from datetime import UTC, datetime
+
+        with app.state.database.session() as store:
+            store.add_event("A1", datetime(2026, 11, 20, 9, tzinfo=UTC), "alarm",
+                            asset_id=SIGNAL_ASSET, code=f"ewma:{SIGNAL_KEY}", message="EWMA")
+        listed = client.get("/api/v1/alarms", headers=h, params={"state": "open"})
+        assert [a["event_id"] for a in listed.json()] == ["A1"]
+        assert listed.headers["X-Total-Count"] == "1"
+        acked = client.post("/api/v1/alarms/A1/acknowledge", headers=h, json={"comment": "ok"})
+        assert (acked.json()["acked_by"], acked.json()["comment"]) == ("erik", "ok")
+        assert client.get("/api/v1/alarms", headers=h,
+                          params={"state": "unacknowledged"}).json() == []
+        streamed = client.get("/api/v1/stream", headers=h, params={
+            "key": SIGNAL_KEY, "asset": SIGNAL_ASSET, "after": "2026-11-20T08:32:40Z", "max_s": 0})
+        assert streamed.text.count("wft-") == 3  # readings 197-199 are after 08:32:40
     finally:
         app.state.database.close()

@@ -130,6 +130,8 @@ VALID: dict[str, dict[str, object]] = {
     "users list": {"--store": STORE},
     "users remove": {"username": "ann", "--store": STORE},
     "users set-role": {"username": "ann", "role": "viewer", "--store": STORE},
+    "alarms list": {"--store": STORE, "--state": "open", "--asset": "coater-1", "--limit": "10"},
+    "alarms ack": {"event_id": "ALARM-1", "--store": STORE, "--by": "erik", "--comment": "seen"},
     "keys create": {"name": "coater", "--store": STORE},
     "keys list": {"--store": STORE},
     "keys revoke": {"key_id": "k1", "--store": STORE},
@@ -214,6 +216,10 @@ TEXT = {
     "--client-id": [],
     "--host": ["no-such-host.invalid"],
     "--record": ["{not json", "[]"],
+    "--asset": [],  # any station: one without alarms lists none
+    "--by": ["", "  "],
+    "--comment": [],
+    "event_id": ["no-such-alarm"],
     # Ids of objects, keys and entries that the store or spec does not hold.
     "cell_id": ["NO-SUCH-CELL"],
     "object_id": ["NO-SUCH-OBJECT"],

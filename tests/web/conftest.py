@@ -19,8 +19,8 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """A populated gigatwin service on a free loopback port (a DuckDB file store)."""
+def service(tmp_path_factory):
+    """A populated gigatwin app served on a free loopback port (a DuckDB file store)."""
     import uvicorn
 
     store = tmp_path_factory.mktemp("web") / "web.duckdb"
@@ -32,12 +32,19 @@ def server(tmp_path_factory):
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     wait_for_port(port)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
+    app.state.url = f"http://127.0.0.1:{port}"
+    yield app
+    server.should_exit = True  # open event streams end at once (gigatwin.api.streams)
     thread.join(timeout=10)
     app.state.line.shutdown()
     app.state.jobs.shutdown()
     app.state.database.close()
+
+
+@pytest.fixture(scope="module")
+def server(service):
+    """The service's address."""
+    return service.state.url
 
 
 @pytest.fixture(scope="module")

@@ -131,6 +131,121 @@ def test_spc_page_charts_a_stored_signal(page):
     assert page.errors == []
 
 
+def _store_readings(app, first: int, count: int) -> None:
+    """``count`` wet-film readings [um] after every stored one, written to the store as
+    an ingester writes them (the page is told through its event stream)."""
+    from datetime import UTC, datetime, timedelta
+
+    from gigatwin.ingest.record_writer import Delivery, RecordWriter
+
+    start = datetime(2026, 11, 24, 8, 0, tzinfo=UTC)
+    records = [{"key": SIGNAL_KEY, "value": 205.0 + (i % 3), "unit": "um", "asset": SIGNAL_ASSET,
+                "ts": (start + timedelta(seconds=10 * i)).isoformat(), "id": f"web-pushed-{i}"}
+               for i in range(first, first + count)]
+    with app.state.database.session() as store:
+        RecordWriter(store).write([Delivery("web-test", r) for r in records], counter_source="web")
+
+
+def _raise_alarm(app, event_id: str, message: str) -> None:
+    from datetime import UTC, datetime
+
+    with app.state.database.session() as store:
+        store.add_event(event_id, datetime(2026, 11, 24, 9, 0, tzinfo=UTC), "alarm",
+                        asset_id=SIGNAL_ASSET, severity="warning", code=f"ewma:{SIGNAL_KEY}",
+                        message=message)
+
+
+def test_line_monitor_grows_its_chart_and_alarms_as_they_are_pushed(page, service):
+    _login(page, "erik")
+    page.click("#nav a[data-page=spc]")
+    page.wait_for_selector("#spc-form select[name=series] option", state="attached")
+    label = page.locator("#spc-form select[name=series] option").filter(
+        has_text=f"{SIGNAL_KEY} @ {SIGNAL_ASSET}").first.text_content()
+    page.select_option("#spc-form select[name=series]", label=label)
+    page.click("#spc-form button")
+    page.wait_for_selector("#spc-chart svg")
+    expect(page.locator("#spc-live")).to_contain_text("waiting for new readings")
+    chart = page.locator("#spc-chart svg >> nth=0")
+    before = chart.locator("circle").count()
+    assert before >= POINTS
+    # readings stored while the page is open arrive through the event stream: no reload
+    _store_readings(service, 0, 5)
+    expect(page.locator("#spc-live")).to_contain_text("5 new reading(s) pushed")
+    expect(chart.locator("circle")).to_have_count(before + 5)
+    _store_readings(service, 5, 3)
+    expect(page.locator("#spc-live")).to_contain_text("8 new reading(s) pushed")
+    expect(chart.locator("circle")).to_have_count(before + 8)
+    # an alarm raised meanwhile appears, and the engineer acknowledges it with a comment
+    _raise_alarm(service, "web-alarm-1", "EWMA alarm on wet_film_thickness")
+    row = page.locator("#alarms-table tbody tr[data-alarm=web-alarm-1]")
+    expect(row).to_have_count(1)
+    row.locator("input[name=comment]").fill("die lip cleaned")
+    row.locator("button", has_text="Acknowledge").click()
+    expect(row).to_contain_text("erik")
+    expect(row).to_contain_text("die lip cleaned")
+    assert row.locator("button").count() == 0  # acknowledged: nothing more to offer
+    _raise_alarm(service, "web-alarm-2", "wet_film_thickness stuck at 205 for 12 readings")
+    expect(page.locator("#alarms-table tbody tr[data-alarm=web-alarm-2]")).to_have_count(1)
+    _shot(page, "spc")
+    assert page.errors == []
+    with service.state.database.reader() as store:
+        acked = store.alarm("web-alarm-1")
+    assert (acked["acked_by"], acked["comment"]) == ("erik", "die lip cleaned")
+    # a viewer sees the alarms but is not offered the acknowledgement
+    page.click("#logout")
+    _login(page, "vera")
+    page.click("#nav a[data-page=spc]")
+    expect(page.locator("#alarms-table tbody tr[data-alarm=web-alarm-2]")).to_have_count(1)
+    assert page.locator("#alarms-table button").count() == 0
+
+
+def test_performance_page_runs_a_small_job_and_cancels_a_long_one(page):
+    _login(page, "erik")
+    page.click("#nav a[data-page=perf]")
+    page.wait_for_selector("#perf-form select[name=example] option", state="attached")
+    page.select_option("#perf-form select[name=example]", "nmc622_graphite_pouch")
+    page.fill("#perf-form input[name=rates]", "0.5, 2")
+    page.select_option("#perf-form select[name=model]", "spme")
+    page.fill("#perf-form input[name=samples]", "0")
+    page.click("#perf-form button")
+    page.wait_for_selector("#perf-result:not([hidden])", timeout=180_000)
+    expect(page.locator("#perf-table tbody tr")).to_have_count(2)
+    assert page.locator("#perf-chart svg path.curve").count() == 2
+    capacity = [float(t) for t in page.locator("#perf-table tbody tr td:nth-child(2)").all_text_contents()]
+    assert capacity[0] > capacity[1] > 0  # less charge comes out at 2 C than at 0.5 C
+    expect(page.locator("#perf-jobs tbody tr td.state").first).to_have_text("done")
+    _shot(page, "perf")
+    # 20 sampled cells take long: cancelled, the job stops at its next cell
+    page.fill("#perf-form input[name=samples]", "20")
+    page.click("#perf-form button")
+    expect(page.locator("#perf-cancel")).to_be_visible(timeout=60_000)
+    page.click("#perf-cancel")
+    expect(page.locator("#perf-status")).to_contain_text("cancelled", timeout=120_000)
+    expect(page.locator("#perf-jobs tbody tr td.state").first).to_have_text("cancelled")
+    assert page.errors == []
+
+
+def test_design_page_optimises_and_shows_the_pareto_front(page):
+    _login(page, "erik")
+    page.click("#nav a[data-page=design]")
+    page.wait_for_selector("#design-form select[name=problem] option", state="attached")
+    page.select_option("#design-form select[name=problem]", "nmc811_21700")
+    page.fill("#design-form input[name=generations]", "3")
+    page.fill("#design-form input[name=population]", "12")
+    page.click("#design-form button")
+    page.wait_for_selector("#design-result:not([hidden])", timeout=180_000)
+    designs = page.locator("#design-table tbody tr").count()
+    assert designs >= 2
+    assert page.locator("#design-chart svg circle").count() == designs
+    chosen = page.locator("#design-table tbody tr.chosen").count()
+    assert 1 <= chosen == page.locator("#design-chart svg circle.chosen").count()
+    headers = page.locator("#design-table thead th").all_text_contents()
+    assert "cathode.coating_areal_loading [mg/cm^2]" in headers
+    assert "energy_density [W*h/kg]" in headers
+    _shot(page, "design")
+    assert page.errors == []
+
+
 def test_trace_finds_a_cells_genealogy(page, server):
     import httpx
 

@@ -20,7 +20,9 @@ from gigatwin.api.jobs import JobManager
 from gigatwin.api.line import LineRunner
 from gigatwin.api.routes import (
     admin,
+    alarms,
     auth,
+    design,
     jobs,
     line,
     live,
@@ -29,14 +31,16 @@ from gigatwin.api.routes import (
     records,
     service,
     spec,
+    stream,
     trace,
     twin,
 )
 from gigatwin.api.security import LoginLimiter
+from gigatwin.api.streams import StreamHub, install_shutdown_hook
 
 PREFIX = "/api/v1"
 ROUTERS = tuple(m.router for m in (service, auth, admin, spec, records, twin, plants, quality,
-                                   trace, jobs, line, live))
+                                   trace, jobs, design, line, live, alarms, stream))
 # The dashboard loads only its own files: no CDN, no inline script.
 _CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
         "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
@@ -95,6 +99,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.principals = PrincipalCache(settings.auth_cache_s)
     app.state.jobs = JobManager(database, settings.job_workers, settings.jobs_kept)
     app.state.line = LineRunner(database)
+    app.state.streams = StreamHub()  # server-sent events; closed when uvicorn stops
+    install_shutdown_hook()
 
     for router in ROUTERS:
         app.include_router(router, prefix=PREFIX)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, status
+from fastapi import Depends, HTTPException, Query, Request, status
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 
@@ -29,7 +29,7 @@ from gigatwin.api.accounts import Principal, get_user, key_hash, key_principal
 from gigatwin.api.cache import MISSING, PrincipalCache, ResponseCache
 from gigatwin.api.config import Settings
 from gigatwin.api.database import Database
-from gigatwin.api.security import read_token
+from gigatwin.api.security import read_ticket, read_token
 
 TOKEN_URL = "/api/v1/auth/token"
 
@@ -71,14 +71,7 @@ async def current_principal(db: DatabaseDep, settings: SettingsDep, cache: Princ
         claimed = read_token(token, settings.secret_key)
         if claimed is None:
             raise _unauthorized("the token is invalid or has expired; log in again")
-        generation = db.generation
-        user = cache.user(claimed.name, generation)
-        if user is MISSING:
-            user = await run_in_threadpool(_lookup_user, db, claimed.name)
-            cache.remember_user(claimed.name, generation, user)
-        if user is None:
-            raise _unauthorized(f"user {claimed.name!r} no longer exists")
-        return Principal(user["username"], user["role"])
+        return await _user_principal(db, cache, claimed.name)
     if key:
         hashed, generation = key_hash(key), db.generation
         principal = cache.key(hashed, generation)
@@ -91,6 +84,35 @@ async def current_principal(db: DatabaseDep, settings: SettingsDep, cache: Princ
     raise _unauthorized("authentication required: a bearer token or an X-API-Key header")
 
 
+async def _user_principal(db: Database, cache: PrincipalCache, name: str) -> Principal:
+    generation = db.generation
+    user = cache.user(name, generation)
+    if user is MISSING:
+        user = await run_in_threadpool(_lookup_user, db, name)
+        cache.remember_user(name, generation, user)
+    if user is None:
+        raise _unauthorized(f"user {name!r} no longer exists")
+    return Principal(user["username"], user["role"])
+
+
+async def stream_principal(db: DatabaseDep, settings: SettingsDep, cache: PrincipalsDep,
+                           token: Annotated[str | None, Depends(_bearer)],
+                           key: Annotated[str | None, Depends(_api_key)],
+                           ticket: Annotated[str | None, Query(
+                               max_length=2000, description="a stream ticket from POST "
+                               "/stream/ticket (EventSource sends no headers)")] = None,
+                           ) -> Principal:
+    """The caller of a stream: a stream ticket in the query, else the usual headers. The
+    user's current role is read as for a token (see :mod:`gigatwin.api.streams`)."""
+    if ticket is None:
+        return await current_principal(db, settings, cache, token, key)
+    name = read_ticket(ticket, settings.secret_key)
+    if name is None:
+        raise _unauthorized("the stream ticket is invalid or has expired; ask POST "
+                            "/api/v1/stream/ticket for a new one")
+    return await _user_principal(db, cache, name)
+
+
 def _lookup_user(db: Database, name: str) -> dict | None:
     with db.reader() as store:
         return get_user(store, name)
@@ -101,11 +123,13 @@ def _lookup_key(db: Database, hashed: str) -> Principal | None:
         return key_principal(store, hashed, hashed=True)
 
 
-def require(*roles: str):
+def require(*roles: str, source=current_principal):
     """A dependency that lets a caller through when they hold one of ``roles`` (or a
-    user role above one of them)."""
+    user role above one of them); ``source`` finds the caller."""
 
-    async def check(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+    # the default, not an annotation: annotations are strings here, and ``source`` is
+    # not a module name that FastAPI could resolve from one
+    async def check(principal: Principal = Depends(source)) -> Principal:  # noqa: B008
         if not any(principal.may(role) for role in roles):
             raise HTTPException(status.HTTP_403_FORBIDDEN,
                                 detail=f"{principal.kind} {principal.name!r} has role "
@@ -120,3 +144,5 @@ ViewerDep = Annotated[Principal, Depends(require("viewer"))]
 EngineerDep = Annotated[Principal, Depends(require("engineer"))]
 AdminDep = Annotated[Principal, Depends(require("admin"))]
 IngestDep = Annotated[Principal, Depends(require("engineer", "ingest"))]
+# A viewer found from a stream ticket or the headers (GET /stream only).
+StreamViewerDep = Annotated[Principal, Depends(require("viewer", source=stream_principal))]

@@ -436,3 +436,49 @@ class RecommendationOut(BaseModel):
     target: float | None = Field(description="target areal loading, same unit")
     why: str | None
     status: Literal["advised", "accepted", "rejected"]
+
+
+# -- alarms and streams -------------------------------------------------------------------
+class AlarmOut(BaseModel):
+    event_id: str
+    ts: datetime = Field(description="when the alarm was raised")
+    asset_id: str | None
+    severity: str | None
+    code: str | None = Field(description="what raised it, e.g. ewma:<spec key>")
+    message: str | None
+    object_id: str | None
+    state: Literal["open", "cleared"]
+    cleared_ts: datetime | None
+    acknowledged: bool
+    acked_by: str | None
+    acked_ts: datetime | None
+    comment: str | None
+
+
+class AckIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    comment: str | None = Field(default=None, max_length=1000,
+                                description="what was done about it (optional)")
+
+
+class StreamTicket(BaseModel):
+    ticket: str = Field(description="pass as ?ticket= to GET /stream (EventSource sends "
+                                    "no headers); opens streams only")
+    expires_in: int = Field(description="seconds within which a stream must be opened")
+
+
+class DesignObjective(BaseModel):
+    name: str
+    unit: str = Field(description="the unit of the objective's column in the Pareto rows")
+
+
+class DesignVariable(BaseModel):
+    path: str = Field(description="the recipe setting the optimiser varies")
+    unit: str = Field(description="its display unit in the Pareto rows")
+
+
+class DesignProblemOut(BaseModel):
+    name: str = Field(description="params.problem of a design job")
+    title: str
+    objectives: list[DesignObjective]
+    variables: list[DesignVariable]

@@ -34,6 +34,29 @@ def read_token(token: str, secret: str) -> Principal | None:
     return Principal(claims["sub"], claims["role"])
 
 
+STREAM_AUDIENCE = "gigatwin-stream"
+
+
+def issue_ticket(principal: Principal, secret: str, seconds: float) -> str:
+    """A stream ticket: opens ``GET /stream`` within ``seconds`` and nothing else (its
+    audience differs from the tokens', so :func:`read_token` refuses it). Users only:
+    machines send their key header."""
+    now = datetime.now(UTC)
+    claims = {"sub": principal.name, "aud": STREAM_AUDIENCE, "iat": now,
+              "exp": now + timedelta(seconds=seconds)}
+    return jwt.encode(claims, secret, algorithm=ALGORITHM)
+
+
+def read_ticket(ticket: str, secret: str) -> str | None:
+    """The user name of a valid stream ticket, else None."""
+    try:
+        claims = jwt.decode(ticket, secret, algorithms=[ALGORITHM], audience=STREAM_AUDIENCE,
+                            options={"require": ["sub", "exp", "aud"]})
+    except jwt.PyJWTError:
+        return None
+    return claims["sub"] if isinstance(claims.get("sub"), str) else None
+
+
 class LoginLimiter:
     """At most ``attempts`` failed logins per (username, client) in ``window_s`` seconds.
 

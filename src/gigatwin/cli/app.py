@@ -21,6 +21,7 @@ from typing import Annotated
 import typer
 
 from gigatwin.cli import (
+    alarms,
     demo,
     factory,
     line,
@@ -67,7 +68,7 @@ def _options(
 
 # Each area's command module adds its commands, in the order they appear in --help.
 for _module in (demo, spec, recipe, twin, validate, performance, factory, line, live,
-                linedata, quarantine, quality, serve):
+                linedata, quarantine, alarms, quality, serve):
     _module.register(app)
 
 

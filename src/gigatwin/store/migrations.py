@@ -182,6 +182,20 @@ MIGRATIONS: list[tuple[int, str, list]] = [
         ("DROP TABLE signals", DUCKDB),
         ("ALTER TABLE signals_by_time RENAME TO signals", DUCKDB),
     ]),
+    (5, "alarm acknowledgements: who acknowledged an alarm, when, with an optional comment", [
+        # A table of its own rather than columns of events: events rows keep the shape
+        # every writer inserts (add_event), and an acknowledgement is written once (the
+        # first one is kept: acknowledging again changes nothing). No foreign key: DuckDB
+        # refuses updates of a referenced row, and clear_alarm updates events;
+        # Store.acknowledge_alarm checks that the alarm exists.
+        """CREATE TABLE alarm_acks (
+            event_id TEXT PRIMARY KEY,
+            acked_by TEXT NOT NULL,
+            acked_ts TIMESTAMPTZ NOT NULL,
+            comment TEXT)""",
+        # Alarm lists read the newest alarms first, by kind.
+        ("CREATE INDEX events_kind_ts_idx ON events (kind, ts)", PG),
+    ]),
 ]
 
 LATEST = MIGRATIONS[-1][0]

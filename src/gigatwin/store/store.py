@@ -272,6 +272,92 @@ class Store:
         self.backend.execute("UPDATE events SET cleared_ts = ? WHERE event_id = ?", (ts, event_id))
         self.backend.commit()
 
+    # -- alarms and their acknowledgement (migration 5) -----------------------------------
+    def alarms(self, *, state: str | None = None, asset_id: str | None = None,
+               since: datetime | None = None, limit: int = 100, offset: int = 0) -> list[dict]:
+        """Alarms (``events`` of kind ``alarm``), newest first, each with its
+        acknowledgement (``acked_by``, ``acked_ts``, ``comment``; None when not
+        acknowledged). ``state``: ``open`` (not cleared), ``cleared``, ``acknowledged``
+        or ``unacknowledged``; ``since``: raised at or after that time; ``limit`` and
+        ``offset`` page through them. Every value is a query parameter."""
+        where, params = _alarm_filter(state, asset_id, since)
+        if not 1 <= limit <= 10_000:
+            raise ValueError(f"limit = {limit} is outside [1, 10000] (alarms per page)")
+        if offset < 0:
+            raise ValueError(f"offset = {offset} is below 0 (alarms to skip)")
+        rows = self.backend.query(
+            f"SELECT {_ALARM_SELECT} FROM events e LEFT JOIN alarm_acks a "
+            f"ON a.event_id = e.event_id WHERE {where} ORDER BY e.ts DESC, e.event_id "
+            "LIMIT ? OFFSET ?", (*params, int(limit), int(offset)))
+        return [_alarm_row(r) for r in rows]
+
+    def count_alarms(self, *, state: str | None = None, asset_id: str | None = None,
+                     since: datetime | None = None) -> int:
+        """How many alarms :meth:`alarms` finds with these filters, over all pages."""
+        where, params = _alarm_filter(state, asset_id, since)
+        return self.backend.query(
+            "SELECT count(*) FROM events e LEFT JOIN alarm_acks a ON a.event_id = e.event_id "
+            f"WHERE {where}", params)[0][0]
+
+    def alarm(self, event_id: str) -> dict | None:
+        """One alarm with its acknowledgement, or None when no alarm has that id."""
+        rows = self.backend.query(
+            f"SELECT {_ALARM_SELECT} FROM events e LEFT JOIN alarm_acks a "
+            "ON a.event_id = e.event_id WHERE e.kind = 'alarm' AND e.event_id = ?", (event_id,))
+        return _alarm_row(rows[0]) if rows else None
+
+    def acknowledge_alarm(self, event_id: str, by: str, *, comment: str | None = None,
+                          ts: datetime | None = None) -> tuple[dict, bool]:
+        """Acknowledge alarm ``event_id`` as ``by`` (with an optional comment): returns
+        the alarm and whether this call acknowledged it. Idempotent: an alarm that is
+        acknowledged already keeps its first acknowledgement (who, when, comment) and
+        the call returns False. Raises ``KeyError`` when no alarm has that id (an event
+        of kind ``event`` is not an alarm). An alarm may be acknowledged before or
+        after it clears."""
+        if not by:
+            raise ValueError("by: who acknowledges the alarm must be named")
+        with self._in_transaction():
+            if self.alarm(event_id) is None:
+                raise KeyError(f"no alarm {event_id!r}")
+            cur = self.backend.execute(
+                "INSERT INTO alarm_acks VALUES (?, ?, ?, ?) ON CONFLICT (event_id) DO NOTHING",
+                (event_id, by, ts or datetime.now(UTC), comment))
+            acknowledged = self.backend.rowcount(cur) == 1
+        return self.alarm(event_id), acknowledged
+
+
+ALARM_STATES = ("open", "cleared", "acknowledged", "unacknowledged")
+_ALARM_COLUMNS = ("event_id", "ts", "asset_id", "severity", "code", "message", "object_id",
+                  "cleared_ts", "acked_by", "acked_ts", "comment")
+_ALARM_SELECT = ("e.event_id, e.ts, e.asset_id, e.severity, e.code, e.message, e.object_id, "
+                 "e.cleared_ts, a.acked_by, a.acked_ts, a.comment")
+# Fixed SQL per state: the caller's value only chooses one of these.
+_ALARM_STATE_SQL = {"open": "e.cleared_ts IS NULL", "cleared": "e.cleared_ts IS NOT NULL",
+                    "acknowledged": "a.event_id IS NOT NULL",
+                    "unacknowledged": "a.event_id IS NULL"}
+
+
+def _alarm_filter(state, asset_id, since) -> tuple[str, list]:
+    clauses, params = ["e.kind = 'alarm'"], []
+    if state is not None:
+        if state not in _ALARM_STATE_SQL:
+            raise ValueError(f"state = {state!r} is not one of {', '.join(ALARM_STATES)}")
+        clauses.append(_ALARM_STATE_SQL[state])
+    if asset_id is not None:
+        clauses.append("e.asset_id = ?")
+        params.append(asset_id)
+    if since is not None:
+        clauses.append("e.ts >= ?")
+        params.append(since)
+    return " AND ".join(clauses), params
+
+
+def _alarm_row(row) -> dict:
+    alarm = dict(zip(_ALARM_COLUMNS, row, strict=True))
+    alarm["state"] = "open" if alarm["cleared_ts"] is None else "cleared"
+    alarm["acknowledged"] = alarm["acked_ts"] is not None
+    return alarm
+
 
 _COUNTABLE = ("assets", "objects", "genealogy", "signals", "measurements", "recipes", "setpoints",
               "events", "quarantine")

@@ -58,6 +58,7 @@ async function login(event) {
 }
 
 function logout() {
+  closeStream(); closeLiveStream(); state.monitor = null;
   state.token = null; state.me = null; state.loaded = {};
   sessionStorage.removeItem("gigatwin.token");
   $("#nav").hidden = true; $("#logout").hidden = true; $("#who").textContent = "";
@@ -75,7 +76,7 @@ async function start() {
 }
 
 const PAGES = { spec: loadSpec, twin: loadTwin, factory: loadFactory, spc: loadSpc, trace: loadTrace,
-  live: loadLive, admin: loadAdmin };
+  live: loadLive, perf: loadPerf, design: loadDesign, admin: loadAdmin };
 
 function show(page) {
   for (const section of document.querySelectorAll(".page")) section.hidden = section.id !== `page-${page}`;
@@ -88,6 +89,10 @@ function route() {
   const link = document.querySelector(`#nav a[data-page="${page}"]`);
   if (!link || link.hidden) page = "spec";
   show(page);
+  if (page !== "spc") closeStream();  // a page's stream is open while the page is shown
+  else if (state.loaded.spc && !state.stream) openStream();
+  if (page !== "live") closeLiveStream();
+  else if (state.loaded.live && !state.liveStream) openLiveStream();
   if (!state.loaded[page]) {
     state.loaded[page] = true;
     PAGES[page]().catch((err) => console.error(err));
@@ -274,7 +279,11 @@ async function runFactory() {
   return steps;
 }
 
-/* -- SPC ---------------------------------------------------------------------------- */
+/* -- line monitor: SPC, pushed readings, alarms ------------------------------------ */
+/* The chart is drawn on request; then the page follows the signal through server-sent
+   events (GET /stream): each batch of new readings redraws the chart, and each alarm
+   raised, cleared or acknowledged refreshes the alarm table. EventSource sends no
+   headers, so the page first asks for a short-lived stream ticket (docs/api.md). */
 async function loadSpc() {
   const series = await api("/spc/signals");
   const select = $("#spc-form select[name=series]");
@@ -284,12 +293,248 @@ async function loadSpc() {
     e.preventDefault();
     const s = series[Number(select.value)];
     if (!s) return;
-    try {
-      const out = await api("/spc/chart", { params: { key: s.key, asset: s.asset_id, type: $("#spc-form select[name=type]").value } });
-      $("#spc-status").textContent = `${out.ts.length} points from ${out.ts[0]} to ${out.ts[out.ts.length - 1]}`;
-      $("#spc-chart").replaceChildren(...out.analysis.charts.map((c) => charts.controlChart(c, out.unit)));
-    } catch (err) { $("#spc-status").textContent = `error: ${err.message}`; }
+    state.monitor = { key: s.key, asset: s.asset_id, type: $("#spc-form select[name=type]").value, pushed: 0 };
+    await drawSpc();
+    openStream();  // followed even when it could not be drawn yet: readings may come
   });
+  $("#alarm-filter").addEventListener("change", refreshAlarms);
+  await refreshAlarms();
+  openStream();  // alarms only, until a signal is charted
+}
+
+async function drawSpc() {
+  const m = state.monitor;
+  try {
+    const out = await api("/spc/chart", { params: { key: m.key, asset: m.asset, type: m.type } });
+    $("#spc-status").textContent = `${out.ts.length} points from ${out.ts[0]} to ${out.ts[out.ts.length - 1]}`;
+    $("#spc-chart").replaceChildren(...out.analysis.charts.map((c) => charts.controlChart(c, out.unit)));
+  } catch (err) { $("#spc-status").textContent = `error: ${err.message}`; }
+}
+
+/* At most one redraw at a time; readings pushed meanwhile cause one more. */
+async function redrawSpc() {
+  if (state.drawing) { state.redraw = true; return; }
+  state.drawing = true;
+  try { do { state.redraw = false; await drawSpc(); } while (state.redraw); } finally { state.drawing = false; }
+}
+
+function closeStream() {
+  state.streamCall = (state.streamCall || 0) + 1;  // a ticket on its way is not used
+  clearTimeout(state.reopen);
+  if (state.stream) { state.stream.close(); state.stream = null; }
+}
+
+async function openStream() {
+  closeStream();
+  if (!state.me) return;
+  const m = state.monitor, call = state.streamCall;
+  let ticket;
+  try { ticket = (await api("/stream/ticket", { method: "POST" })).ticket; } catch (err) {
+    $("#spc-live").textContent = `no live updates: ${err.message}`; return;
+  }
+  if (call !== state.streamCall) return;  // closed, or another stream asked for, meanwhile
+  const url = new URL(`${API}/stream`, location.origin);
+  url.searchParams.set("ticket", ticket);
+  if (m) { url.searchParams.set("key", m.key); if (m.asset) url.searchParams.set("asset", m.asset); }
+  const source = new EventSource(url);
+  state.stream = source;
+  source.addEventListener("open", () => {
+    $("#spc-live").textContent = m ? `live: following ${m.key} @ ${m.asset ?? "-"}; waiting for new readings`
+      : "live: alarms are pushed as they change";
+  });
+  source.addEventListener("measurements", (e) => {
+    const batch = JSON.parse(e.data);
+    const last = batch.points[batch.points.length - 1];
+    m.pushed += batch.points.length;
+    $("#spc-live").textContent = `live: ${m.pushed} new reading(s) pushed; last ${charts.fmt(last.value)} ` +
+      `${batch.unit} at ${last.ts.slice(0, 19).replace("T", " ")}`;
+    redrawSpc();
+  });
+  source.addEventListener("alarm", () => refreshAlarms());
+  source.addEventListener("close", (e) => {  // the service ends the stream: open a new one later
+    source.close();
+    $("#spc-live").textContent = `live updates paused: ${JSON.parse(e.data).reason}`;
+    state.reopen = setTimeout(() => { if (state.stream === source) openStream(); }, 5000);
+  });
+  source.addEventListener("error", () => {  // a ticket outlives no reconnect: ask for another
+    if (source.readyState !== EventSource.CLOSED || state.stream !== source) return;
+    $("#spc-live").textContent = "live updates interrupted; reconnecting...";
+    state.reopen = setTimeout(() => { if (state.stream === source) openStream(); }, 3000);
+  });
+}
+
+async function refreshAlarms() {
+  const filter = $("#alarm-filter select[name=state]").value;
+  let found;
+  try { found = await api("/alarms", { params: { state: filter, limit: 50 } }); } catch (err) {
+    $("#alarm-error").textContent = err.message; return;
+  }
+  $("#alarm-count").textContent = found.length ? "" : "no alarm to show";
+  rows($("#alarms-table tbody"), found, (a) => {
+    let action = "";
+    if (!a.acknowledged && may("engineer")) {
+      const comment = el("input", { name: "comment", placeholder: "comment (optional)", maxlength: "1000" });
+      const button = el("button", { class: "small", type: "button" }, "Acknowledge");
+      button.addEventListener("click", () => acknowledge(a.event_id, comment.value));
+      action = el("span", { class: "ack" }, comment, button);
+    }
+    const acked = a.acknowledged ? `${a.acked_by}, ${a.acked_ts.slice(0, 16).replace("T", " ")}` +
+      (a.comment ? `: ${a.comment}` : "") : "";
+    return [a.ts.slice(0, 19).replace("T", " "), a.asset_id ?? "", el("td", { class: "mono" }, a.code ?? ""),
+      a.message ?? "", el("td", { class: `state ${a.state}` }, a.state), acked, el("td", {}, action)];
+  });
+  for (const [i, a] of found.entries()) $("#alarms-table tbody").children[i].dataset.alarm = a.event_id;
+}
+
+async function acknowledge(id, comment) {
+  $("#alarm-error").textContent = "";
+  try {
+    await api(`/alarms/${encodeURIComponent(id)}/acknowledge`, { method: "POST", body: { comment: comment || null } });
+  } catch (err) { $("#alarm-error").textContent = err.message; }
+  await refreshAlarms();
+}
+
+/* -- background jobs of the performance and design pages ---------------------------- */
+/* A run is a job (POST /jobs); the page reads its progress until it finishes, then its
+   result. The id is kept in sessionStorage: a reloaded page follows the same job. */
+async function runJob(prefix, kind, params, show) {
+  $(`#${prefix}-status`).textContent = "submitting...";
+  try {
+    const job = await api("/jobs", { method: "POST", body: { kind, params } });
+    await followKind(prefix, job.job_id, show);
+  } catch (err) { $(`#${prefix}-status`).textContent = `error: ${err.message}`; }
+}
+
+async function followKind(prefix, id, show) {
+  state.following = { ...(state.following || {}), [prefix]: id };
+  sessionStorage.setItem(`gigatwin.${prefix}Job`, id);
+  const status = $(`#${prefix}-status`), progress = $(`#${prefix}-progress`), cancel = $(`#${prefix}-cancel`);
+  try {
+    for (;;) {
+      if (state.following[prefix] !== id) return;
+      const job = await api(`/jobs/${encodeURIComponent(id)}`);
+      const running = job.state === "queued" || job.state === "running";
+      progress.hidden = !running; cancel.hidden = !running; progress.value = job.progress;
+      if (running) {
+        status.textContent = `${job.state}: ${job.message || ""} (${Math.round(100 * job.progress)} %)`;
+        await refreshKind(prefix, show);
+        await sleep(500);
+        continue;
+      }
+      await refreshKind(prefix, show);
+      if (job.state === "done") {
+        const seconds = (Date.parse(job.finished_ts) - Date.parse(job.started_ts)) / 1000;
+        status.textContent = `done in ${seconds.toFixed(1)} s`;
+        show(await api(`/jobs/${encodeURIComponent(id)}/result`), job);
+      } else {
+        status.textContent = `${job.state}${job.error ? `: ${job.error}` : ""}`;
+      }
+      return;
+    }
+  } catch (err) {
+    status.textContent = `error: ${err.message}`;
+    if (err.message.includes("no job")) sessionStorage.removeItem(`gigatwin.${prefix}Job`);
+  }
+}
+
+const KIND_OF = { perf: "performance", design: "design" };
+
+function jobWhat(j) {
+  const p = j.params;
+  if (j.kind === "performance") {
+    return `${p.example ?? "recipe"}, ${(p.model ?? "spme").toUpperCase()}, ${(p.rates ?? []).join("/")} C, ${p.samples ?? 0} sampled`;
+  }
+  return `${p.problem}, ${p.generations ?? 5} x ${p.population ?? 12}`;
+}
+
+async function refreshKind(prefix, show) {
+  const jobs = (await api("/jobs", { params: { limit: 100 } })).filter((j) => j.kind === KIND_OF[prefix]).slice(0, 15);
+  rows($(`#${prefix}-jobs tbody`), jobs, (j) => {
+    let action = "";
+    if ((j.state === "queued" || j.state === "running") && (j.owner === state.me.name || may("admin"))) {
+      action = el("button", { class: "small", type: "button" }, "cancel");
+      action.addEventListener("click", () => cancelKind(prefix, j.job_id, show));
+    } else if (j.state === "done") {
+      action = el("button", { class: "small", type: "button" }, "show");
+      action.addEventListener("click", () => followKind(prefix, j.job_id, show));
+    }
+    return [j.created_ts.slice(0, 19).replace("T", " "), j.owner, jobWhat(j),
+      el("td", { class: `state ${j.state}` }, j.state + (j.error ? `: ${j.error}` : "")),
+      num(100 * j.progress), el("td", {}, action)];
+  });
+}
+
+async function cancelKind(prefix, id, show) {
+  try { await api(`/jobs/${encodeURIComponent(id)}`, { method: "DELETE" }); } catch (err) {
+    $(`#${prefix}-status`).textContent = `error: ${err.message}`;
+  }
+  await refreshKind(prefix, show);
+}
+
+/* -- performance -------------------------------------------------------------------- */
+async function loadPerf() {
+  const recipes = await api("/recipes");
+  const select = $("#perf-form select[name=example]");
+  for (const r of recipes) select.append(el("option", { value: r.name }, r.title));
+  $("#perf-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = Object.fromEntries(new FormData(e.target));
+    const rates = f.rates.split(/[,;\s]+/).filter((x) => x !== "").map(Number);
+    runJob("perf", "performance", { example: f.example, rates, model: f.model,
+      samples: Number(f.samples), seed: Number(f.seed) }, showPerf);
+  });
+  $("#perf-cancel").addEventListener("click", () => cancelKind("perf", state.following.perf, showPerf));
+  await refreshKind("perf", showPerf);
+  const last = sessionStorage.getItem("gigatwin.perfJob");
+  if (last) followKind("perf", last, showPerf);
+}
+
+function showPerf(r) {
+  const Ah = 1 / 3600;  // C -> A*h, J -> W*h
+  const curves = r.nominal.discharges.map((d) => ({ label: `${d.c_rate} C`,
+    x: d.curve.discharged.map((q) => q * Ah), y: d.curve.voltage }));
+  $("#perf-chart").replaceChildren(charts.lineChart(
+    `${r.recipe}: discharge curves of the nominal cell (${r.model.toUpperCase()})`, curves,
+    "discharged [A·h]", "voltage [V]"));
+  rows($("#perf-table tbody"), r.table, (row) => [num(row.c_rate), num(row.capacity.nominal * Ah),
+    r.samples ? `${charts.fmt(row.capacity.p05 * Ah)}-${charts.fmt(row.capacity.p95 * Ah)}` : "",
+    num(row.energy.nominal * Ah), num(row.mean_voltage.nominal), num(100 * row.retention.nominal),
+    num(row.specific_energy.nominal * Ah), num(row.specific_power.nominal)]);
+  $("#perf-status").textContent += ` - ${r.recipe}, ${r.model.toUpperCase()}, ${r.samples} sampled cell(s)`;
+  $("#perf-result").hidden = false;
+}
+
+/* -- design ------------------------------------------------------------------------- */
+async function loadDesign() {
+  state.problems = await api("/design/problems");
+  const select = $("#design-form select[name=problem]");
+  for (const p of state.problems) select.append(el("option", { value: p.name }, p.title));
+  $("#design-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    const f = Object.fromEntries(new FormData(e.target));
+    runJob("design", "design", { problem: f.problem, generations: Number(f.generations),
+      population: Number(f.population), seed: Number(f.seed) }, showDesign);
+  });
+  $("#design-cancel").addEventListener("click", () => cancelKind("design", state.following.design, showDesign));
+  await refreshKind("design", showDesign);
+  const last = sessionStorage.getItem("gigatwin.designJob");
+  if (last) followKind("design", last, showDesign);
+}
+
+function showDesign(r, job) {
+  const problem = state.problems.find((p) => p.name === job.params.problem);
+  const column = (name) => Object.keys(r.pareto[0] || {}).find((k) => k.startsWith(`${name} [`));
+  const [xName, yName] = r.objectives.map(column);
+  const chosen = new Set(r.chosen);
+  $("#design-chart").replaceChildren(charts.scatterChart(
+    `${r.problem}: Pareto front of ${r.pareto.length} designs (${r.evaluations} evaluations)`,
+    r.pareto.map((row, i) => ({ x: row[xName], y: row[yName], chosen: chosen.has(i) })), xName, yName));
+  const names = Object.keys(r.pareto[0] || {});
+  const units = Object.fromEntries((problem ? problem.variables : []).map((v) => [v.path, v.unit]));
+  $("#design-table thead tr").replaceChildren(...names.map((n) => el("th", {}, units[n] ? `${n} [${units[n]}]` : n)));
+  rows($("#design-table tbody"), r.pareto, (row) => names.map((n) => num(row[n])));
+  [...$("#design-table tbody").children].forEach((tr, i) => tr.classList.toggle("chosen", chosen.has(i)));
+  $("#design-result").hidden = false;
 }
 
 /* -- traceability ------------------------------------------------------------------- */
@@ -344,6 +589,7 @@ async function loadLive() {
   $("#live-follow").addEventListener("click", follow);
   $("#live-form select[name=key]").addEventListener("change", refreshLive);
   showLine(line);
+  openLiveStream();
   await refreshLive();
 }
 
@@ -353,7 +599,37 @@ async function lineAction(event, action) {
   showLine(await api("/line"));
 }
 
-/* While the line runs, its status is read again every two seconds. */
+/* The line's state is pushed by the service (GET /stream?line=true) whenever it
+   changes, while the page is shown; no polling. */
+function closeLiveStream() {
+  state.liveCall = (state.liveCall || 0) + 1;
+  clearTimeout(state.liveReopen);
+  if (state.liveStream) { state.liveStream.close(); state.liveStream = null; }
+}
+
+async function openLiveStream() {
+  closeLiveStream();
+  if (!state.me) return;
+  const call = state.liveCall;
+  let ticket;
+  try { ticket = (await api("/stream/ticket", { method: "POST" })).ticket; } catch (err) {
+    $("#line-status").textContent = `no live updates: ${err.message}`; return;
+  }
+  if (call !== state.liveCall) return;
+  const url = new URL(`${API}/stream`, location.origin);
+  url.searchParams.set("ticket", ticket);
+  url.searchParams.set("line", "true");
+  url.searchParams.set("alarms", "false");
+  const source = new EventSource(url);
+  state.liveStream = source;
+  const reopen = (ms) => { state.liveReopen = setTimeout(() => { if (state.liveStream === source) openLiveStream(); }, ms); };
+  source.addEventListener("line", (e) => showLine(JSON.parse(e.data)));
+  source.addEventListener("close", () => { source.close(); reopen(5000); });
+  source.addEventListener("error", () => {
+    if (source.readyState === EventSource.CLOSED && state.liveStream === source) reopen(3000);
+  });
+}
+
 function showLine(line) {
   const hours = (s) => (s / 3600).toFixed(2);
   $("#line-status").textContent = line.state === "running"
@@ -362,12 +638,6 @@ function showLine(line) {
     : `${line.state}` + (line.line ? `: ${line.line}, ${hours(line.simulated_s)} h simulated, ${line.records} records` : "") +
       (line.error ? ` (${line.error})` : "");
   $("#line-stop").disabled = line.state !== "running";
-  clearTimeout(state.lineTimer);
-  if (line.state === "running") {
-    state.lineTimer = setTimeout(async () => {
-      if (!$("#page-live").hidden && state.me) showLine(await api("/line"));
-    }, 2000);
-  }
 }
 
 async function follow() {

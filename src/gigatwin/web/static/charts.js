@@ -175,4 +175,59 @@ function bandChart(title, mean, lo, hi, reference) {
   return svg;
 }
 
-window.charts = { histogramChart, barChart, controlChart, genealogyGraph, bandChart, fmt };
+const PALETTE = ["#1f6fb2", "#c0641c", "#3c9a5f", "#8e44ad", "#b3261e", "#5d6b7a", "#d4a017", "#17a2b8"];
+
+/* Axes over [x0, x1] x [y0, y1] with their end values and labels; returns the scales. */
+function axes(svg, W, H, L, R, T, B, xr, yr, xLabel, yLabel) {
+  const x = scale(xr[0], xr[1], L, W - R), y = scale(yr[0], yr[1], H - B, T);
+  svg.appendChild(svgEl("line", { class: "axis", x1: L, y1: H - B, x2: W - R, y2: H - B }));
+  svg.appendChild(svgEl("line", { class: "axis", x1: L, y1: T, x2: L, y2: H - B }));
+  svg.appendChild(svgEl("text", { x: L, y: H - B + 14 }, fmt(xr[0])));
+  svg.appendChild(svgEl("text", { x: W - R, y: H - B + 14, "text-anchor": "end" }, fmt(xr[1])));
+  svg.appendChild(svgEl("text", { x: (L + W - R) / 2, y: H - 6, "text-anchor": "middle" }, xLabel));
+  svg.appendChild(svgEl("text", { x: L - 4, y: H - B, "text-anchor": "end" }, fmt(yr[0])));
+  svg.appendChild(svgEl("text", { x: L - 4, y: T + 8, "text-anchor": "end" }, fmt(yr[1])));
+  svg.appendChild(svgEl("text", { x: 12, y: (T + H - B) / 2, "text-anchor": "middle",
+    transform: `rotate(-90 12 ${(T + H - B) / 2})` }, yLabel));
+  return { x, y };
+}
+
+function extent(values) {
+  const lo = Math.min(...values), hi = Math.max(...values);
+  const pad = (hi - lo) * 0.05 || Math.abs(hi) * 0.05 || 1;
+  return [lo - pad, hi + pad];
+}
+
+/* Curves [{label, x: [], y: []}] on shared axes, with a legend. */
+function lineChart(title, series, xLabel, yLabel) {
+  const W = 900, H = 300, L = 64, R = 150, T = 26, B = 34;
+  const svg = frame(W, H, title);
+  const xs = series.flatMap((s) => s.x);  // x from its first to its last value: no padding
+  const { x, y } = axes(svg, W, H, L, R, T, B, [Math.min(...xs), Math.max(...xs)],
+    extent(series.flatMap((s) => s.y)), xLabel, yLabel);
+  series.forEach((s, k) => {
+    const colour = PALETTE[k % PALETTE.length];
+    svg.appendChild(svgEl("path", { class: "curve", stroke: colour,
+      d: s.x.map((v, i) => `${i ? "L" : "M"}${x(v).toFixed(1)},${y(s.y[i]).toFixed(1)}`).join(" ") }));
+    svg.appendChild(svgEl("line", { x1: W - R + 12, x2: W - R + 30, y1: T + 10 + 16 * k, y2: T + 10 + 16 * k,
+      stroke: colour, "stroke-width": 3 }));
+    svg.appendChild(svgEl("text", { x: W - R + 36, y: T + 14 + 16 * k }, s.label));
+  });
+  return svg;
+}
+
+/* Points [{x, y, chosen}] (e.g. a Pareto front); chosen points are marked. */
+function scatterChart(title, points, xLabel, yLabel) {
+  const W = 900, H = 320, L = 64, R = 30, T = 26, B = 34;
+  const svg = frame(W, H, title);
+  const { x, y } = axes(svg, W, H, L, R, T, B, extent(points.map((p) => p.x)),
+    extent(points.map((p) => p.y)), xLabel, yLabel);
+  for (const p of [...points].sort((a, b) => a.chosen - b.chosen)) {
+    svg.appendChild(svgEl("circle", { class: p.chosen ? "dot chosen" : "dot", cx: x(p.x), cy: y(p.y),
+      r: p.chosen ? 6 : 4 }));
+  }
+  return svg;
+}
+
+window.charts = { histogramChart, barChart, controlChart, genealogyGraph, bandChart, lineChart,
+  scatterChart, fmt };
