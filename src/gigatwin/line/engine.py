@@ -211,6 +211,19 @@ class VirtualLine:
         self.setpoints[path] = value
         self.truth.setpoint(self.env.now, path, value, source)
 
+    def write_profile(self, path: str, values, source: str = "") -> None:
+        """A client writes one setpoint per segment of the next coil [SI], in metre
+        order (metre-resolved feed-forward, e.g. a calender's line load following the
+        loading gauged upstream); each value is checked as by :meth:`write_setpoint`,
+        the truth records the profile's mean. A station with a per-sample setting only."""
+        values = np.asarray(values, dtype=float).reshape(-1)
+        if values.size != self.segments:
+            raise ValueError(f"{path}: {values.size} values for {self.segments} segments")
+        for v in values:
+            check_setpoint(self.line, path, float(v))
+        self.setpoints[path] = np.tile(values, self.lanes)    # sample = lane, segment
+        self.truth.setpoint(self.env.now, path, float(values.mean()), source)
+
     # ------------------------------------------------------------------ physics
 
     def _physics(self, pair: CoilPair) -> dict[str, np.ndarray]:

@@ -30,8 +30,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from gigatwin.line.config import ELECTRODES
-from gigatwin.twin.live.calender import LOAD, CalenderState, calender_state
-from gigatwin.twin.live.calibration import BiasFilter, CoatingModel
+from gigatwin.twin.live.calender import LOAD, CalenderState, calender_state, shrink
+from gigatwin.twin.live.calibration import BiasFilter, CoatingModel, segment_index, segment_means
 from gigatwin.twin.live.control import EwmaController, Limits, TwinController
 from gigatwin.twin.live.quality import CellPredictor, ElectrodeInput
 
@@ -50,7 +50,7 @@ class ElectrodeState:
     r: float
     solid_content: float
     base: float
-    r_wet: float | None = None
+    r_wet: tuple[float, float] | None = None   # wet-film gauge's and pump's variance [m^2]
     lab_std: float = 0.0               # [1] the oven-dry test of solid content
     density_std: float | None = None   # [kg/m^3] the pycnometer, if the mixer has one
     u: float = 0.0
@@ -74,7 +74,7 @@ class LiveTwin:
     """The live twin of ``vline`` (a VirtualLine) in ``mode`` (see the module docstring)."""
 
     def __init__(self, vline, mode: str = "twin", *, limits: Limits | None = None,
-                 tolerance: float = 0.02, predict: bool = True):
+                 tolerance: float = 0.02, predict: bool = True, per_segment: bool = True):
         from gigatwin.spec.vocabulary import parameter
 
         if mode not in MODES:
@@ -95,7 +95,7 @@ class LiveTwin:
                                        lab.noise if lab else recipe[f"{e}.slurry_solid_content"].std)
             wet = next((p for p in coater.publishes if p.key == f"{e}.wet_film_thickness"),
                        None)
-            r_wet = model.wet_reading_variance(wet.noise, vline.lanes) if wet else None
+            r_wet = model.wet_variances(wet.noise, vline.lanes) if wet else None
             pycnometer = next((p for p in mixer.publishes if p.key == f"{e}.slurry_density"),
                               None)
             target = recipe[f"{e}.coating_areal_loading"].nominal
@@ -117,7 +117,18 @@ class LiveTwin:
             station = line.station("calendering", e)
             cells = next((p for p in station.publishes if p.key == f"{e}.{LOAD}"), None)
             if cells is not None and f"{e}.{LOAD}" in station.setpoints:
-                self.calender[e] = calender_state(recipe, e, cells.noise, vline.lanes)
+                # metre-resolved: the coater's loading gauge and the dryer's thickness
+                # gauge, per metre range, set the line load along the coil
+                coater = line.station("coating", e)
+                gauge = next((p for p in coater.publishes
+                              if p.key == f"{e}.coating_areal_loading" and p.period), None)
+                dryer = line.optional_station("drying", e)
+                dry = next((p for p in (dryer.publishes if dryer else [])
+                            if p.key == f"{e}.dry_coating_thickness" and p.period), None)
+                self.calender[e] = calender_state(
+                    recipe, e, cells.noise, vline.lanes,
+                    loading_noise=gauge.noise if gauge and per_segment else None,
+                    dry_thickness_noise=dry.noise if dry else None)
         # predictive quality (gigatwin.twin.live.quality) and the measured streaming SPC
         # it is compared with (the chart of gigatwin.ingest.spc, run on the records)
         self.quality = CellPredictor(recipe, tolerance=tolerance) if predict else None
@@ -148,9 +159,6 @@ class LiveTwin:
         key = batch.key.partition(".")[2] if "." in batch.key else batch.key
         values = np.asarray(to_si(batch.values, batch.unit), dtype=float)
         now = float(batch.ts.max())
-        cal = self.calender.get(station.electrode)
-        if cal is not None:
-            self._calender(cal, station.step, key, batch, values, now)
         if station.step == "coating" and float(batch.ts[0]) != st.coil_t0:
             # the first record of a new coil: the setpoint it was coated with is the one
             # in force now (a write that follows applies to the next coil), its batch the
@@ -160,6 +168,9 @@ class LiveTwin:
             st.coil_index = st.coil_batch["index"] if st.coil_batch else st.coil_index + 1
             if st.pending:
                 self._head(st, now)
+        cal = self.calender.get(station.electrode)
+        if cal is not None:
+            self._calender(cal, station.step, key, batch, values, now, st)
         if station.step == "mixing" and key == "slurry_solid_content":
             product = (batch.products or [""])[-1]
             if (product, now) == st.last_batch:
@@ -195,10 +206,15 @@ class LiveTwin:
                 self._act(st, now, "batch density")
                 self._predict(st)
         elif station.step == "coating" and key == "wet_film_thickness" and st.r_wet:
+            # one update per metre range of the coil (calibration.segment_means): its
+            # readings share the pump's variation along the web
             base = st.model.base_wet_film() / st.s_coil     # h = flow / (width v)
-            for t, y in zip(batch.ts, values, strict=True):
-                st.filter.update(float(t), float(y), base, st.u_coil, st.r_wet,
-                                 source=f"{batch.asset} wet_film_thickness t={t:.0f}s")
+            gauge, pump = st.r_wet
+            for _, t, y, n in segment_means(batch.ts, values, st.coil_t0, self.vline.env.now,
+                                         self.vline.segments):
+                st.filter.update(t, y, base, st.u_coil, gauge / n + pump,
+                                 source=f"{batch.asset} wet_film_thickness t<={t:.0f}s "
+                                        f"({n} readings of one metre range)")
         elif station.step == "coating" and key == "coating_areal_loading":
             if not st.r_wet:     # without a wet-film gauge, the loading gauge calibrates
                 for t, y in zip(batch.ts, values, strict=True):
@@ -255,36 +271,103 @@ class LiveTwin:
                                            entry["base"], load)
         self.quality.predict(pair, now, stage, inputs)
 
-    def _calender(self, cal: CalenderState, step: str, key: str, batch, values, now) -> None:
-        """Line-load control (:mod:`gigatwin.twin.live.calender`)."""
-        f0 = cal.model.f0
+    def _calender(self, cal: CalenderState, step: str, key: str, batch, values, now,
+                  st: ElectrodeState) -> None:
+        """Line-load control (:mod:`gigatwin.twin.live.calender`): one load per coil, or
+        (``cal.per_segment``) one per metre range from the loading and dried porosity
+        gauged upstream of it."""
+        f0, segments = cal.model.f0, self.vline.segments
         if step == "calendering" and self.vline.env.now != cal.coil_t0:
             # a station publishes all of a coil at one instant, right after applying
             # its settings: the first record of that instant sees the setpoint in force
-            cal.coil_t0, cal.u_coil = self.vline.env.now, cal.u
+            cal.coil_t0 = self.vline.env.now
+            cal.u_coil = cal.profile if cal.profile is not None else cal.u
         if step == "coating" and key == "coating_areal_loading":
             cal.loading = float(np.median(values))
-            if self.mode in ("twin", "advise"):
-                wanted = cal.model.load_for(cal.loading) - 1 - cal.filter.mean
-                u = cal.limits.clip(wanted, cal.u)
-                cal.recommendations.append({
-                    "t_s": now, "key": f"{cal.electrode}.{LOAD}", "previous": f0 * (1 + cal.u),
-                    "value": f0 * (1 + u), "why": f"coil loading {cal.loading:.4g} kg/m^2",
-                    "offset": cal.filter.mean, "offset_std": cal.filter.std,
-                    "status": "written" if self.mode == "twin" else "advised"})
-                if self.mode == "twin":
-                    self._write_load(cal, u)
+            cal.coil = st.coil_index
+            cal.segment_loading = segment_means(batch.ts, values, float(batch.ts[0]),
+                                                self.vline.env.now, segments)
+            if self.mode in ("twin", "advise") and (not cal.per_segment
+                                                    or cal.dried_vars is None):
+                self._calender_act(cal, now, None)
+        elif (step == "drying" and key == "dry_coating_thickness" and cal.per_segment
+              and cal.dried_vars is not None and self.mode in ("twin", "advise")
+              and cal.segment_loading is not None):
+            self._calender_act(cal, now, segment_means(
+                batch.ts, values, float(batch.ts[0]), self.vline.env.now, segments))
         elif step == "calendering" and key == LOAD:
-            for t, y in zip(batch.ts, values, strict=True):
-                cal.filter.update(float(t), float(y) / f0, 1.0, cal.u_coil, cal.r,
-                                  source=f"{batch.asset} {LOAD} t={t:.0f}s")
-        elif step == "calendering" and key == "calendered_porosity" and self.mode == "ewma":
-            self._write_load(cal, cal.ewma.after_run(float(np.mean(values))))
+            u = np.broadcast_to(np.asarray(cal.u_coil, dtype=float), (segments,)) \
+                if np.ndim(cal.u_coil) else None
+            index = segment_index(batch.ts, float(batch.ts[0]), self.vline.env.now,
+                                  segments)
+            for i, t, y in zip(index, batch.ts, values, strict=True):
+                cal.filter.update(float(t), float(y) / f0, 1.0,
+                                  float(u[i]) if u is not None else float(cal.u_coil),
+                                  cal.r, source=f"{batch.asset} {LOAD} t={t:.0f}s")
+        elif step == "calendering" and key == "calendered_porosity":
+            # the lab sample names its coil: did the coil get the profile made for it?
+            coil = _coil_number((batch.products or [""])[-1])
+            cal.calendered += 1
+            if (cal.per_segment and self.mode == "twin" and cal.profile_coil is not None
+                    and coil is not None and coil != cal.profile_coil):
+                cal.misaligned += 1
+            if self.mode == "ewma":
+                self._write_load(cal, cal.ewma.after_run(float(np.mean(values))))
+
+    def _calender_act(self, cal: CalenderState, now: float, dried_bins) -> None:
+        """The load for the coil whose gauges arrived: per coil, the load that gives the
+        target porosity at its median loading; per metre range, the loads of
+        :meth:`~gigatwin.twin.live.calender.CalenderModel.segment_loads` at each range's
+        loading and dried porosity (each the posterior mean of its readings,
+        :func:`~gigatwin.twin.live.calender.shrink`); less the estimated offset."""
+        f0, segments = cal.model.f0, self.vline.segments
+        center = cal.model.load_for(cal.loading)
+        why = f"coil loading {cal.loading:.4g} kg/m^2"
+        if not cal.per_segment:
+            u = cal.limits.clip(center - 1 - cal.filter.mean, cal.u)
+            profile = None
+        else:
+            bins = cal.segment_loading
+            loading = np.full(segments, cal.loading)
+            idx = np.array([b[0] for b in bins], dtype=int)
+            loading[idx] = shrink([b[2] for b in bins], [b[3] for b in bins],
+                                  *cal.loading_vars)
+            dried = None
+            if dried_bins:
+                di = np.array([b[0] for b in dried_bins], dtype=int)
+                eps = cal.model.dried_porosity(loading[di], [b[2] for b in dried_bins])
+                dried = np.full(segments, float(np.mean(eps)))
+                dried[di] = shrink(eps, [b[3] for b in dried_bins], *cal.dried_vars)
+                why += ", per metre range with the dried porosity"
+            x = cal.model.segment_loads(loading, dried, center)
+            profile = cal.limits.clip_profile(x - 1 - cal.filter.mean, cal.u_last)
+            u = float(np.mean(profile))
+            why += (f"; profile {f0 * (1 + profile.min()):.4g}-"
+                    f"{f0 * (1 + profile.max()):.4g} N/m")
+        cal.recommendations.append({
+            "t_s": now, "key": f"{cal.electrode}.{LOAD}", "previous": f0 * (1 + cal.u),
+            "value": f0 * (1 + u), "why": why, "coil": cal.coil,
+            "offset": cal.filter.mean, "offset_std": cal.filter.std,
+            "profile": None if profile is None else {
+                "segments": int(profile.size), "min": float(f0 * (1 + profile.min())),
+                "max": float(f0 * (1 + profile.max())),
+                # the largest step from segment to segment, the first from the value
+                # in force [N/m]
+                "max_step": float(f0 * np.max(np.abs(np.diff(np.r_[cal.u_last, profile]))))},
+            "status": "written" if self.mode == "twin" else "advised"})
+        if self.mode != "twin":
+            return
+        if profile is None:
+            self._write_load(cal, u)
+        else:
+            self.vline.write_profile(f"{cal.electrode}.{LOAD}", f0 * (1 + profile))
+            cal.profile, cal.u, cal.u_last = profile, u, float(profile[-1])
+            cal.profile_coil = cal.coil
 
     def _write_load(self, cal: CalenderState, u: float) -> None:
         if u != cal.u:
             self.vline.write_setpoint(f"{cal.electrode}.{LOAD}", cal.model.f0 * (1 + u))
-            cal.u = u
+            cal.u = cal.u_last = u
 
     @staticmethod
     def _head(st: ElectrodeState, now: float) -> None:
@@ -384,6 +467,12 @@ class MeasuredSpc:
             self.first_alarm = t
 
 
+def _coil_number(product: str) -> int | None:
+    """The coil number of a product name ``X-COIL-00005`` (None if not a coil)."""
+    head, _, number = product.rpartition("-")
+    return int(number) if head.endswith("COIL") and number.isdigit() else None
+
+
 # ---------------------------------------------------------------------- experiment
 
 def true_bias(line, scenario, electrode: str, t: np.ndarray) -> np.ndarray:
@@ -457,8 +546,9 @@ def ppk(values: np.ndarray, lsl: float, usl: float) -> float:
 
 
 def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
-             tolerance: float = 0.02, warmup: float = 0.0) -> dict:
-    """Run the line once with the live twin in ``mode``; metrics per target."""
+             tolerance: float = 0.02, warmup: float = 0.0, per_segment: bool = True) -> dict:
+    """Run the line once with the live twin in ``mode``; metrics per target
+    (``per_segment`` False: the calender's load once per coil, not per metre range)."""
     from gigatwin.line.engine import VirtualLine
     from gigatwin.twin.chain import simulate
 
@@ -477,7 +567,8 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
     vline = ScoredLine(line, scenario, seed=seed, sink=lambda b: holder["twin"].observe(b),
                        genealogy=lambda g: None)
     vline.assembled = {}
-    twin = holder["twin"] = LiveTwin(vline, mode, tolerance=tolerance)
+    twin = holder["twin"] = LiveTwin(vline, mode, tolerance=tolerance,
+                                     per_segment=per_segment)
     vline.truth.keep = tuple(f"{e}.calendered_{q}" for e in twin.calender
                              for q in ("porosity", "thickness"))
     truth = vline.run(duration, steps=20)
@@ -530,12 +621,22 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
                                    if w["key"] == f"{e}.{LOAD}")
         m["correction"] = corrections([(t, v) for t, v in series if t >= warmup], scenario,
                                       target, tolerance, e)
+        profiles = [r["profile"] for r in cal.recommendations if r.get("profile")]
+        if profiles:     # the line load per metre range (each profile's extremes) [N/m]
+            m["profiles"] = {"n": len(profiles), "segments": profiles[0]["segments"],
+                             "min": min(p["min"] for p in profiles),
+                             "max": max(p["max"] for p in profiles),
+                             "max_step": max(p["max_step"] for p in profiles),
+                             "coils_calendered": cal.calendered,
+                             "misaligned": cal.misaligned}
         out["targets"][f"{e}.calendered_porosity"] = m
         series = truth.series.get(f"{e}.calendered_thickness", [])
         target = float(nominal_out["calendering"][f"{e}.calendered_thickness"][0])
         y = np.array([v for t, v in series if t >= warmup])
         m = _metrics(y, target, target * (1 - tolerance), target * (1 + tolerance))
-        m["values"] = "true thickness per gauge reading (not controlled on its own)"
+        m["values"] = ("true thickness per gauge reading (held with porosity by the line "
+                       "load per metre range)" if cal.per_segment else
+                       "true thickness per gauge reading (not controlled on its own)")
         m["correction"] = corrections(_per_coil(series), scenario, target, tolerance, e)
         out["targets"][f"{e}.calendered_thickness"] = m
         hist = [h for h in cal.filter.history if h.accepted and not h.source.startswith("reset")]

@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -59,6 +61,15 @@ class Limits:
             return min(max(previous, self.low), self.high)
         step = min(max(wanted - previous, -self.max_step), self.max_step)
         return min(max(previous + step, self.low), self.high)
+
+    def clip_profile(self, wanted, previous: float) -> np.ndarray:
+        """A setpoint per segment along a coil, each :meth:`clip`-ped against the one
+        before it (the first against ``previous``, the value in force): within the range
+        and within ``max_step`` from segment to segment."""
+        out = np.empty(np.size(wanted))
+        for i, w in enumerate(np.asarray(wanted, dtype=float).reshape(-1)):
+            previous = out[i] = self.clip(float(w), previous)
+        return out
 
 
 @dataclass
