@@ -387,7 +387,9 @@ class LiveTwin:
         if self.mode not in ("twin", "advise"):
             return
         previous, previous_s = st.twin.u, st.twin.s
-        u = st.twin.recommend(st.base, st.filter.mean)
+        # the batches queued behind the head are planned with it (control.plan)
+        u = st.twin.recommend(st.base, st.filter.mean,
+                              [b["base"] for b in st.pending[1:]])
         s = st.twin.s
         predicted = st.base / s * (1 + u + st.filter.mean)
         st.recommendations.append({
