@@ -36,6 +36,8 @@ from gigatwin.twin.live.control import EwmaController, Limits, TwinController
 from gigatwin.twin.live.quality import CellPredictor, ElectrodeInput
 
 MODES = ("open", "ewma", "twin", "advise")
+BET_KEY = "anode.active_material_bet_surface_area"
+FCL = "first_cycle_irreversible_capacity_loss"
 FLOW = "coating_slot_flow_rate_deviation"
 SPEED = "coating_speed"
 
@@ -131,7 +133,15 @@ class LiveTwin:
                     dry_thickness_noise=dry.noise if dry else None)
         # predictive quality (gigatwin.twin.live.quality) and the measured streaming SPC
         # it is compared with (the chart of gigatwin.ingest.spc, run on the records)
-        self.quality = CellPredictor(recipe, tolerance=tolerance) if predict else None
+        self.quality = CellPredictor(recipe, tolerance=tolerance,
+                                     recipe_for=self._recipe_for) if predict else None
+        # the SEI loss factor k (quality.sei_sensitivity): the formation's first-cycle
+        # loss of each pair against the chain's, given its anode lot's BET area; the
+        # filter's "bias" is k - 1 (prior: the material data's SEI charge within 20 %)
+        self.sei = BiasFilter(prior_std=0.2, q=(0.05**2) / 86400)
+        self.lot_bet: dict[int, float] = {}     # anode lot -> BET used [m^2/kg]
+        self.bet_check: dict[int, dict] = {}    # anode lot -> the inspection's verdict
+        self._recipes: dict[float, object] = {}
         self.spc = {(f"{e}.coating_areal_loading"): MeasuredSpc(subgroup=300.0)
                     for e in ELECTRODES}
         self.spc["eol_discharge_capacity"] = MeasuredSpc(subgroup=None)
@@ -145,6 +155,13 @@ class LiveTwin:
 
         station = next((s for s in self.vline.line.stations if s.asset == batch.asset), None)
         if station is None or not len(batch):
+            return
+        if (station.step == "incoming_inspection" and station.electrode == "anode"
+                and batch.key.endswith(BET_KEY.partition(".")[2])):
+            self._inspection(batch, station)
+            return
+        if station.step == "formation" and batch.key == FCL:
+            self._formation(batch)
             return
         if station.step == "aging_eol" and batch.key == "eol_discharge_capacity":
             values = np.asarray(to_si(batch.values, batch.unit), dtype=float)
@@ -269,7 +286,80 @@ class LiveTwin:
                                  st.slope * entry["w_std"] * (1 + u + b) / s)
                 inputs[e] = ElectrodeInput(loading, std, entry["solid_content"],
                                            entry["base"], load)
-        self.quality.predict(pair, now, stage, inputs)
+        self.quality.predict(pair, now, stage, inputs, bet=self._bet(pair))
+
+    # ------------------------------------------------------------ anode lot, SEI loss
+
+    def _recipe_for(self, bet: float):
+        """The line's recipe with the anode BET area ``bet`` [m^2/kg] (cached; 0.5 %
+        steps)."""
+        from gigatwin.spec.vocabulary import parameter
+        from gigatwin.twin import load_recipe
+
+        key = float(f"{bet:.3g}")
+        if key not in self._recipes:
+            self._recipes[key] = load_recipe(
+                self.vline.line.recipe_path,
+                overrides={BET_KEY: f"{key!r} {parameter(BET_KEY).unit}"})
+        return self._recipes[key]
+
+    def _bet(self, pair: int) -> float | None:
+        """The anode's effective BET area of coil pair ``pair`` [m^2/kg]: its lot's (the
+        inspection's, where it rejected the recipe's) times the SEI loss factor; None
+        where that is within 0.5 % of the recipe's (the recipe itself)."""
+        nominal = self.vline.recipe[BET_KEY].nominal
+        lot = pair // self.vline.line.coils_per_lot
+        value = self.lot_bet.get(lot, nominal) * (1 + self.sei.mean)
+        return None if abs(value / nominal - 1) < 0.005 else value
+
+    def _inspection(self, batch, station) -> None:
+        """The incoming inspection's BET area of an anode lot: used in place of the
+        recipe's when it departs by more than 3 of the instrument's standard deviations
+        (an acceptance test; within them the recipe's value is the better estimate)."""
+        from gigatwin.units import to_si
+
+        pub = next(p for p in station.publishes if p.key == batch.key)
+        nominal = self.vline.recipe[BET_KEY].nominal
+        values = np.asarray(to_si(batch.values, batch.unit), dtype=float)
+        for name, v in zip(batch.products or [], values, strict=False):
+            head, _, number = name.rpartition("-")
+            if not (head.endswith("LOT") and number.isdigit() and math.isfinite(v)):
+                continue
+            changed = abs(v - nominal) > 3 * pub.noise
+            self.bet_check[int(number)] = {"measured": float(v), "nominal": nominal,
+                                           "instrument_std": pub.noise, "used": changed}
+            if changed:
+                self.lot_bet[int(number)] = float(v)
+
+    def _formation(self, batch) -> None:
+        """The formation's first-cycle loss of a pair's cells: one update of the SEI loss
+        factor (k - 1) from the pair's mean against its prediction, linearised with the
+        chain's sensitivity at the pair's lot (``quality.sei_sensitivity``)."""
+        if self.quality is None or not len(batch):
+            return
+        from gigatwin.units import to_si
+
+        values = np.asarray(to_si(batch.values, batch.unit), dtype=float)   # [1]
+        pairs = [int(n.split("-")[1]) for n in batch.products or []]
+        if not pairs:
+            return
+        pair = pairs[0]
+        pred = self.quality.predictions.get(pair)
+        if pred is None or pred.first_cycle_loss is None:
+            return
+        nominal = self.vline.recipe[BET_KEY].nominal
+        lot_bet = self.lot_bet.get(pair // self.vline.line.coils_per_lot)
+        _, slope = self.quality.sei_sensitivity(lot_bet)
+        used = (pred.bet or nominal) / (lot_bet or nominal)     # k of the prediction
+        noise = next((p.noise for s in self.vline.line.stations if s.step == "formation"
+                      for p in s.publishes if p.key == FCL), 0.0)
+        spread = float(np.var(pred.first_cycle_loss, ddof=1))
+        n = values.size
+        r = (noise**2 + spread) / n + spread / pred.first_cycle_loss.size
+        observed = used - 1 + (float(np.mean(values))
+                               - float(np.mean(pred.first_cycle_loss))) / slope
+        self.sei.update(float(batch.ts.max()), 1.0 + observed, 1.0, 0.0, r / slope**2,
+                        source=f"{batch.asset} {FCL} pair {pair} ({n} cells)")
 
     def _calender(self, cal: CalenderState, step: str, key: str, batch, values, now,
                   st: ElectrodeState) -> None:
@@ -655,6 +745,18 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
                 if (ht >= ht[0] + 3600).any() else None,
                 "updates": len(hist),
                 "resets": [h.t for h in cal.filter.history if h.source.startswith("reset")]}
+    hist = [h for h in twin.sei.history if h.accepted and not h.source.startswith("reset")]
+    if hist:
+        # truth: 1, the line's SEI is the chain's at each lot's true BET area; what the
+        # twin learns is the factor over the BET it uses (the inspection's or the recipe's)
+        mean, std = np.array([h.mean for h in hist]), np.array([h.std for h in hist])
+        inside = np.abs(mean) <= 1.959964 * std
+        out["estimates"]["formation.sei_loss_factor"] = {
+            "relative_to": 1.0, "final_mean": float(mean[-1]), "final_std": float(std[-1]),
+            "final_true": 0.0, "final_inside_95": bool(inside[-1]),
+            "coverage_95_after_1h": float(inside.mean()), "updates": len(hist),
+            "note": "k - 1 from the formation's first-cycle loss per coil pair",
+            "lots_inspected": twin.bet_check}
     nominal = float(nominal_out["cell"]["cell_capacity"][0])
     if vline.assembled:
         cells = np.concatenate([c for _, c in vline.assembled.values()])
