@@ -117,6 +117,8 @@ class VirtualLine:
         self._noise_rng = np.random.default_rng([seed, 2])
         self._stuck: dict[str, float] = {}
         self._lot_recipes: dict[tuple, object] = {}
+        # called with (pair index, time [s], the chain's outputs by name) at assembly
+        self.on_assembly: Callable[[int, float, dict], None] | None = None
         self._check_publications()
         self.truth.affects = {d.name: self._moved_by(d)
                               for d in scenario.of("drift", "step", "lot_change")}
@@ -465,6 +467,8 @@ class VirtualLine:
                 if step == "assembly":
                     self._cell_objects(pair, t0, station.asset)
                 outputs = self._physics(pair)
+                if step == "assembly" and self.on_assembly is not None:
+                    self.on_assembly(pair.index, t0, outputs)    # the truth, for scoring
                 self._publish(station, pair, t0, self.env.now, outputs, pair.cells)
             # formation starts from the filled cells: the same settings, the same outputs
             self.env.process(self._formation_and_test(pair, formation, tester, racks_free,

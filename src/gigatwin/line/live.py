@@ -644,21 +644,18 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
     from gigatwin.line.engine import VirtualLine
     from gigatwin.twin.chain import simulate
 
-    class ScoredLine(VirtualLine):
-        """The virtual line, keeping each coil pair's true cell capacities at assembly
-        (the end-of-line test comes 1-3 days later, after most runs have ended)."""
-
-        assembled: dict = {}
-
-        def _cell_objects(self, pair, t0, asset):
-            super()._cell_objects(pair, t0, asset)
-            cap = np.broadcast_to(self._physics(pair)["cell_capacity"], (self.samples,))
-            self.assembled[pair.index] = (float(t0), np.array(cap, dtype=float))
-
     holder: dict = {}
-    vline = ScoredLine(line, scenario, seed=seed, sink=lambda b: holder["twin"].observe(b),
-                       genealogy=lambda g: None)
-    vline.assembled = {}
+    vline = VirtualLine(line, scenario, seed=seed, sink=lambda b: holder["twin"].observe(b),
+                        genealogy=lambda g: None)
+    # each coil pair's true cell capacities at assembly (the end-of-line test comes 1-3
+    # days later, after most runs have ended)
+    assembled: dict[int, tuple[float, np.ndarray]] = {}
+
+    def keep(index: int, t0: float, outputs: dict) -> None:
+        cap = np.broadcast_to(outputs["cell_capacity"], (vline.samples,))
+        assembled[index] = (float(t0), np.array(cap, dtype=float))
+
+    vline.on_assembly = keep
     twin = holder["twin"] = LiveTwin(vline, mode, tolerance=tolerance,
                                      per_segment=per_segment)
     vline.truth.keep = tuple(f"{e}.calendered_{q}" for e in twin.calender
@@ -758,22 +755,22 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
             "note": "k - 1 from the formation's first-cycle loss per coil pair",
             "lots_inspected": twin.bet_check}
     nominal = float(nominal_out["cell"]["cell_capacity"][0])
-    if vline.assembled:
-        cells = np.concatenate([c for _, c in vline.assembled.values()])
+    if assembled:
+        cells = np.concatenate([c for _, c in assembled.values()])
         m = _metrics(cells, nominal, nominal * (1 - tolerance), nominal * (1 + tolerance))
         m["values"] = (f"true capacity of the {cells.size} cells assembled in the run "
                        f"({len(truth.cell_rows)} of them tested)")
         # per pair at the time its second coil was coated (not assembled: the delay is
         # then the control's, without the 15-20 h from coating to assembly)
         coated = {k: max(st.coils[k]["t_s"] for st in twin.state.values())
-                  for k in vline.assembled
+                  for k in assembled
                   if all(k in st.coils for st in twin.state.values())}
         m["correction"] = corrections(
-            [(coated[k], float(np.mean(c))) for k, (_, c) in sorted(vline.assembled.items())
+            [(coated[k], float(np.mean(c))) for k, (_, c) in sorted(assembled.items())
              if k in coated], scenario, nominal, tolerance)
         out["targets"]["cell_capacity"] = m
     if twin.quality is not None:
-        out["predictive"] = predictive_summary(twin, vline.assembled, duration)
+        out["predictive"] = predictive_summary(twin, assembled, duration)
     out["writes"] = written(vline, truth.setpoint_writes)
     out["recommendations"] = sum(len(st.recommendations) for st in twin.state.values())
     out["detections"] = detections(twin, scenario)
