@@ -13,7 +13,11 @@ on the coil's areal loading. The live twin reads the coil's loading from the bet
 before the coil reaches the calender (feed-forward), runs the chain on a grid of line
 loads at that loading, and inverts it for the load that gives the target porosity (the
 chain's porosity at the recipe's nominal settings); the setpoint is that load less the
-estimated offset. The EWMA baseline (Sachs, Hu and Ingolfsson 1995) acts on the lab's
+estimated offset. Metre-resolved (:meth:`CalenderModel.segment_loads`): with the loading
+and the dried porosity of each metre range of the coil (the beta gauge and the dryer's
+thickness gauge, binned per range and shrunk towards the coil's mean, :func:`shrink`),
+one load per range, least squares on thickness and porosity against their targets,
+written as a profile along the coil (``VirtualLine.write_profile``). The EWMA baseline (Sachs, Hu and Ingolfsson 1995) acts on the lab's
 porosity per coil with the chain's gain at nominal settings.
 """
 
