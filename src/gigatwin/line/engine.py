@@ -110,7 +110,7 @@ class VirtualLine:
             raise ValueError(f"{line.source}: coil_length = {line.coil_length:g} m is shorter "
                              f"than one cell's electrode ({self.segment_length:.3g} m)")
         self.samples = self.lanes * self.segments
-        self.setpoints: dict[str, float] = {}         # written by a client: SI
+        self.setpoints: dict[str, float | np.ndarray] = {}   # by a client: SI
         self.env = simpy.Environment()
         self._faults = {d.station: d for d in scenario.of("machine_fault")}
         self._fault_rng = np.random.default_rng([seed, 1])
@@ -217,10 +217,12 @@ class VirtualLine:
         """A client writes one setpoint per segment of the next coil [SI], in metre
         order (metre-resolved feed-forward, e.g. a calender's line load following the
         loading gauged upstream); each value is checked as by :meth:`write_setpoint`,
-        the truth records the profile's mean. A station with a per-sample setting only."""
+        the truth records the profile's mean. For a setting applied per sample (a web
+        station's), not one the engine reads as a number (a speed, a time)."""
         values = np.asarray(values, dtype=float).reshape(-1)
         if values.size != self.segments:
-            raise ValueError(f"{path}: {values.size} values for {self.segments} segments")
+            raise ValueError(f"{path}: a profile of {values.size} values; allowed: one "
+                             f"per segment of a coil, {self.segments}")
         for v in values:
             check_setpoint(self.line, path, float(v))
         self.setpoints[path] = np.tile(values, self.lanes)    # sample = lane, segment
