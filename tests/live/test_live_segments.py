@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from gigatwin.line.config import NO_DISTURBANCE, load_line
 from gigatwin.line.engine import VirtualLine
 from gigatwin.twin import load_recipe
-from gigatwin.twin.live import Limits
+from gigatwin.twin.live import Limits, TwinController
 from gigatwin.twin.live.calender import CalenderModel, shrink
 from gigatwin.twin.live.calibration import segment_index, segment_means
 from gigatwin.twin.live.control import plan
@@ -127,3 +127,15 @@ def test_write_profile_checks_length_and_range():
     assert vline.setpoints[path].shape == (vline.samples,)
     assert vline.setpoints[path][:vline.segments] == pytest.approx(profile)
     assert vline.setpoints[path][vline.segments:2 * vline.segments] == pytest.approx(profile)
+
+
+def test_twin_controller_plans_the_queue_only_when_asked():
+    # target 0.2, head base 0.2 (ideal u = 0), the batch behind it base 0.2 / 1.02
+    # (ideal u = +0.02), bias 0, in force -0.005, 1 % a write: alone the head gets 0
+    # (within the step); planned, u0 = u1 - 0.01 at the optimum of u0^2 + (u0 + 0.01 -
+    # 0.02)^2, i.e. u0 = 0.005 (one step from -0.005), u1 = 0.015
+    limits = Limits(-0.05, 0.05, 0.01)
+    alone = TwinController(0.2, limits, u=-0.005)
+    assert alone.recommend(0.2, 0.0, [0.2 / 1.02]) == pytest.approx(0.0, abs=1e-12)
+    planned = TwinController(0.2, limits, u=-0.005, plan_queue=True)
+    assert planned.recommend(0.2, 0.0, [0.2 / 1.02]) == pytest.approx(0.005, abs=1e-7)

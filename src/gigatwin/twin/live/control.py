@@ -111,6 +111,10 @@ class TwinController:
     speed: Limits | None = None
     s: float = 1.0         # relative coating speed in force [1]
     margin: float = 0.005  # [1] pump headroom kept when the speed acts
+    # plan the queued batches with the head (:func:`plan`); off by default: it lowers
+    # the squared error per coil after a coater stop, but moves the coil in progress,
+    # whose stop stretched its readings (docs/live_twin.md, "a queue of batches")
+    plan_queue: bool = False
 
     def recommend(self, base: float, bias: float, upcoming=()) -> float:
         """Pump setpoint [1] for base loading ``base`` [kg/m^2] at the recipe's speed and
@@ -128,7 +132,7 @@ class TwinController:
         wanted = self.target * self.s / base - 1 - bias
         later = [self.target * self.s / b - 1 - bias for b in upcoming
                  if math.isfinite(b) and b > 0]
-        if later:
+        if later and self.plan_queue:
             wanted = plan([wanted, *later], self.u, self.limits)[0]
         self.u = self.limits.clip(wanted, self.u)
         return self.u
@@ -151,7 +155,8 @@ def plan(wanted, previous: float, limits: Limits) -> list[float]:
     previous = min(max(float(previous), limits.low), limits.high)
     n = w.size
     lower = np.tril(np.ones((n, n)))
-    d = lsq_linear(lower, w - previous, bounds=(-limits.max_step, limits.max_step)).x
+    d = lsq_linear(lower, w - previous, bounds=(-limits.max_step, limits.max_step),
+                   method="bvls").x          # exact active set for these few steps
     u = previous + np.cumsum(d)
     out, last = [], previous
     for x in u:                      # rounding only: within range and rate of the last
