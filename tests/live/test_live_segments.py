@@ -117,7 +117,7 @@ def test_write_profile_checks_length_and_range():
     vline = VirtualLine(line, NO_DISTURBANCE, sink=lambda b: None,
                         genealogy=lambda g: None)
     path, f0 = "anode.calender_line_load", 131e3
-    with pytest.raises(ValueError, match="segments"):
+    with pytest.raises(ValueError, match="one per segment of a coil, 30"):
         vline.write_profile(path, np.full(vline.segments + 1, f0))
     with pytest.raises(KeyError):
         vline.write_profile("anode.dried_porosity", np.full(vline.segments, 0.5))
