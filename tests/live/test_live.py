@@ -124,6 +124,21 @@ def test_two_days_of_drift_twin_beats_ewma_beats_open(two_days_of_solid_content_
 
 
 @pytest.mark.slow
+def test_two_days_of_drift_calibration_stays_inside_its_interval(
+        two_days_of_solid_content_drift):
+    # "recovering ... and staying there": after the first hour, the 95 % interval holds
+    # the truth at least 95 % of the time, for every calibrated parameter in every mode
+    # (was 85-86 % for the cathode die's bias: a coater stop of hours published hundreds
+    # of readings of the same metres, each taken as independent; now one update per
+    # metre range, calibration.segment_means)
+    result, _ = two_days_of_solid_content_drift
+    for mode, run in result["runs"].items():
+        for key, est in run["estimates"].items():
+            if est.get("coverage_95_after_1h") is not None and est["updates"] > 20:
+                assert est["coverage_95_after_1h"] >= 0.95, (mode, key)
+
+
+@pytest.mark.slow
 def test_two_days_of_drift_twin_reaches_ppk_133(two_days_of_solid_content_drift):
     # was a strict xfail at Ppk 1.22: from about 30 h the drift (-2 points of solid
     # content, base loading -2.9 %) needs a pump setpoint of +6.1 % (0.205 / 0.192 - 1 -
@@ -158,11 +173,17 @@ def test_two_days_of_drift_predictive_alarm_ahead_of_the_tester(
 
 @pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason=(
-    "closed-loop cell capacity Ppk 1.24 (predicted Cpk 1.27) over 2 days of solid-content "
-    "drift at a +-2 % window (2026-11-29): the twin centres each coil pair (mean -0.04 %), "
-    "but the spread within a pair, the pump's 0.4 % along the web and the recipe's other "
-    "tolerances (0.5 % of capacity in all), is not a run-to-run quantity; 1.33 needs a "
-    "window of +-2.2 % or a steadier pump"))
+    "closed-loop cell capacity Ppk 1.14 over 2 days of solid-content drift at a +-2 % "
+    "window (seed 0, 28 pairs assembled; 1.30 under slot-die wear): within a pair 0.43 % "
+    "(one sigma: the pump's 0.4 % per cell of a cathode-limited cell, the coating speed's "
+    "0.16 %), white along the web, so no controller removes it (ceiling 2 / (3 x 0.43) = "
+    "1.57); between pairs 0.41 %, the feed-forward error per coil (0.31 % of loading: the "
+    "batch's solid content known to 0.08 point), pair 0 coated before the die's bias "
+    "is learned (+0.76 %) and pair 9 behind a coater stop (-1.21 %, rate limit). 1.33 "
+    "needs between-pair <= 0.26 %, i.e. feedback within the "
+    "coil from the beta gauge a few metres after the die, which the virtual line cannot "
+    "represent: it applies a coil's settings and publishes its readings when the coil "
+    "ends"))
 def test_two_days_of_drift_cell_capacity_ppk_133(two_days_of_solid_content_drift):
     result, _ = two_days_of_solid_content_drift
     assert result["runs"]["twin"]["targets"]["cell_capacity"]["ppk"] >= 1.33
@@ -202,13 +223,60 @@ def test_advise_mode_records_but_never_writes():
 
 
 @pytest.mark.slow
-@pytest.mark.xfail(strict=True, reason=(
-    "closed-loop anode calendered thickness Ppk 1.12 over 2 days (open 1.02; 1.15 against "
-    "0.99 under slot-die wear and roll wear; 2026-11-29): the true thickness varies by "
-    "0.6 % (one sigma) within the coils, more than the anode's loading (0.4-0.5 %), i.e. "
-    "along the web at the calender (the recipe's per-segment tolerances), which one "
-    "setpoint per coil cannot remove; the calender's one actuator, the line load, is spent "
-    "on porosity, so thickness has none of its own"))
 def test_two_days_of_drift_anode_thickness_ppk_133(two_days_of_solid_content_drift):
+    # was a strict xfail at 1.12: the thickness varies 0.6 % within coils (pump, dried
+    # porosity and the calender's own load, per metre). The calender now sets its line
+    # load per metre range from the loading and dried porosity gauged upstream
+    # (CalenderModel.segment_loads), which cancels the dried porosity's share
     result, _ = two_days_of_solid_content_drift
-    assert result["runs"]["twin"]["targets"]["anode.calendered_thickness"]["ppk"] >= 1.33
+    twin = result["runs"]["twin"]["targets"]
+    assert twin["anode.calendered_thickness"]["ppk"] >= 1.33
+    assert twin["anode.calendered_thickness"]["ppk"] > \
+        result["runs"]["ewma"]["targets"]["anode.calendered_thickness"]["ppk"]
+    # porosity (per coil) stays capable, and every profile came to its own coil
+    assert twin["anode.calendered_porosity"]["ppk"] >= 1.33
+    for e, f0 in (("anode", 131e3), ("cathode", 850e3)):
+        prof = twin[f"{e}.calendered_porosity"]["profiles"]
+        assert prof["misaligned"] == 0
+        assert 0.5 * f0 <= prof["min"] and prof["max"] <= 1.5 * f0
+        assert prof["max_step"] <= 0.05 * f0 * (1 + 1e-9)
+
+
+@pytest.fixture(scope="module")
+def two_days_of_lot_change():
+    line = load_line(LINE)
+    plan = load_scenario("examples/lines/scenarios/lot_change.yaml", line)
+    return experiment(line, plan, duration=2 * 86400, seed=0, modes=("open", "twin"))
+
+
+@pytest.mark.slow
+def test_two_days_of_lot_change_predicted_when_the_lot_arrives(two_days_of_lot_change):
+    # the graphite lot of 2.1 m^2/g (recipe 1.5; inspection 0.05 m^2/g, 12 sigma off)
+    # enters at 16 h: its first pair is predicted about 4 % light when its batch is
+    # reported, a day before any of its cells reach the tester
+    twin = two_days_of_lot_change["runs"]["twin"]
+    p = twin["predictive"]
+    assert 16.0 < p["first_alarm_h"] < 24.0
+    assert p["lead_time"]["eol_discharge_capacity"]["hours_at_least"] > 24.0
+    assert p["capacity_rmse_rel"] < 0.01
+    # the SEI loss factor, learned from the formation's first-cycle loss with the
+    # inspected BET, holds its truth (the chain's SEI, factor 1) in its 95 % interval
+    sei = twin["estimates"]["formation.sei_loss_factor"]
+    assert sei["updates"] >= 10 and sei["final_inside_95"]
+    used = [lot for lot, c in sei["lots_inspected"].items() if c["used"]]
+    # lots of 6 one-hour batches: lot 3, from 18 h, is the first after the change
+    assert used and min(int(lot) for lot in used) == 3
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(strict=True, reason=(
+    "closed-loop cell capacity under the graphite lot change (2 days, seed 0): the new "
+    "lot's SEI takes about 4 % of the capacity of every cell made from it. The twin "
+    "predicts it when the lot is inspected, but has no actuator for it within the other "
+    "targets' windows: +4 % cathode loading would restore the lithium but leaves the "
+    "loading's +-2 % window (and lowers the N/P ratio). The remedy is the lot's "
+    "acceptance at incoming inspection or a recipe re-balanced for the lot, not "
+    "run-to-run control"))
+def test_two_days_of_lot_change_cell_capacity_ppk_133(two_days_of_lot_change):
+    twin = two_days_of_lot_change["runs"]["twin"]
+    assert twin["targets"]["cell_capacity"]["ppk"] >= 1.33

@@ -116,7 +116,7 @@ class VirtualLine:
             raise ValueError(f"{line.source}: coil_length = {line.coil_length:g} m is shorter "
                              f"than one cell's electrode ({self.segment_length:.3g} m)")
         self.samples = self.lanes * self.segments
-        self.setpoints: dict[str, float] = {}         # written by a client: SI
+        self.setpoints: dict[str, float | np.ndarray] = {}   # by a client: SI
         self._setpoint_writes = 0
         self.env = simpy.Environment()
         self._faults = {d.station: d for d in scenario.of("machine_fault")}
@@ -124,6 +124,8 @@ class VirtualLine:
         self._noise_rng = np.random.default_rng([seed, 2])
         self._stuck: dict[str, float] = {}
         self._lot_recipes: dict[tuple, object] = {}
+        # called with (pair index, time [s], the chain's outputs by name) at assembly
+        self.on_assembly: Callable[[int, float, dict], None] | None = None
         self._check_publications()
         self.truth.affects = {d.name: self._moved_by(d)
                               for d in scenario.of("drift", "step", "lot_change")}
@@ -222,6 +224,22 @@ class VirtualLine:
         self.setpoints[path] = value
         self._setpoint_writes += 1      # settings not yet applied read the setpoints
         self.truth.setpoint(self.env.now, path, value, source)
+
+    def write_profile(self, path: str, values, source: str = "") -> None:
+        """A client writes one setpoint per segment of the next coil [SI], in metre
+        order (metre-resolved feed-forward, e.g. a calender's line load following the
+        loading gauged upstream); each value is checked as by :meth:`write_setpoint`,
+        the truth records the profile's mean. For a setting applied per sample (a web
+        station's), not one the engine reads as a number (a speed, a time)."""
+        values = np.asarray(values, dtype=float).reshape(-1)
+        if values.size != self.segments:
+            raise ValueError(f"{path}: a profile of {values.size} values; allowed: one "
+                             f"per segment of a coil, {self.segments}")
+        for v in values:
+            check_setpoint(self.line, path, float(v))
+        self.setpoints[path] = np.tile(values, self.lanes)    # sample = lane, segment
+        self._setpoint_writes += 1      # settings not yet applied read the setpoints
+        self.truth.setpoint(self.env.now, path, float(values.mean()), source)
 
     # ------------------------------------------------------------------ physics
 
@@ -558,6 +576,8 @@ class VirtualLine:
                 if step == "assembly":
                     self._cell_objects(pair, t0, station.asset)
                 outputs = self._physics(pair)
+                if step == "assembly" and self.on_assembly is not None:
+                    self.on_assembly(pair.index, t0, outputs)    # the truth, for scoring
                 self._publish(station, pair, t0, self.env.now, outputs, pair.cells)
             # formation starts from the filled cells: the same settings, the same outputs
             self.env.process(self._formation_and_test(pair, formation, tester, racks_free,

@@ -30,12 +30,14 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from gigatwin.line.config import ELECTRODES
-from gigatwin.twin.live.calender import LOAD, CalenderState, calender_state
-from gigatwin.twin.live.calibration import BiasFilter, CoatingModel
+from gigatwin.twin.live.calender import LOAD, CalenderState, calender_state, shrink
+from gigatwin.twin.live.calibration import BiasFilter, CoatingModel, segment_index, segment_means
 from gigatwin.twin.live.control import EwmaController, Limits, TwinController
 from gigatwin.twin.live.quality import CellPredictor, ElectrodeInput
 
 MODES = ("open", "ewma", "twin", "advise")
+BET_KEY = "anode.active_material_bet_surface_area"
+FCL = "first_cycle_irreversible_capacity_loss"
 FLOW = "coating_slot_flow_rate_deviation"
 SPEED = "coating_speed"
 
@@ -50,7 +52,7 @@ class ElectrodeState:
     r: float
     solid_content: float
     base: float
-    r_wet: float | None = None
+    r_wet: tuple[float, float] | None = None   # wet-film gauge's and pump's variance [m^2]
     lab_std: float = 0.0               # [1] the oven-dry test of solid content
     density_std: float | None = None   # [kg/m^3] the pycnometer, if the mixer has one
     u: float = 0.0
@@ -74,7 +76,7 @@ class LiveTwin:
     """The live twin of ``vline`` (a VirtualLine) in ``mode`` (see the module docstring)."""
 
     def __init__(self, vline, mode: str = "twin", *, limits: Limits | None = None,
-                 tolerance: float = 0.02, predict: bool = True):
+                 tolerance: float = 0.02, predict: bool = True, per_segment: bool = True):
         from gigatwin.spec.vocabulary import parameter
 
         if mode not in MODES:
@@ -95,7 +97,7 @@ class LiveTwin:
                                        lab.noise if lab else recipe[f"{e}.slurry_solid_content"].std)
             wet = next((p for p in coater.publishes if p.key == f"{e}.wet_film_thickness"),
                        None)
-            r_wet = model.wet_reading_variance(wet.noise, vline.lanes) if wet else None
+            r_wet = model.wet_variances(wet.noise, vline.lanes) if wet else None
             pycnometer = next((p for p in mixer.publishes if p.key == f"{e}.slurry_density"),
                               None)
             target = recipe[f"{e}.coating_areal_loading"].nominal
@@ -117,10 +119,29 @@ class LiveTwin:
             station = line.station("calendering", e)
             cells = next((p for p in station.publishes if p.key == f"{e}.{LOAD}"), None)
             if cells is not None and f"{e}.{LOAD}" in station.setpoints:
-                self.calender[e] = calender_state(recipe, e, cells.noise, vline.lanes)
+                # metre-resolved: the coater's loading gauge and the dryer's thickness
+                # gauge, per metre range, set the line load along the coil
+                coater = line.station("coating", e)
+                gauge = next((p for p in coater.publishes
+                              if p.key == f"{e}.coating_areal_loading" and p.period), None)
+                dryer = line.optional_station("drying", e)
+                dry = next((p for p in (dryer.publishes if dryer else [])
+                            if p.key == f"{e}.dry_coating_thickness" and p.period), None)
+                self.calender[e] = calender_state(
+                    recipe, e, cells.noise, vline.lanes,
+                    loading_noise=gauge.noise if gauge and per_segment else None,
+                    dry_thickness_noise=dry.noise if dry else None)
         # predictive quality (gigatwin.twin.live.quality) and the measured streaming SPC
         # it is compared with (the chart of gigatwin.ingest.spc, run on the records)
-        self.quality = CellPredictor(recipe, tolerance=tolerance) if predict else None
+        self.quality = CellPredictor(recipe, tolerance=tolerance,
+                                     recipe_for=self._recipe_for) if predict else None
+        # the SEI loss factor k (quality.sei_sensitivity): the formation's first-cycle
+        # loss of each pair against the chain's, given its anode lot's BET area; the
+        # filter's "bias" is k - 1 (prior: the material data's SEI charge within 20 %)
+        self.sei = BiasFilter(prior_std=0.2, q=(0.05**2) / 86400)
+        self.lot_bet: dict[int, float] = {}     # anode lot -> BET used [m^2/kg]
+        self.bet_check: dict[int, dict] = {}    # anode lot -> the inspection's verdict
+        self._recipes: dict[float, object] = {}
         self.spc = {(f"{e}.coating_areal_loading"): MeasuredSpc(subgroup=300.0)
                     for e in ELECTRODES}
         self.spc["eol_discharge_capacity"] = MeasuredSpc(subgroup=None)
@@ -135,6 +156,13 @@ class LiveTwin:
         station = next((s for s in self.vline.line.stations if s.asset == batch.asset), None)
         if station is None or not len(batch):
             return
+        if (station.step == "incoming_inspection" and station.electrode == "anode"
+                and batch.key.endswith(BET_KEY.partition(".")[2])):
+            self._inspection(batch, station)
+            return
+        if station.step == "formation" and batch.key == FCL:
+            self._formation(batch)
+            return
         if station.step == "aging_eol" and batch.key == "eol_discharge_capacity":
             values = np.asarray(to_si(batch.values, batch.unit), dtype=float)
             self.spc["eol_discharge_capacity"].add(batch.ts, values)
@@ -148,9 +176,6 @@ class LiveTwin:
         key = batch.key.partition(".")[2] if "." in batch.key else batch.key
         values = np.asarray(to_si(batch.values, batch.unit), dtype=float)
         now = float(batch.ts.max())
-        cal = self.calender.get(station.electrode)
-        if cal is not None:
-            self._calender(cal, station.step, key, batch, values, now)
         if station.step == "coating" and float(batch.ts[0]) != st.coil_t0:
             # the first record of a new coil: the setpoint it was coated with is the one
             # in force now (a write that follows applies to the next coil), its batch the
@@ -160,6 +185,9 @@ class LiveTwin:
             st.coil_index = st.coil_batch["index"] if st.coil_batch else st.coil_index + 1
             if st.pending:
                 self._head(st, now)
+        cal = self.calender.get(station.electrode)
+        if cal is not None:
+            self._calender(cal, station.step, key, batch, values, now, st)
         if station.step == "mixing" and key == "slurry_solid_content":
             product = (batch.products or [""])[-1]
             if (product, now) == st.last_batch:
@@ -195,10 +223,15 @@ class LiveTwin:
                 self._act(st, now, "batch density")
                 self._predict(st)
         elif station.step == "coating" and key == "wet_film_thickness" and st.r_wet:
+            # one update per metre range of the coil (calibration.segment_means): its
+            # readings share the pump's variation along the web
             base = st.model.base_wet_film() / st.s_coil     # h = flow / (width v)
-            for t, y in zip(batch.ts, values, strict=True):
-                st.filter.update(float(t), float(y), base, st.u_coil, st.r_wet,
-                                 source=f"{batch.asset} wet_film_thickness t={t:.0f}s")
+            gauge, pump = st.r_wet
+            for _, t, y, n in segment_means(batch.ts, values, st.coil_t0, self.vline.env.now,
+                                         self.vline.segments):
+                st.filter.update(t, y, base, st.u_coil, gauge / n + pump,
+                                 source=f"{batch.asset} wet_film_thickness t<={t:.0f}s "
+                                        f"({n} readings of one metre range)")
         elif station.step == "coating" and key == "coating_areal_loading":
             if not st.r_wet:     # without a wet-film gauge, the loading gauge calibrates
                 for t, y in zip(batch.ts, values, strict=True):
@@ -253,38 +286,178 @@ class LiveTwin:
                                  st.slope * entry["w_std"] * (1 + u + b) / s)
                 inputs[e] = ElectrodeInput(loading, std, entry["solid_content"],
                                            entry["base"], load)
-        self.quality.predict(pair, now, stage, inputs)
+        self.quality.predict(pair, now, stage, inputs, bet=self._bet(pair))
 
-    def _calender(self, cal: CalenderState, step: str, key: str, batch, values, now) -> None:
-        """Line-load control (:mod:`gigatwin.twin.live.calender`)."""
-        f0 = cal.model.f0
+    # ------------------------------------------------------------ anode lot, SEI loss
+
+    def _recipe_for(self, bet: float):
+        """The line's recipe with the anode BET area ``bet`` [m^2/kg] (cached; 0.5 %
+        steps)."""
+        from gigatwin.spec.vocabulary import parameter
+        from gigatwin.twin import load_recipe
+
+        key = float(f"{bet:.3g}")
+        if key not in self._recipes:
+            self._recipes[key] = load_recipe(
+                self.vline.line.recipe_path,
+                overrides={BET_KEY: f"{key!r} {parameter(BET_KEY).unit}"})
+        return self._recipes[key]
+
+    def _bet(self, pair: int) -> float | None:
+        """The anode's effective BET area of coil pair ``pair`` [m^2/kg]: its lot's (the
+        inspection's, where it rejected the recipe's) times the SEI loss factor; None
+        where that is within 0.5 % of the recipe's (the recipe itself)."""
+        nominal = self.vline.recipe[BET_KEY].nominal
+        lot = pair // self.vline.line.coils_per_lot
+        value = self.lot_bet.get(lot, nominal) * (1 + self.sei.mean)
+        return None if abs(value / nominal - 1) < 0.005 else value
+
+    def _inspection(self, batch, station) -> None:
+        """The incoming inspection's BET area of an anode lot: used in place of the
+        recipe's when it departs by more than 3 of the instrument's standard deviations
+        (an acceptance test; within them the recipe's value is the better estimate)."""
+        from gigatwin.units import to_si
+
+        pub = next(p for p in station.publishes if p.key == batch.key)
+        nominal = self.vline.recipe[BET_KEY].nominal
+        values = np.asarray(to_si(batch.values, batch.unit), dtype=float)
+        for name, v in zip(batch.products or [], values, strict=False):
+            head, _, number = name.rpartition("-")
+            if not (head.endswith("LOT") and number.isdigit() and math.isfinite(v)):
+                continue
+            changed = abs(v - nominal) > 3 * pub.noise
+            self.bet_check[int(number)] = {"measured": float(v), "nominal": nominal,
+                                           "instrument_std": pub.noise, "used": changed}
+            if changed:
+                self.lot_bet[int(number)] = float(v)
+
+    def _formation(self, batch) -> None:
+        """The formation's first-cycle loss of a pair's cells: one update of the SEI loss
+        factor (k - 1) from the pair's mean against its prediction, linearised with the
+        chain's sensitivity at the pair's lot (``quality.sei_sensitivity``)."""
+        if self.quality is None or not len(batch):
+            return
+        from gigatwin.units import to_si
+
+        values = np.asarray(to_si(batch.values, batch.unit), dtype=float)   # [1]
+        pairs = [int(n.split("-")[1]) for n in batch.products or []]
+        if not pairs:
+            return
+        pair = pairs[0]
+        pred = self.quality.predictions.get(pair)
+        if pred is None or pred.first_cycle_loss is None:
+            return
+        nominal = self.vline.recipe[BET_KEY].nominal
+        lot_bet = self.lot_bet.get(pair // self.vline.line.coils_per_lot)
+        _, slope = self.quality.sei_sensitivity(lot_bet)
+        used = (pred.bet or nominal) / (lot_bet or nominal)     # k of the prediction
+        noise = next((p.noise for s in self.vline.line.stations if s.step == "formation"
+                      for p in s.publishes if p.key == FCL), 0.0)
+        spread = float(np.var(pred.first_cycle_loss, ddof=1))
+        n = values.size
+        r = (noise**2 + spread) / n + spread / pred.first_cycle_loss.size
+        observed = used - 1 + (float(np.mean(values))
+                               - float(np.mean(pred.first_cycle_loss))) / slope
+        self.sei.update(float(batch.ts.max()), 1.0 + observed, 1.0, 0.0, r / slope**2,
+                        source=f"{batch.asset} {FCL} pair {pair} ({n} cells)")
+
+    def _calender(self, cal: CalenderState, step: str, key: str, batch, values, now,
+                  st: ElectrodeState) -> None:
+        """Line-load control (:mod:`gigatwin.twin.live.calender`): one load per coil, or
+        (``cal.per_segment``) one per metre range from the loading and dried porosity
+        gauged upstream of it."""
+        f0, segments = cal.model.f0, self.vline.segments
         if step == "calendering" and self.vline.env.now != cal.coil_t0:
             # a station publishes all of a coil at one instant, right after applying
             # its settings: the first record of that instant sees the setpoint in force
-            cal.coil_t0, cal.u_coil = self.vline.env.now, cal.u
+            cal.coil_t0 = self.vline.env.now
+            cal.u_coil = cal.profile if cal.profile is not None else cal.u
         if step == "coating" and key == "coating_areal_loading":
             cal.loading = float(np.median(values))
-            if self.mode in ("twin", "advise"):
-                wanted = cal.model.load_for(cal.loading) - 1 - cal.filter.mean
-                u = cal.limits.clip(wanted, cal.u)
-                cal.recommendations.append({
-                    "t_s": now, "key": f"{cal.electrode}.{LOAD}", "previous": f0 * (1 + cal.u),
-                    "value": f0 * (1 + u), "why": f"coil loading {cal.loading:.4g} kg/m^2",
-                    "offset": cal.filter.mean, "offset_std": cal.filter.std,
-                    "status": "written" if self.mode == "twin" else "advised"})
-                if self.mode == "twin":
-                    self._write_load(cal, u)
+            cal.coil = st.coil_index
+            cal.segment_loading = segment_means(batch.ts, values, float(batch.ts[0]),
+                                                self.vline.env.now, segments)
+            if self.mode in ("twin", "advise") and (not cal.per_segment
+                                                    or cal.dried_vars is None):
+                self._calender_act(cal, now, None)
+        elif (step == "drying" and key == "dry_coating_thickness" and cal.per_segment
+              and cal.dried_vars is not None and self.mode in ("twin", "advise")
+              and cal.segment_loading is not None):
+            self._calender_act(cal, now, segment_means(
+                batch.ts, values, float(batch.ts[0]), self.vline.env.now, segments))
         elif step == "calendering" and key == LOAD:
-            for t, y in zip(batch.ts, values, strict=True):
-                cal.filter.update(float(t), float(y) / f0, 1.0, cal.u_coil, cal.r,
-                                  source=f"{batch.asset} {LOAD} t={t:.0f}s")
-        elif step == "calendering" and key == "calendered_porosity" and self.mode == "ewma":
-            self._write_load(cal, cal.ewma.after_run(float(np.mean(values))))
+            u = np.broadcast_to(np.asarray(cal.u_coil, dtype=float), (segments,)) \
+                if np.ndim(cal.u_coil) else None
+            index = segment_index(batch.ts, float(batch.ts[0]), self.vline.env.now,
+                                  segments)
+            for i, t, y in zip(index, batch.ts, values, strict=True):
+                cal.filter.update(float(t), float(y) / f0, 1.0,
+                                  float(u[i]) if u is not None else float(cal.u_coil),
+                                  cal.r, source=f"{batch.asset} {LOAD} t={t:.0f}s")
+        elif step == "calendering" and key == "calendered_porosity":
+            # the lab sample names its coil: did the coil get the profile made for it?
+            coil = _coil_number((batch.products or [""])[-1])
+            cal.calendered += 1
+            if (cal.per_segment and self.mode == "twin" and cal.profile_coil is not None
+                    and coil is not None and coil != cal.profile_coil):
+                cal.misaligned += 1
+            if self.mode == "ewma":
+                self._write_load(cal, cal.ewma.after_run(float(np.mean(values))))
+
+    def _calender_act(self, cal: CalenderState, now: float, dried_bins) -> None:
+        """The load for the coil whose gauges arrived: per coil, the load that gives the
+        target porosity at its median loading; per metre range, the loads of
+        :meth:`~gigatwin.twin.live.calender.CalenderModel.segment_loads` at each range's
+        loading and dried porosity (each the posterior mean of its readings,
+        :func:`~gigatwin.twin.live.calender.shrink`); less the estimated offset."""
+        f0, segments = cal.model.f0, self.vline.segments
+        center = cal.model.load_for(cal.loading)
+        why = f"coil loading {cal.loading:.4g} kg/m^2"
+        if not cal.per_segment:
+            u = cal.limits.clip(center - 1 - cal.filter.mean, cal.u)
+            profile = None
+        else:
+            bins = cal.segment_loading
+            loading = np.full(segments, cal.loading)
+            idx = np.array([b[0] for b in bins], dtype=int)
+            loading[idx] = shrink([b[2] for b in bins], [b[3] for b in bins],
+                                  *cal.loading_vars)
+            dried = None
+            if dried_bins:
+                di = np.array([b[0] for b in dried_bins], dtype=int)
+                eps = cal.model.dried_porosity(loading[di], [b[2] for b in dried_bins])
+                dried = np.full(segments, float(np.mean(eps)))
+                dried[di] = shrink(eps, [b[3] for b in dried_bins], *cal.dried_vars)
+                why += ", per metre range with the dried porosity"
+            x = cal.model.segment_loads(loading, dried, center)
+            profile = cal.limits.clip_profile(x - 1 - cal.filter.mean, cal.u_last)
+            u = float(np.mean(profile))
+            why += (f"; profile {f0 * (1 + profile.min()):.4g}-"
+                    f"{f0 * (1 + profile.max()):.4g} N/m")
+        cal.recommendations.append({
+            "t_s": now, "key": f"{cal.electrode}.{LOAD}", "previous": f0 * (1 + cal.u),
+            "value": f0 * (1 + u), "why": why, "coil": cal.coil,
+            "offset": cal.filter.mean, "offset_std": cal.filter.std,
+            "profile": None if profile is None else {
+                "segments": int(profile.size), "min": float(f0 * (1 + profile.min())),
+                "max": float(f0 * (1 + profile.max())),
+                # the largest step from segment to segment, the first from the value
+                # in force [N/m]
+                "max_step": float(f0 * np.max(np.abs(np.diff(np.r_[cal.u_last, profile]))))},
+            "status": "written" if self.mode == "twin" else "advised"})
+        if self.mode != "twin":
+            return
+        if profile is None:
+            self._write_load(cal, u)
+        else:
+            self.vline.write_profile(f"{cal.electrode}.{LOAD}", f0 * (1 + profile))
+            cal.profile, cal.u, cal.u_last = profile, u, float(profile[-1])
+            cal.profile_coil = cal.coil
 
     def _write_load(self, cal: CalenderState, u: float) -> None:
         if u != cal.u:
             self.vline.write_setpoint(f"{cal.electrode}.{LOAD}", cal.model.f0 * (1 + u))
-            cal.u = u
+            cal.u = cal.u_last = u
 
     @staticmethod
     def _head(st: ElectrodeState, now: float) -> None:
@@ -304,7 +477,9 @@ class LiveTwin:
         if self.mode not in ("twin", "advise"):
             return
         previous, previous_s = st.twin.u, st.twin.s
-        u = st.twin.recommend(st.base, st.filter.mean)
+        # the batches queued behind the head are planned with it (control.plan)
+        u = st.twin.recommend(st.base, st.filter.mean,
+                              [b["base"] for b in st.pending[1:]])
         s = st.twin.s
         predicted = st.base / s * (1 + u + st.filter.mean)
         st.recommendations.append({
@@ -384,6 +559,12 @@ class MeasuredSpc:
             self.first_alarm = t
 
 
+def _coil_number(product: str) -> int | None:
+    """The coil number of a product name ``X-COIL-00005`` (None if not a coil)."""
+    head, _, number = product.rpartition("-")
+    return int(number) if head.endswith("COIL") and number.isdigit() else None
+
+
 # ---------------------------------------------------------------------- experiment
 
 def true_bias(line, scenario, electrode: str, t: np.ndarray) -> np.ndarray:
@@ -457,27 +638,26 @@ def ppk(values: np.ndarray, lsl: float, usl: float) -> float:
 
 
 def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
-             tolerance: float = 0.02, warmup: float = 0.0) -> dict:
-    """Run the line once with the live twin in ``mode``; metrics per target."""
+             tolerance: float = 0.02, warmup: float = 0.0, per_segment: bool = True) -> dict:
+    """Run the line once with the live twin in ``mode``; metrics per target
+    (``per_segment`` False: the calender's load once per coil, not per metre range)."""
     from gigatwin.line.engine import VirtualLine
     from gigatwin.twin.chain import simulate
 
-    class ScoredLine(VirtualLine):
-        """The virtual line, keeping each coil pair's true cell capacities at assembly
-        (the end-of-line test comes 1-3 days later, after most runs have ended)."""
-
-        assembled: dict = {}
-
-        def _cell_objects(self, pair, t0, asset):
-            super()._cell_objects(pair, t0, asset)
-            cap = np.broadcast_to(self._physics(pair)["cell_capacity"], (self.samples,))
-            self.assembled[pair.index] = (float(t0), np.array(cap, dtype=float))
-
     holder: dict = {}
-    vline = ScoredLine(line, scenario, seed=seed, sink=lambda b: holder["twin"].observe(b),
-                       genealogy=lambda g: None)
-    vline.assembled = {}
-    twin = holder["twin"] = LiveTwin(vline, mode, tolerance=tolerance)
+    vline = VirtualLine(line, scenario, seed=seed, sink=lambda b: holder["twin"].observe(b),
+                        genealogy=lambda g: None)
+    # each coil pair's true cell capacities at assembly (the end-of-line test comes 1-3
+    # days later, after most runs have ended)
+    assembled: dict[int, tuple[float, np.ndarray]] = {}
+
+    def keep(index: int, t0: float, outputs: dict) -> None:
+        cap = np.broadcast_to(outputs["cell_capacity"], (vline.samples,))
+        assembled[index] = (float(t0), np.array(cap, dtype=float))
+
+    vline.on_assembly = keep
+    twin = holder["twin"] = LiveTwin(vline, mode, tolerance=tolerance,
+                                     per_segment=per_segment)
     vline.truth.keep = tuple(f"{e}.calendered_{q}" for e in twin.calender
                              for q in ("porosity", "thickness"))
     truth = vline.run(duration, steps=20)
@@ -530,12 +710,22 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
                                    if w["key"] == f"{e}.{LOAD}")
         m["correction"] = corrections([(t, v) for t, v in series if t >= warmup], scenario,
                                       target, tolerance, e)
+        profiles = [r["profile"] for r in cal.recommendations if r.get("profile")]
+        if profiles:     # the line load per metre range (each profile's extremes) [N/m]
+            m["profiles"] = {"n": len(profiles), "segments": profiles[0]["segments"],
+                             "min": min(p["min"] for p in profiles),
+                             "max": max(p["max"] for p in profiles),
+                             "max_step": max(p["max_step"] for p in profiles),
+                             "coils_calendered": cal.calendered,
+                             "misaligned": cal.misaligned}
         out["targets"][f"{e}.calendered_porosity"] = m
         series = truth.series.get(f"{e}.calendered_thickness", [])
         target = float(nominal_out["calendering"][f"{e}.calendered_thickness"][0])
         y = np.array([v for t, v in series if t >= warmup])
         m = _metrics(y, target, target * (1 - tolerance), target * (1 + tolerance))
-        m["values"] = "true thickness per gauge reading (not controlled on its own)"
+        m["values"] = ("true thickness per gauge reading (held with porosity by the line "
+                       "load per metre range)" if cal.per_segment else
+                       "true thickness per gauge reading (not controlled on its own)")
         m["correction"] = corrections(_per_coil(series), scenario, target, tolerance, e)
         out["targets"][f"{e}.calendered_thickness"] = m
         hist = [h for h in cal.filter.history if h.accepted and not h.source.startswith("reset")]
@@ -552,23 +742,35 @@ def run_mode(line, scenario, mode: str, *, duration: float, seed: int = 0,
                 if (ht >= ht[0] + 3600).any() else None,
                 "updates": len(hist),
                 "resets": [h.t for h in cal.filter.history if h.source.startswith("reset")]}
+    hist = [h for h in twin.sei.history if h.accepted and not h.source.startswith("reset")]
+    if hist:
+        # truth: 1, the line's SEI is the chain's at each lot's true BET area; what the
+        # twin learns is the factor over the BET it uses (the inspection's or the recipe's)
+        mean, std = np.array([h.mean for h in hist]), np.array([h.std for h in hist])
+        inside = np.abs(mean) <= 1.959964 * std
+        out["estimates"]["formation.sei_loss_factor"] = {
+            "relative_to": 1.0, "final_mean": float(mean[-1]), "final_std": float(std[-1]),
+            "final_true": 0.0, "final_inside_95": bool(inside[-1]),
+            "coverage_95_after_1h": float(inside.mean()), "updates": len(hist),
+            "note": "k - 1 from the formation's first-cycle loss per coil pair",
+            "lots_inspected": twin.bet_check}
     nominal = float(nominal_out["cell"]["cell_capacity"][0])
-    if vline.assembled:
-        cells = np.concatenate([c for _, c in vline.assembled.values()])
+    if assembled:
+        cells = np.concatenate([c for _, c in assembled.values()])
         m = _metrics(cells, nominal, nominal * (1 - tolerance), nominal * (1 + tolerance))
         m["values"] = (f"true capacity of the {cells.size} cells assembled in the run "
                        f"({len(truth.cell_rows)} of them tested)")
         # per pair at the time its second coil was coated (not assembled: the delay is
         # then the control's, without the 15-20 h from coating to assembly)
         coated = {k: max(st.coils[k]["t_s"] for st in twin.state.values())
-                  for k in vline.assembled
+                  for k in assembled
                   if all(k in st.coils for st in twin.state.values())}
         m["correction"] = corrections(
-            [(coated[k], float(np.mean(c))) for k, (_, c) in sorted(vline.assembled.items())
+            [(coated[k], float(np.mean(c))) for k, (_, c) in sorted(assembled.items())
              if k in coated], scenario, nominal, tolerance)
         out["targets"]["cell_capacity"] = m
     if twin.quality is not None:
-        out["predictive"] = predictive_summary(twin, vline.assembled, duration)
+        out["predictive"] = predictive_summary(twin, assembled, duration)
     out["writes"] = written(vline, truth.setpoint_writes)
     out["recommendations"] = sum(len(st.recommendations) for st in twin.state.values())
     out["detections"] = detections(twin, scenario)

@@ -133,9 +133,51 @@ class CoatingModel:
     def wet_reading_variance(self, gauge_std: float, lanes: int) -> float:
         """Variance of one wet-film reading about ``h0 (1 + u + b)`` [m^2]: the gauge and
         the pump's variation along the web averaged over lanes."""
+        return sum(self.wet_variances(gauge_std, lanes))
+
+    def wet_variances(self, gauge_std: float, lanes: int) -> tuple[float, float]:
+        """The two parts of :meth:`wet_reading_variance` [m^2]: the gauge's (independent
+        from reading to reading) and the pump's along the web, averaged over lanes (the
+        same for every reading of one metre range: readings of one segment, or of a
+        stopped coater, share it; :func:`segment_means` bins them)."""
         e = self.electrode
         pump = self.base_wet_film() * self.recipe[f"{e}.coating_slot_flow_rate_deviation"].std
-        return gauge_std**2 + pump**2 / lanes
+        return gauge_std**2, pump**2 / lanes
+
+
+def segment_means(ts, values, t0: float, t1: float, segments: int):
+    """Readings of one coil binned by metre range: the coil's run from ``t0`` to ``t1``
+    [s] covers ``segments`` equal ranges in order (the virtual line's gauge reads the
+    metre under it at constant speed; a stop stretches the run, and its readings fall
+    on the ranges stopped at). Returns (range, time of the last reading [s], mean,
+    count) per range that holds a finite reading, in metre order.
+
+    A reading is ``value(range) + gauge noise``: readings of one range share the
+    range's along-the-web variation, so their mean carries it once, with the gauge's
+    variance divided by the count (independent readings would overstate what a stopped
+    coater's hundreds of readings of one spot know)."""
+    ts, values = np.asarray(ts, dtype=float), np.asarray(values, dtype=float)
+    keep = np.isfinite(ts) & np.isfinite(values)
+    ts, values = ts[keep], values[keep]
+    if ts.size == 0:
+        return []
+    index = segment_index(ts, t0, t1, segments)
+    out = []
+    for k in np.unique(index):
+        hit = index == k
+        out.append((int(k), float(ts[hit].max()), float(values[hit].mean()),
+                    int(hit.sum())))
+    return out
+
+
+def segment_index(ts, t0: float, t1: float, segments: int) -> np.ndarray:
+    """The metre range (0 .. segments - 1) of readings at times ``ts`` [s] of a coil run
+    from ``t0`` to ``t1`` [s] (:func:`segment_means`)."""
+    ts = np.asarray(ts, dtype=float)
+    span = t1 - t0
+    if not span > 0:
+        return np.zeros(ts.size, dtype=int)
+    return np.clip(((ts - t0) / span * segments).astype(int), 0, segments - 1)
 
 
 @dataclass

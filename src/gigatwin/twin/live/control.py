@@ -23,6 +23,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -59,6 +61,15 @@ class Limits:
             return min(max(previous, self.low), self.high)
         step = min(max(wanted - previous, -self.max_step), self.max_step)
         return min(max(previous + step, self.low), self.high)
+
+    def clip_profile(self, wanted, previous: float) -> np.ndarray:
+        """A setpoint per segment along a coil, each :meth:`clip`-ped against the one
+        before it (the first against ``previous``, the value in force): within the range
+        and within ``max_step`` from segment to segment."""
+        out = np.empty(np.size(wanted))
+        for i, w in enumerate(np.asarray(wanted, dtype=float).reshape(-1)):
+            previous = out[i] = self.clip(float(w), previous)
+        return out
 
 
 @dataclass
@@ -100,14 +111,55 @@ class TwinController:
     speed: Limits | None = None
     s: float = 1.0         # relative coating speed in force [1]
     margin: float = 0.005  # [1] pump headroom kept when the speed acts
+    # plan the queued batches with the head (:func:`plan`); off by default: it lowers
+    # the squared error per coil after a coater stop, but moves the coil in progress,
+    # whose stop stretched its readings (docs/live_twin.md, "a queue of batches")
+    plan_queue: bool = False
 
-    def recommend(self, base: float, bias: float) -> float:
+    def recommend(self, base: float, bias: float, upcoming=()) -> float:
         """Pump setpoint [1] for base loading ``base`` [kg/m^2] at the recipe's speed and
-        bias ``bias`` [1]; with a speed actuator also moves :attr:`s`."""
+        bias ``bias`` [1]; with a speed actuator also moves :attr:`s`.
+
+        ``upcoming``: the base loadings of the batches queued behind this one (reported,
+        not yet coated; after a stop the coater takes them back to back). Their setpoints
+        are planned with this one's (:func:`plan`), so that the rate limit spreads a large
+        change over the queue's coils instead of leaving the last one far off."""
         if not (math.isfinite(base) and base > 0 and math.isfinite(bias)):
             return self.u          # nothing to act on: keep the setpoints
         if self.speed is not None:
             wanted = min(1.0, base * (1 + self.limits.high - self.margin + bias) / self.target)
             self.s = self.speed.clip(wanted, self.s)
-        self.u = self.limits.clip(self.target * self.s / base - 1 - bias, self.u)
+        wanted = self.target * self.s / base - 1 - bias
+        later = [self.target * self.s / b - 1 - bias for b in upcoming
+                 if math.isfinite(b) and b > 0]
+        if later and self.plan_queue:
+            wanted = plan([wanted, *later], self.u, self.limits)[0]
+        self.u = self.limits.clip(wanted, self.u)
         return self.u
+
+
+def plan(wanted, previous: float, limits: Limits) -> list[float]:
+    """Setpoints ``u_0 .. u_n`` [1] of consecutive runs closest to ``wanted`` in the least
+    squares ``sum (u_i - w_i)^2``, within ``[low, high]`` and within ``max_step`` of the
+    run before (``u_-1 = previous``).
+
+    In the steps ``d_i = u_i - u_(i-1)`` it is a linear least-squares problem with box
+    bounds ``|d_i| <= max_step`` (``u = previous + L d``, ``L`` lower-triangular ones;
+    scipy's ``lsq_linear``). The range is met by first clipping ``w`` into it: clipping
+    to an interval is 1-Lipschitz (no step grows) and moves every ``u_i`` towards its
+    ``w_i``, so the optimum of the clipped targets lies in the range (a final clip only
+    removes rounding)."""
+    from scipy.optimize import lsq_linear
+
+    w = np.clip(np.asarray(wanted, dtype=float), limits.low, limits.high)
+    previous = min(max(float(previous), limits.low), limits.high)
+    n = w.size
+    lower = np.tril(np.ones((n, n)))
+    d = lsq_linear(lower, w - previous, bounds=(-limits.max_step, limits.max_step),
+                   method="bvls").x          # exact active set for these few steps
+    u = previous + np.cumsum(d)
+    out, last = [], previous
+    for x in u:                      # rounding only: within range and rate of the last
+        last = limits.clip(float(x), last)
+        out.append(last)
+    return out

@@ -50,6 +50,8 @@ FLOW = "coating_slot_flow_rate_deviation"
 LOAD = "calender_line_load"
 CAPACITY = "cell_capacity"
 RESISTANCE = "eol_dc_internal_resistance"
+FCL = "first_cycle_irreversible_capacity_loss"
+BET = "anode.active_material_bet_surface_area"
 
 
 def cpk(values, lsl: float, usl: float) -> float:
@@ -93,6 +95,8 @@ class Prediction:
     stage: str                  # 'feed-forward' (batches) or 'coated' (gauges)
     capacity: np.ndarray        # [A s] a sample of the pair's cells
     resistance: np.ndarray      # [ohm]
+    first_cycle_loss: np.ndarray | None = None   # [1] formation's irreversible loss
+    bet: float | None = None    # [m^2/kg] the anode's effective BET area used (None: recipe's)
 
     def summary(self) -> dict:
         return {"pair": self.pair, "t_s": self.t, "stage": self.stage,
@@ -109,6 +113,9 @@ class CellPredictor:
     recipe: object
     samples: int = 256
     tolerance: float = 0.02     # spec window, +- fraction of the nominal
+    # the recipe with another anode BET area [m^2/kg] (a lot, or the calibrated SEI loss
+    # factor times the lot's): BET enters the chain as a recipe constant, not per sample
+    recipe_for: object = None
     nominal: dict = field(init=False)
     predictions: dict = field(init=False, default_factory=dict)   # pair -> Prediction
     alarms: list = field(init=False, default_factory=list)
@@ -132,9 +139,30 @@ class CellPredictor:
         n = self.nominal[key]
         return n * (1 - self.tolerance), n * (1 + self.tolerance)
 
+    def sei_sensitivity(self, bet: float | None) -> tuple[float, float]:
+        """First-cycle loss [1] of the nominal cell with anode BET ``bet`` [m^2/kg] (None:
+        the recipe's) and its derivative with respect to the SEI loss factor ``k`` (the
+        SEI's area scaled by ``k``; the chain at ``k`` = 1 and 1.1)."""
+        from gigatwin.twin.chain import simulate
+
+        key = None if bet is None else round(float(bet), 6)
+        cache = self.__dict__.setdefault("_sei", {})
+        if key not in cache:
+            base = bet if bet is not None else self.recipe[BET].nominal
+            values = []
+            for k in (1.0, 1.1):
+                recipe = (self.recipe if k == 1.0 and bet is None
+                          else self.recipe_for(base * k))
+                given = {p: np.full(1, recipe[p].nominal) for p in recipe.settings}
+                out = simulate(recipe, 1, seed=0, given=given, nominal_run=False).outputs
+                values.append(float(out["formation"][FCL][0]))
+            cache[key] = (values[0], (values[1] - values[0]) / 0.1)
+        return cache[key]
+
     def predict(self, pair: int, t: float, stage: str,
-                electrodes: dict[str, ElectrodeInput]) -> Prediction:
-        """Run the chain for the cells of ``pair`` given both electrodes' inputs."""
+                electrodes: dict[str, ElectrodeInput], bet: float | None = None) -> Prediction:
+        """Run the chain for the cells of ``pair`` given both electrodes' inputs (and the
+        anode's effective BET area [m^2/kg], None: the recipe's)."""
         from gigatwin.twin.chain import simulate
 
         rng = np.random.default_rng([pair, len(stage)])
@@ -147,10 +175,14 @@ class CellPredictor:
             given[f"{e}.slurry_solid_content"] = np.full(n, x.solid_content)
             if x.line_load is not None:
                 given[f"{e}.{LOAD}"] = np.full(n, x.line_load)
-        result = simulate(self.recipe, n, seed=[pair, 7], given=given, nominal_run=False)
+        recipe = self.recipe if bet is None or self.recipe_for is None \
+            else self.recipe_for(bet)
+        result = simulate(recipe, n, seed=[pair, 7], given=given, nominal_run=False)
         flat = {k: v for step in result.outputs.values() for k, v in step.items()}
         pred = Prediction(pair, t, stage, np.asarray(flat[CAPACITY], dtype=float),
-                          np.asarray(flat[RESISTANCE], dtype=float))
+                          np.asarray(flat[RESISTANCE], dtype=float),
+                          np.asarray(flat[FCL], dtype=float) if FCL in flat else None,
+                          bet if recipe is not self.recipe else None)
         self.predictions[pair] = pred
         low, high = self.action_limits()
         ewma = self.ewma()
