@@ -14,6 +14,13 @@ from gigatwin.twin.live import BiasFilter, EwmaController, Limits, TwinControlle
 LINE = "examples/lines/pilot_line.yaml"
 
 
+def _recipe_load(line, electrode: str) -> float:
+    """The recipe's nominal calender line load of ``electrode`` [N/m]: the controllers'
+    limits are relative to it (50-150 %, 5 % a write)."""
+    from gigatwin.twin import load_recipe
+    return load_recipe(line.recipe_path)[f"{electrode}.calender_line_load"].nominal
+
+
 def test_filter_recovers_a_known_bias_within_its_interval():
     # y = base (1 + u + b) + noise, b = 0.01: the posterior must cover it
     rng = np.random.default_rng(1)
@@ -93,9 +100,9 @@ def test_closed_loop_beats_open_loop_on_areal_loading(scenario):
         flow = writes[f"{e}.coating_slot_flow_rate_deviation"]
         assert flow["min"] >= -0.05 and flow["max"] <= 0.05
         assert flow["max_step"] <= 0.01 + 1e-12
-        if f"{e}.calender_line_load" in writes:     # the recipe: 850 and 131 N/mm
-            load, f0 = writes[f"{e}.calender_line_load"], {"cathode": 850e3,
-                                                           "anode": 131e3}[e]
+        if f"{e}.calender_line_load" in writes:     # 50-150 % of the recipe's load
+            load = writes[f"{e}.calender_line_load"]
+            f0 = _recipe_load(line, e)
             assert 0.5 * f0 <= load["min"] and load["max"] <= 1.5 * f0
             assert load["max_step"] <= 0.05 * f0 * (1 + 1e-9)
         if f"{e}.coating_speed" in writes:     # the recipe: 30 m/min = 0.5 m/s
@@ -190,12 +197,13 @@ def test_two_days_of_drift_cell_capacity_ppk_133(two_days_of_solid_content_drift
 
 
 def test_calender_line_load_offset_and_porosity_under_roll_wear():
-    # roll wear: -85 N/mm over 12-36 h on 850 N/mm, i.e. -10 % of the recipe's load
+    # roll wear: -140 N/mm over 12-36 h on 1400 N/mm, i.e. -10 % of the recipe's load
     line = load_line(LINE)
     plan = load_scenario("examples/lines/scenarios/calender_roll_wear.yaml", line)
     result = experiment(line, plan, duration=36 * 3600, seed=0, modes=("open", "twin"))
     est = result["runs"]["twin"]["estimates"]["cathode.calender_line_load"]
-    assert est["final_true"] == pytest.approx(-85 / 850, abs=0.005)
+    assert est["final_true"] == pytest.approx(-140e3 / _recipe_load(line, "cathode"),
+                                              abs=0.005)
     assert abs(est["final_mean"] - est["final_true"]) <= 1.959964 * est["final_std"]
     ppk = {m: r["targets"]["cathode.calendered_porosity"]["ppk"]
            for m, r in result["runs"].items()}
@@ -235,7 +243,9 @@ def test_two_days_of_drift_anode_thickness_ppk_133(two_days_of_solid_content_dri
         result["runs"]["ewma"]["targets"]["anode.calendered_thickness"]["ppk"]
     # porosity (per coil) stays capable, and every profile came to its own coil
     assert twin["anode.calendered_porosity"]["ppk"] >= 1.33
-    for e, f0 in (("anode", 131e3), ("cathode", 850e3)):
+    line = load_line(LINE)
+    for e in ("anode", "cathode"):
+        f0 = _recipe_load(line, e)
         prof = twin[f"{e}.calendered_porosity"]["profiles"]
         assert prof["misaligned"] == 0
         assert 0.5 * f0 <= prof["min"] and prof["max"] <= 1.5 * f0

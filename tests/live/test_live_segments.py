@@ -88,7 +88,7 @@ def test_segment_loads_at_the_recipe_are_the_recipe_load(anode_calender):
 
 
 def test_segment_loads_cancel_a_dried_porosity_deviation(anode_calender):
-    # a range dried 1 point more porous: thickness +0.55 %, porosity +1.3 % at the
+    # a range dried 1 point more porous: thickness +0.37 %, porosity +1.3 % at the
     # recipe's load (both rise; more load lowers both, in about the same ratio), so the
     # load found brings both back within 0.05 % (the claim of segment_loads)
     m = anode_calender
@@ -97,7 +97,7 @@ def test_segment_loads_cancel_a_dried_porosity_deviation(anode_calender):
     before = m._chain(np.ones(1), np.full(1, loading), dried)
     x = m.segment_loads(np.full(1, loading), dried, 1.0)
     after = m._chain(x, np.full(1, loading), dried)
-    assert before["calendered_thickness"][0] / m.thickness_target - 1 > 0.004
+    assert before["calendered_thickness"][0] / m.thickness_target - 1 > 0.003
     assert before["calendered_porosity"][0] / m.target - 1 > 0.01
     assert x[0] > 1.0
     assert abs(after["calendered_thickness"][0] / m.thickness_target - 1) < 5e-4
