@@ -82,6 +82,9 @@ def to_dict(results: list[Result]) -> dict:
 
 def plot_deviations(results: list[Result], path) -> None:
     """One bar per comparison: deviation over tolerance (|x| <= 1 is within)."""
+    import math
+    import textwrap
+
     import matplotlib
 
     matplotlib.use("Agg")
@@ -90,12 +93,17 @@ def plot_deviations(results: list[Result], path) -> None:
     rows = [c for r in results for c in r.comparisons]
     colours = {"pass": "tab:green", "known miss": "tab:orange", "FAIL": "tab:red",
                "UNEXPECTED PASS": "tab:purple"}
-    fig, ax = plt.subplots(figsize=(11, 0.5 * len(rows) + 1.4))
-    labels = [f"{c.case}\n{c.quantity}" for c in rows]
+    fig, ax = plt.subplots(figsize=(11, 0.6 * len(rows) + 1.4))
+    labels = ["\n".join([*textwrap.wrap(c.case, 44), c.quantity]) for c in rows]
     values = [c.deviation / c.tolerance for c in rows]
-    shown = [max(-4.0, min(4.0, v)) for v in values]
+    # a case without reference points (NaN) gets no bar, only the words
+    shown = [0.0 if math.isnan(v) else max(-4.0, min(4.0, v)) for v in values]
     ax.barh(range(len(rows)), shown, color=[colours[status(c)] for c in rows])
     for i, (v, c) in enumerate(zip(values, rows, strict=True)):
+        if math.isnan(v):
+            ax.text(0.08, i, "no reference data", va="center", ha="left", fontsize=7,
+                    color=colours[status(c)])
+            continue
         text = f"{100 * c.deviation:+.1f} %" if c.relative else f"{c.deviation:+.3g} {c.unit}"
         ax.text(max(-4.0, min(4.0, v)) + (0.08 if v >= 0 else -0.08), i, text,
                 va="center", ha="left" if v >= 0 else "right", fontsize=7)
