@@ -430,9 +430,12 @@ def test_the_corpus_is_large_and_covers_every_command():
 
 # ----------------------------------------------------------------------------- running
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def small_store(tmp_path_factory) -> Path:
-    """A DuckDB store holding the example genealogy and measurements."""
+    """A DuckDB store holding the example genealogy and measurements.
+
+    Session-scoped (each case copies it): under pytest-xdist every worker makes its own
+    once, and the cases are spread over the workers one by one (tests/conftest.py)."""
     path = tmp_path_factory.mktemp("store") / "line.duckdb"
     for source in (GENEALOGY, MEASUREMENTS):
         with pytest.raises(SystemExit) as stop:
