@@ -27,9 +27,11 @@ browser:
 	@test -x /usr/bin/chromium || { test "$$(id -u)" = 0 && apt-get update && apt-get install -y chromium; } \
 	  || { echo "chromium is missing: run 'apt-get install -y chromium' as root" >&2; test -z "$$CI"; }
 
-## The whole test suite, slow and integration tests included (this is what CI runs).
+## The whole test suite, slow and integration tests included (this is what CI runs),
+## on TEST_WORKERS pytest-xdist workers (`make test TEST_WORKERS=0` runs it serially).
+TEST_WORKERS ?= 2
 test: $(STAMP) browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS)
 
 ## Everything but the tests marked slow, for the edit-test loop.
 test-fast: $(STAMP)

@@ -6,6 +6,14 @@ written into the checkout). Commands that need a server which the README's reade
 themselves (an MQTT broker, an OPC UA server, PostgreSQL) are listed in ``NEEDS_SERVER``
 with the test that covers them against a real server; any other command must exit 0
 (``spec validate`` of the example with bad rows must exit 1, as the README says).
+
+Most commands run in the test's own process, through :func:`gigatwin.cli.app.main` as
+the console script does (a new interpreter per command would add seconds of imports to
+each, and the bad-input corpus checks the in-process and the real exits agree). Those in
+``IN_A_PROCESS`` run as real processes: the first (what a reader's shell runs, with its
+interpreter start-up and stderr) and those that start processes or servers of their own.
+The fixed port of the README's OPC UA server is replaced by a free one, so that nothing
+else on the machine (another test run) can hold it.
 """
 
 from __future__ import annotations
@@ -19,6 +27,9 @@ from pathlib import Path
 
 import pytest
 
+from _servers import free_port
+from gigatwin.cli.app import main
+
 ROOT = Path(__file__).parents[1]
 README = ROOT / "README.md"
 # Streaming ingesters run until stopped and need a broker or server: covered elsewhere.
@@ -28,6 +39,12 @@ NEEDS_SERVER = {
 }
 # Commands whose documented outcome is a non-zero exit.
 EXPECTED_EXIT = {"spec validate examples/records/coating_line.csv": 1}
+# Commands run as real processes (by prefix): dask's local cluster starts worker
+# processes, and `line run --opcua` serves the line's address space until its run ends.
+IN_A_PROCESS = ("simulate examples/recipes/nmc811_sigraphite_21700.yaml --samples 300000 "
+                "--engine dask", "line run examples/lines/pilot_line.yaml --duration 2h --opcua")
+# The README's OPC UA server address; a free port replaces it here.
+OPCUA_PORT = "127.0.0.1:4841"
 
 
 def readme_commands() -> list[str]:
@@ -64,19 +81,42 @@ def test_store_urls_in_the_readme_are_relative():
     assert not re.search(r"duckdb:///(?!\S*:memory:)", text.split("## Store URLs")[0])
 
 
+def _in_this_process(args: list[str], capfd) -> tuple[int, str]:
+    """Run ``gigatwin ARGS`` through the console script's entry point; exit code, stderr."""
+    try:
+        main(args)
+        code = 0
+    except SystemExit as stop:
+        code = stop.code if isinstance(stop.code, int) else (0 if stop.code is None else 1)
+    return code, capfd.readouterr().err
+
+
+def test_the_real_processes_are_readme_commands():
+    commands = readme_commands()
+    assert commands[0].startswith("spec ")     # the first command runs as a real process
+    for prefix in IN_A_PROCESS:
+        assert any(c.startswith(prefix) for c in commands), prefix
+    assert sum(OPCUA_PORT in c for c in commands) == 1
+
+
 @pytest.mark.slow
-def test_every_readme_command_runs(tmp_path):
+def test_every_readme_command_runs(tmp_path, monkeypatch, capfd):
     shutil.copytree(ROOT / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
     failures = []
-    for command in readme_commands():
+    for number, command in enumerate(readme_commands()):
         if _needs_server(command):
             continue
-        args = shlex.split(command)
-        run = subprocess.run([sys.executable, "-m", "gigatwin.cli.app", *args], cwd=tmp_path,
-                             capture_output=True, text=True, timeout=300)
-        expected = next((code for prefix, code in EXPECTED_EXIT.items()
+        args = shlex.split(command.replace(OPCUA_PORT, f"127.0.0.1:{free_port()}"))
+        if number == 0 or command.startswith(IN_A_PROCESS):
+            run = subprocess.run([sys.executable, "-m", "gigatwin.cli.app", *args],
+                                 cwd=tmp_path, capture_output=True, text=True, timeout=300)
+            code, stderr = run.returncode, run.stderr
+        else:
+            code, stderr = _in_this_process(args, capfd)
+        expected = next((wanted for prefix, wanted in EXPECTED_EXIT.items()
                          if command.startswith(prefix)), 0)
-        if run.returncode != expected or "Traceback" in run.stderr:
-            failures.append(f"gigatwin {command}: exit {run.returncode} (expected {expected})\n"
-                            f"{run.stderr[-2000:]}")
+        if code != expected or "Traceback" in stderr:
+            failures.append(f"gigatwin {command}: exit {code} (expected {expected})\n"
+                            f"{stderr[-2000:]}")
     assert not failures, "\n\n".join(failures)

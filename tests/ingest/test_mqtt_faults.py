@@ -43,7 +43,8 @@ def _not_mqtt_listener():
     ("no-such-host.invalid:1883", "does not resolve"),
     ("127.0.0.1:70000", "outside 1-65535"),
     ("not-mqtt", "gave no MQTT answer within 3 s"),
-])
+], ids=["refused", "unresolvable", "port-out-of-range", "not-mqtt"])  # fixed ids: pytest-xdist
+# workers must collect the same tests, and the free port differs from one to the other
 def test_an_unreachable_broker_is_reported_within_seconds(tmp_path, broker, expected):
     silent = _not_mqtt_listener() if broker == "not-mqtt" else None
     if silent is not None:

@@ -45,6 +45,24 @@ def _open(url: str, *, read_only: bool = False):
     return store
 
 
+def file_options(mapping: Path | None, timezone: str | None, registry=None):
+    """The ``--mapping`` (loaded; ``None`` without one) and ``--timezone`` of a file read
+    as `ingest file` reads it (`spec validate` takes them too), both checked before the
+    file is: an unknown time zone is a usage error (exit 2), a mapping that cannot be
+    used invalid data (exit 1), each message naming the option or the mapping file."""
+    from gigatwin.ingest.files import load_file_mapping, time_zone
+
+    try:
+        if timezone is not None:
+            time_zone(timezone, "--timezone")
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    try:
+        return load_file_mapping(mapping, registry) if mapping is not None else None
+    except ValueError as exc:
+        raise fail(str(exc), 1) from exc
+
+
 def _print_counts(counts: dict, *, retries: int | None = None, outages: int | None = None) -> None:
     names = ["received", "stored", "duplicates", "quarantined"]
     values = [counts[k] for k in names]
@@ -70,18 +88,10 @@ def ingest_file_cmd(path: Annotated[Path, typer.Argument(exists=True, dir_okay=F
                     json_out: Annotated[Path | None, typer.Option("--json", help="write the counts as JSON")] = None):
     """Import a CSV/Parquet file of records (key, value, unit, ts, ...), of genealogy
     edges, or a wide file with --mapping."""
-    from gigatwin.ingest.files import ImportStoppedError, _zone, ingest_file, load_file_mapping
+    from gigatwin.ingest.files import ImportStoppedError, ingest_file
     from gigatwin.store.backends import StoreError
 
-    try:
-        if timezone is not None:
-            _zone(timezone, "--timezone")
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
-    try:
-        mapped = load_file_mapping(mapping) if mapping is not None else None
-    except ValueError as exc:
-        raise fail(str(exc), 1) from exc
+    mapped = file_options(mapping, timezone)
     with _open(store) as db:
         try:
             counts = ingest_file(db, path, mapping=mapped, timezone=timezone).as_dict()

@@ -169,17 +169,10 @@ def validate(
 
     reg = _registry()
     if mapping is not None or timezone is not None:  # the file as `ingest file` reads it
-        from gigatwin.ingest.files import _zone, check_file, load_file_mapping
+        from gigatwin.cli.linedata import file_options
+        from gigatwin.ingest.files import check_file
 
-        try:
-            if timezone is not None:
-                _zone(timezone, "--timezone")
-        except ValueError as exc:
-            raise fail(str(exc)) from exc
-        try:
-            mapped = load_file_mapping(mapping, reg) if mapping is not None else None
-        except ValueError as exc:
-            raise fail(str(exc), 1) from exc
+        mapped = file_options(mapping, timezone, reg)
         try:
             checked = check_file(file, mapping=mapped, timezone=timezone, registry=reg)
         except ValueError as exc:

@@ -118,7 +118,7 @@ def ingest_file(store, path: str | Path, *, mapping: FileMapping | None = None,
     ``mapping`` reads a wide file (see :func:`load_file_mapping`); ``timezone`` (an IANA
     name) is the zone of timestamps written without one, which are refused otherwise."""
     path = Path(path)
-    zone = _zone(timezone, "--timezone") if timezone is not None else None
+    zone = time_zone(timezone, "--timezone") if timezone is not None else None
     if mapping is not None:
         if zone is not None and mapping.timezone is not None and mapping.timezone_name != timezone:
             raise ValueError(f"--timezone {timezone} contradicts the mapping's timezone "
@@ -144,7 +144,7 @@ def ingest_file(store, path: str | Path, *, mapping: FileMapping | None = None,
 
 # -- time zones ---------------------------------------------------------------------
 
-def _zone(name, where: str) -> tzinfo:
+def time_zone(name, where: str) -> tzinfo:
     """The time zone of an IANA name (``Europe/Berlin``, ``UTC``); an error names ``where``."""
     if not isinstance(name, str) or not name.strip():
         raise ValueError(f"{where}: the time zone must be an IANA name such as Europe/Berlin or UTC, "
@@ -279,6 +279,16 @@ def _zoned_records(path: Path, data: pa.Table, zone: tzinfo | None) -> tuple[pa.
 
 _MAPPING_FIELDS = {"timestamp", "columns", "asset", "product", "id", "ignore"}
 _TIMESTAMP_FIELDS = {"column", "format", "timezone"}
+_COLUMN_FIELDS = {"key", "unit"}
+
+
+def _refuse_unknown(where: str, given: dict, allowed: set[str]) -> None:
+    """Raise ``ValueError`` naming the fields of ``given`` that ``allowed`` lacks, and
+    the allowed ones (both sorted)."""
+    unknown = sorted(set(map(str, given)) - allowed)
+    if unknown:
+        raise ValueError(f"{where}: unknown field(s) {', '.join(unknown)}; allowed: "
+                         f"{', '.join(sorted(allowed))}")
 
 
 @dataclass(frozen=True)
@@ -341,20 +351,14 @@ def load_file_mapping(path: str | Path, registry=None) -> FileMapping:
     if not isinstance(data, dict):
         raise ValueError(f"{where}: expected a mapping with 'timestamp' and 'columns', as in "
                          "examples/linedata/coater_wide_mapping.yaml")
-    unknown = sorted(set(map(str, data)) - _MAPPING_FIELDS)
-    if unknown:
-        raise ValueError(f"{where}: unknown field(s) {', '.join(unknown)}; allowed: "
-                         f"{', '.join(sorted(_MAPPING_FIELDS))}")
+    _refuse_unknown(where, data, _MAPPING_FIELDS)
     stamp = data.get("timestamp")
     if isinstance(stamp, str):
         stamp = {"column": stamp}
     if not isinstance(stamp, dict) or not isinstance(stamp.get("column"), str) or not stamp["column"]:
         raise ValueError(f"{where}: 'timestamp' needs the column of the timestamps, e.g. "
                          "timestamp: {column: Time, format: '%d.%m.%Y %H:%M:%S', timezone: Europe/Berlin}")
-    unknown = sorted(set(map(str, stamp)) - _TIMESTAMP_FIELDS)
-    if unknown:
-        raise ValueError(f"{where}: timestamp: unknown field(s) {', '.join(unknown)}; allowed: "
-                         f"{', '.join(sorted(_TIMESTAMP_FIELDS))}")
+    _refuse_unknown(f"{where}: timestamp", stamp, _TIMESTAMP_FIELDS)
     fmt = stamp.get("format")
     if fmt is not None:
         if not isinstance(fmt, str) or "%" not in fmt:
@@ -365,7 +369,7 @@ def load_file_mapping(path: str | Path, registry=None) -> FileMapping:
         except ValueError as exc:
             raise ValueError(f"{where}: timestamp.format {fmt!r}: {exc}") from None
     zone_name = stamp.get("timezone")
-    zone = _zone(zone_name, f"{where}: timestamp.timezone") if zone_name is not None else None
+    zone = time_zone(zone_name, f"{where}: timestamp.timezone") if zone_name is not None else None
     columns = data.get("columns")
     if not isinstance(columns, dict) or not columns:
         raise ValueError(f"{where}: 'columns' must map each value column to its key and unit, e.g. "
@@ -378,9 +382,7 @@ def load_file_mapping(path: str | Path, registry=None) -> FileMapping:
             entry = {"key": entry}
         if not isinstance(entry, dict) or not isinstance(entry.get("key"), str):
             raise ValueError(f"{at}: give {{key: SPEC_KEY, unit: UNIT}}, got {entry!r}")
-        extra = sorted(set(map(str, entry)) - {"key", "unit"})
-        if extra:
-            raise ValueError(f"{at}: unknown field(s) {', '.join(extra)}; allowed: key, unit")
+        _refuse_unknown(at, entry, _COLUMN_FIELDS)
         key = entry["key"].strip()
         param = registry.get(key)
         if param is None:
@@ -512,7 +514,7 @@ def check_file(path: str | Path, *, mapping: FileMapping | None = None, timezone
 
     path = Path(path)
     registry = registry or load_registry()
-    zone = _zone(timezone, "--timezone") if timezone is not None else None
+    zone = time_zone(timezone, "--timezone") if timezone is not None else None
     data = read_table(path)
     if mapping is not None:
         if zone is not None and mapping.timezone is not None and mapping.timezone_name != timezone:
