@@ -212,3 +212,16 @@ def test_an_mqtt_setpoint_command_takes_effect_and_a_bad_one_is_refused(fast_lin
              and c["electrode"] == "cathode" and c["start"] > truth.setpoint_writes[0]["ts"]]
     assert later and all(abs(c["settings"]["cathode.calender_line_load"] - 600e3) < 30e3
                          for c in later)
+
+
+def test_an_endpoint_the_server_cannot_bind_is_one_line_without_traceback(tmp_path):
+    # asyncua logs a failed bind with its traceback on stderr: a real process shows it,
+    # which the in-process corpus cannot see (pytest captures logging)
+    proc = subprocess.run(
+        [str(Path(sys.executable).with_name("gigatwin")), "line", "run",
+         "examples/lines/pilot_line.yaml",
+         "--duration", "1h", "--opcua", "opc.tcp://no-such-host.invalid:4840/"],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[2])
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert "--opcua opc.tcp://no-such-host.invalid:4840/" in proc.stderr

@@ -106,18 +106,22 @@ def run_cmd(
 
         import yaml
 
-        # asyncua warns that the open endpoint has no encryption: the line serves
-        # loopback or a plant network without security by design (docs/line.md)
-        logging.getLogger("asyncua").setLevel(logging.ERROR)
-
         from gigatwin.line.opcua_server import LineOpcUaServer, mapping
 
+        # asyncua logs a failed bind with its traceback: the one-line error below says
+        # it, so asyncua is silenced while the server starts; afterwards it logs errors
+        # only (it warns that the open endpoint has no encryption: the line serves
+        # loopback or a plant network without security by design, docs/line.md)
+        asyncua_log = logging.getLogger("asyncua")
+        asyncua_log.setLevel(logging.CRITICAL + 1)
         try:
             server = LineOpcUaServer(line, opcua).start()
         except ValueError as exc:
             raise fail(f"--opcua: {exc}") from exc
         except (OSError, TimeoutError) as exc:
             raise fail(f"--opcua {opcua}: {exc}") from exc
+        finally:
+            asyncua_log.setLevel(logging.ERROR)
         sinks.append(server)
         console.print(f"[dim]OPC UA server at {opcua}, namespace {server.namespace}[/dim]")
         if opcua_mapping:
