@@ -11,9 +11,12 @@ is ``gigatwin live follow`` with ``--interval``. Every pass:
    only the recommendations not yet stored), and it is the one implementation of the
    store's calibration and advice, so the loop reuses it as it is. A pass therefore
    costs time proportional to the data stored;
-3. takes the recommendations this pass added (with their rationale, as ``follow``
-   stores them) and, in ``closed-loop`` mode, writes the newest one per setpoint to
-   the line (:class:`OpcUaWriter`, :class:`MqttWriter`).
+3. reports the recommendations this pass added (with their rationale, as ``follow``
+   stores them) and, in ``closed-loop`` mode, writes the newest recommendation per
+   setpoint to the line if it is still ``advised`` (:class:`OpcUaWriter`,
+   :class:`MqttWriter`): the one this pass added, or on the first pass the newest
+   advice stored before, or one whose write failed in an earlier pass (tried again).
+   Older advice is superseded and stays ``advised``.
 
 What is written. The value advised, clipped by the setpoint's
 :class:`~gigatwin.twin.live.control.Limits` (the spec's physical range and the trim
@@ -266,10 +269,12 @@ class Follower:
 
     def _close_loop(self, store, recs: list[dict], report: PassReport) -> None:
         newest: dict[str, dict] = {}
-        for r in report.advised:           # ordered by time: the last one per key wins
+        for r in recs:                     # ordered by time: the last one per key wins
             newest[r["key"]] = r
         writes = []
         for key, rec in newest.items():
+            if rec["status"] != "advised":  # decided already (written, or rejected)
+                continue
             in_force = self.recipe[key].nominal
             for r in recs:                 # the last accepted one, by time
                 if r["key"] == key and r["status"] == "accepted":
@@ -287,7 +292,7 @@ class Follower:
         lim = {w.key: self._limits(w.key) for w in writes}
         with store.transaction():
             for w, reason in zip(writes, results, strict=True):
-                rec = next(r for r in report.advised if r["rec_id"] == w.rec_id)
+                rec = newest[w.key]
                 if reason is None:
                     note = (f"; written by closed-loop over {self.transport} "
                             f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC: {w.value:+.4f}")
