@@ -187,3 +187,27 @@ def test_an_unreachable_endpoint_is_one_clear_line(tmp_path):
     res = CliRunner().invoke(app, ["live", "follow", "--store", url, "--recipe",
                                    str(RECIPE), "--mode", "closed-loop"])
     assert res.exit_code == 2 and "needs --opcua or --mqtt" in res.output
+
+
+@pytest.mark.timeout(120)
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+def test_sigterm_and_ctrl_c_stop_the_loop_with_a_summary(tmp_path, how):
+    import os
+    import signal
+    import subprocess
+
+    url = f"duckdb://{tmp_path / 's.duckdb'}"
+    open_store(url).close()            # an empty store: passes without readings
+    env = {**os.environ, "PYBAMM_DISABLE_TELEMETRY": "true", "COLUMNS": "200"}
+    proc = subprocess.Popen([sys.executable, "-m", "gigatwin.cli.app", "live", "follow",
+                             "--store", url, "--recipe", str(RECIPE), "--interval", "0.5"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=env)
+    first = proc.stdout.readline()     # the first pass's line: the loop is running
+    assert first.startswith("pass 1 "), first + proc.stderr.read()
+    proc.send_signal(getattr(signal, how))
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert "no wet-film readings yet" in first
+    assert "stopped after" in out and "(mode advise)" in out
