@@ -211,3 +211,56 @@ def test_sigterm_and_ctrl_c_stop_the_loop_with_a_summary(tmp_path, how):
     assert "Traceback" not in err
     assert "no wet-film readings yet" in first
     assert "stopped after" in out and "(mode advise)" in out
+
+
+class _FlakyWriter:
+    """A writer whose first call fails (the line away), then writes (kept in order)."""
+
+    transport = "fake"
+
+    def __init__(self):
+        self.calls: list[list] = []
+
+    def write(self, writes):
+        self.calls.append(list(writes))
+        if len(self.calls) == 1:
+            return ["line away"] * len(writes)
+        return [None] * len(writes)
+
+
+def test_a_failed_write_is_kept_and_tried_again_within_the_rate_limit(tmp_path):
+    from gigatwin.ingest.live import recommendations
+    from gigatwin.twin import load_recipe
+    from gigatwin.twin.live.control import Limits
+    from gigatwin.twin.live.follow import Follower
+
+    url = f"duckdb://{tmp_path / 'line.duckdb'}"
+    with open_store(url) as store:
+        run_to(_line(), NO_DISTURBANCE, [StoreSink(store)], duration=3 * 3600, seed=1)
+    writer = _FlakyWriter()
+    limits = Limits(-0.05, 0.05, max_step=0.001)      # a small step: the write is clipped
+    follower = Follower(lambda: open_store(url, create=False), load_recipe(RECIPE),
+                        mode="closed-loop", writer=writer, limits=limits)
+    first = follower.run_pass()
+    assert first.advised and not first.written
+    assert {w.key for w, _ in first.failed} == {f"cathode.{FLOW}", f"anode.{FLOW}"}
+    with open_store(url) as s:
+        recs = {r["rec_id"]: r for r in recommendations(s)}
+    for w, reason in first.failed:       # kept, advised, the failure in its rationale
+        assert reason == "line away"
+        assert recs[w.rec_id]["status"] == "advised"
+        assert recs[w.rec_id]["why"].endswith("; write over fake failed: line away")
+    second = follower.run_pass()         # no new data: the same advice, tried again
+    assert not second.advised and not second.failed
+    assert [w.rec_id for w in second.written] == [w.rec_id for w, _ in first.failed]
+    with open_store(url) as s:
+        recs = {r["rec_id"]: r for r in recommendations(s)}
+    cathode = next(w for w in second.written if w.key == f"cathode.{FLOW}")
+    # the die coats 0.6 % heavy, the advice is about -0.6 %: one step of 0.001 down
+    # from the recipe's 0 in force
+    assert cathode.previous == 0.0 and cathode.value == pytest.approx(-0.001, abs=1e-15)
+    rec = recs[cathode.rec_id]
+    assert rec["status"] == "accepted" and rec["value"] == pytest.approx(-0.001, abs=1e-15)
+    assert rec["why"].endswith(": -0.0010") and "written by closed-loop over fake" in rec["why"]
+    third = follower.run_pass()          # decided: nothing more to write
+    assert not third.written and not third.failed and len(writer.calls) == 2
