@@ -110,7 +110,10 @@ VALID: dict[str, dict[str, object]] = {
     "line run": {"line_file": LINE, "--duration": "2h", "--store": "duckdb://{tmp}/l.duckdb"},
     "line score": {"truth": "{truth}", "--store": STORE},
     "live experiment": {"line_file": LINE, "--scenario": SCENARIO, "--duration": "2h"},
-    "live follow": {"--store": STORE, "--recipe": RECIPE},
+    # following (one pass), advising: --opcua and --mqtt are added by their cases (an
+    # endpoint given is checked in advise mode too; closed-loop needs one of them)
+    "live follow": {"--store": STORE, "--recipe": RECIPE, "--interval": "1",
+                    "--passes": "1", "--mode": "advise"},
     "live recommendations": {"--store": STORE},
     "ingest file": {"path": MEASUREMENTS, "--store": STORE},
     "ingest mqtt": {"--store": STORE, "--broker": "127.0.0.1:1", "--idle-exit": "1"},
@@ -151,11 +154,12 @@ POSITIVE = {"--samples", "--workers", "--days", "--generations", "--population",
             "--cells-per-module", "--modules-per-band", "--subgroup", "--limit", "--last",
             "--batch-size", "--idle-exit", "--duration", "--tolerance", "--lambda",
             "--limit-width", "--sigma", "--h", "--confidence", "--charge-rate", "--port",
-            "--chunk"}
-# ... of which a huge value is bad too (memory, run time); elsewhere it means "all" or "no
-# limit" (--last, --limit, --batch-size, --idle-exit).
+            "--chunk", "--interval", "--passes"}
+# ... of which a huge value is bad too (memory, run time; live follow's --interval, a
+# pass every 1e300 s, is capped at a day); elsewhere it means "all" or "no limit"
+# (--last, --limit, --batch-size, --idle-exit, live follow's --passes).
 HUGE_IS_BAD = {"--samples", "--workers", "--days", "--generations", "--population", "--runs",
-               "--cells-per-module", "--port"}
+               "--cells-per-module", "--port", "--interval"}
 # Numbers that must be >= 0 (the CUSUM reference value), and those for which any finite
 # value is allowed (positions, limits, targets, seeds: seeds must be >= 0).
 NON_NEGATIVE = {"--k", "--warmup-days"}

@@ -3,13 +3,15 @@ baseline and the live twin in closed loop, on the same seed)."""
 
 from __future__ import annotations
 
+import enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from gigatwin.cli._common import console, fail, fail_input, write_json
+from gigatwin.cli._common import console, err_console, fail, fail_input, write_json
 from gigatwin.cli.line import _duration
 
 # the calibrated parameter behind each controlled target
@@ -169,27 +171,151 @@ def _open(url: str):
         raise fail(f"--store {url!r}: {exc}") from exc
 
 
+class Mode(enum.StrEnum):
+    advise = "advise"
+    closed_loop = "closed-loop"
+
+
+def _writer(opcua: str | None, mqtt: str | None):
+    """The OPC UA or MQTT writer of the line's setpoints, connected once to check it
+    (a clear error naming the option, within a few seconds, if it cannot be reached)."""
+    from gigatwin.twin.live.follow import MqttWriter, OpcUaWriter, WriteError
+
+    if opcua and mqtt:
+        raise fail("give --opcua or --mqtt, not both (where the setpoints are written)")
+    option, value = ("--opcua", opcua) if opcua else ("--mqtt", mqtt)
+    if value is None:
+        return None
+    try:
+        writer = OpcUaWriter(value) if opcua else MqttWriter(value)
+        writer.check()
+    except ValueError as exc:
+        raise fail(f"{option}: {exc}") from None
+    except WriteError as exc:
+        raise fail(f"{option} {exc}") from None
+    return writer
+
+
 @live_app.command("follow")
 def follow_cmd(
     store: Annotated[str, typer.Option(help="store URL filled by ingestion, "
                                             "e.g. duckdb://out/line.duckdb")],
     recipe: Annotated[Path, typer.Option(help="the recipe the line runs")],
+    interval: Annotated[float | None, typer.Option(
+        help="keep following: a pass every SECONDS (0.1 to 86400) until Ctrl-C or "
+             "SIGTERM; without it, one pass")] = None,
+    passes: Annotated[int | None, typer.Option(
+        help="with --interval: stop after N passes")] = None,
+    mode: Annotated[Mode, typer.Option(
+        help="advise: store recommendations only; closed-loop: also write them to "
+             "the line (--opcua or --mqtt)")] = Mode.advise,
+    opcua: Annotated[str | None, typer.Option(
+        help="the line's OPC UA server, opc.tcp://HOST:PORT (setpoint nodes)")] = None,
+    mqtt: Annotated[str | None, typer.Option(
+        help="the line's MQTT broker HOST:PORT (setpoint command topics)")] = None,
 ) -> None:
-    """Calibrate on everything stored and advise the next pump setpoints (mode advise)."""
-    from gigatwin.ingest.live import follow
+    """Calibrate on what is stored and advise the next pump setpoints; with --interval
+    keep following the store, and in closed-loop mode write each advice to the line.
+    (Issue #13's `twin live` is this command.)"""
+    import math
+
     from gigatwin.twin import load_recipe
+    from gigatwin.twin.live.follow import Follower
     from gigatwin.twin.recipe import RecipeError
 
+    if interval is not None and not (math.isfinite(interval) and 0.1 <= interval <= 86400):
+        raise fail(f"--interval {interval:g} must be between 0.1 and 86400 seconds")
+    if passes is not None and passes < 1:
+        raise fail(f"--passes {passes} must be >= 1")
+    if passes is not None and interval is None:
+        raise fail("--passes needs --interval (without it, follow makes one pass)")
     try:
         plan = load_recipe(recipe)
     except RecipeError as exc:
         raise fail(str(exc), code=1) from exc
     except (OSError, ValueError) as exc:
         raise fail_input(recipe, exc) from exc
-    with _open(store) as s:
-        summary = follow(s, plan)
+    _open(store).close()                 # a bad URL fails here, before any connection
+    closed = mode is Mode.closed_loop
+    if closed and not (opcua or mqtt):
+        raise fail("--mode closed-loop needs --opcua or --mqtt (where to write)")
+    writer = _writer(opcua, mqtt)        # checked in advise mode too: a typo shows now
+    follower = Follower(lambda: _open(store), plan, mode=mode.value,
+                        writer=writer if closed else None)
+    try:
+        if interval is None:
+            report = follower.run_pass()
+            if not report.estimates:
+                raise fail("the store holds no wet_film_thickness signals of a coater",
+                           code=1)
+            if closed or report.written or report.failed:
+                console.print(report.line(mode.value, follower.transport))
+        else:
+            _loop(follower, interval, passes, mode.value)
+    finally:
+        if writer is not None and hasattr(writer, "close"):
+            writer.close()
+    _estimates_table(follower.totals()["estimates"])
+    if interval is not None:
+        t = follower.totals()
+        console.print(f"stopped after {t['passes']} pass(es): {t['readings']:,} readings "
+                      f"followed, {t['recommendations']} recommendation(s) stored, "
+                      f"{t['written']} written, {t['failed']} failed write(s) "
+                      f"(mode {mode.value})")
+    if interval is None and follower.totals()["failed"]:
+        raise typer.Exit(3)           # one pass: its write failed (reported above)
+
+
+def _loop(follower, interval: float, passes: int | None, mode: str) -> None:
+    """Passes every ``interval`` s until ``passes``, Ctrl-C or SIGTERM (the pass in
+    progress ends first; a second Ctrl-C stops at once). A pass that fails after the
+    first is reported and the loop goes on (the line or the store may be back)."""
+    import signal
+    import threading
+
+    stop = threading.Event()
+
+    def on_signal(signum, frame) -> None:
+        if stop.is_set():
+            raise KeyboardInterrupt
+        stop.set()
+
+    installed = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            installed[sig] = signal.signal(sig, on_signal)
+    try:
+        number = 0
+        while True:
+            number += 1
+            try:
+                report = follower.run_pass()
+                console.print(report.line(mode, follower.transport))
+                for w, reason in report.failed:
+                    err_console.print(f"[yellow]write of {w.key} failed:[/yellow] "
+                                      f"{escape(reason)}", soft_wrap=True)
+            except typer.Exit:
+                if number == 1:
+                    raise
+            except Exception as exc:  # noqa: BLE001 - a transient store problem
+                if number == 1:
+                    raise fail(f"--store: {type(exc).__name__}: {exc}", code=1) from None
+                err_console.print(f"[yellow]pass {number} failed:[/yellow] "
+                                  f"{escape(f'{type(exc).__name__}: {exc}')}", soft_wrap=True)
+            if passes is not None and number >= passes:
+                break
+            if stop.wait(interval):
+                break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        for sig, old in installed.items():
+            signal.signal(sig, old)
+
+
+def _estimates_table(summary: dict) -> None:
     if not summary:
-        raise fail("the store holds no wet_film_thickness signals of a coater", code=1)
+        return
     table = Table(title="slot-die flow bias (posterior)")
     for col in ("key", "mean", "95 % interval", "readings", "rejected"):
         table.add_column(col)
