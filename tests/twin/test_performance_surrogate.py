@@ -59,9 +59,13 @@ def test_with_nominals_changes_only_the_varied_settings(recipe, variables):
 @pytest.mark.slow  # trains on 12 SPMe runs (~25 s)
 def test_surrogate_tracks_the_physics_and_knows_its_errors(trained, recipe, variables):
     """Capacity grows with the cathode loading (20 -> 26 mg/cm^2, +30 %): the first charge
-    grows by 30 %, the anode is fixed, so the 0.1C capacity grows by less; > +15 %."""
+    grows by 30 %, but the anode is fixed, so the 0.1C capacity grows by less. With the
+    recipe's graphite at 1.5 m^2/g little lithium goes into the SEI and the anode binds
+    above about 24.5 mg/cm^2 (N/P 1.07, the end of the example front in
+    docs/performance.md; 26 mg/cm^2 is N/P 1.01): the gain stays between +10 % (a third
+    of the loading's) and +30 %."""
     mean, std = trained.predict([[0.20, 8.5e5], [0.26, 8.5e5]])
-    assert mean[1, 0] / mean[0, 0] > 1.15
+    assert 1.10 < mean[1, 0] / mean[0, 0] < 1.30
     assert np.all(std > 0)
     assert set(trained.heldout) == set(trained.outputs)
     for errors in trained.heldout.values():
