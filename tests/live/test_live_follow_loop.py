@@ -230,9 +230,9 @@ class _FlakyWriter:
 
 def test_a_failed_write_is_kept_and_tried_again_within_the_rate_limit(tmp_path):
     from gigatwin.ingest.live import recommendations
+    from gigatwin.ingest.live_loop import Follower
     from gigatwin.twin import load_recipe
     from gigatwin.twin.live.control import Limits
-    from gigatwin.twin.live.follow import Follower
 
     url = f"duckdb://{tmp_path / 'line.duckdb'}"
     with open_store(url) as store:

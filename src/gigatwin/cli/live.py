@@ -179,7 +179,7 @@ class Mode(enum.StrEnum):
 def _writer(opcua: str | None, mqtt: str | None):
     """The OPC UA or MQTT writer of the line's setpoints, connected once to check it
     (a clear error naming the option, within a few seconds, if it cannot be reached)."""
-    from gigatwin.twin.live.follow import MqttWriter, OpcUaWriter, WriteError
+    from gigatwin.ingest.live_loop import MqttWriter, OpcUaWriter, WriteError
 
     if opcua and mqtt:
         raise fail("give --opcua or --mqtt, not both (where the setpoints are written)")
@@ -219,8 +219,8 @@ def follow_cmd(
     (Issue #13's `twin live` is this command.)"""
     import math
 
+    from gigatwin.ingest.live_loop import Follower
     from gigatwin.twin import load_recipe
-    from gigatwin.twin.live.follow import Follower
     from gigatwin.twin.recipe import RecipeError
 
     if interval is not None and not (math.isfinite(interval) and 0.1 <= interval <= 86400):
