@@ -146,3 +146,20 @@ AdminDep = Annotated[Principal, Depends(require("admin"))]
 IngestDep = Annotated[Principal, Depends(require("engineer", "ingest"))]
 # A viewer found from a stream ticket or the headers (GET /stream only).
 StreamViewerDep = Annotated[Principal, Depends(require("viewer", source=stream_principal))]
+
+
+def quantity_parameter(key: str):
+    """The specification's parameter of ``key`` (a qualified key such as
+    ``cathode.wet_film_thickness``, as the line sends it, is its key's), or a 404 naming
+    the key when it is not a quantity of the specification."""
+    from gigatwin.spec.vocabulary import parameter as parameter_of
+
+    try:
+        parameter = parameter_of(key)
+    except KeyError:
+        parameter = None
+    if parameter is None or not parameter.is_quantity:
+        raise HTTPException(status.HTTP_404_NOT_FOUND,
+                            detail=f"key = {key!r} is not a quantity of the specification")
+    return parameter
+

@@ -315,7 +315,6 @@ class VirtualLine:
         kept with the pair until a station of that step or an earlier one applies its
         settings (:meth:`_apply`), or a client writes a setpoint (settings not yet
         applied read it), or the pair's raw-material lots change the recipe."""
-        from gigatwin import materials
         from gigatwin.twin import electrode_steps as es
 
         key = (id(recipe), self._setpoint_writes)
@@ -340,17 +339,8 @@ class VirtualLine:
                    for k, v in done[step].items() if not k.startswith("_")}
         if upto != _ELECTRODE_STEPS[-1]:
             return None, outputs
-        slurry, coated, calendered = done["mixing"], done["coating"], done["calendering"]
-        foil = materials.foil(recipe.text(f"{electrode}.current_collector"))
-        foil_thickness = recipe.value(f"{electrode}.current_collector_thickness")
-        am = recipe.material(electrode, "active_material")
-        return {"areal_loading": coated["coating_areal_loading"],
-                "porosity": calendered["calendered_porosity"],
-                "coating_thickness": calendered["calendered_thickness"],
-                "electrode_thickness": 2 * calendered["calendered_thickness"] + foil_thickness,
-                "active_mass_fraction": slurry["active_material_mass_fraction"],
-                "foil_areal_mass": foil.density * foil_thickness,
-                "particle_diameter": am.particle_size_d50}, outputs
+        return es.structure(recipe, electrode, done["mixing"], done["coating"],
+                            done["calendering"]), outputs
 
     def _lot_recipe(self, pair: CoilPair):
         """The recipe with the properties of ``pair``'s raw-material lots.

@@ -189,6 +189,14 @@ def run_electrode(recipe: Recipe, draw: SettingDraws, electrode: str, out: dict)
                          ("calendering", calendered), ("slitting", slit), ("post_drying", post)):
         out[step].update({f"{electrode}.{k}": v for k, v in values.items()
                           if not k.startswith("_")})
+    return structure(recipe, electrode, slurry, coated, calendered)
+
+
+def structure(recipe: Recipe, electrode: str, slurry: dict, coated: dict,
+              calendered: dict) -> dict:
+    """The electrode's structure handed to assembly [SI], from the outputs of its mixing,
+    coating and calendering steps (the virtual line computes the steps one station at a
+    time and builds the same structure, gigatwin.line.engine)."""
     foil = materials.foil(recipe.text(f"{electrode}.current_collector"))
     foil_thickness = recipe.value(f"{electrode}.current_collector_thickness")
     am = recipe.material(electrode, "active_material")

@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 import numpy as np
 from fastapi import APIRouter, HTTPException, Query, status
 
-from gigatwin.api.deps import DatabaseDep, ResponsesDep, ViewerDep
+from gigatwin.api.deps import DatabaseDep, ResponsesDep, ViewerDep, quantity_parameter
 from gigatwin.api.schemas import CapabilityOut, ChartOut, SignalSeries, encode, jsonable
 
 router = APIRouter(prefix="/spc", tags=["quality"])
@@ -43,16 +43,9 @@ def signals(db: DatabaseDep, user: ViewerDep,
 
 def _series(store, key: str, asset: str | None, start, end, limit: int):
     """Timestamps and values (display unit) of the latest ``limit`` points, oldest first."""
-    from gigatwin.spec.vocabulary import parameter as parameter_of
     from gigatwin.units import from_si
 
-    try:  # a qualified key (cathode.wet_film_thickness, as the line sends) is its key's
-        parameter = parameter_of(key)
-    except KeyError:
-        parameter = None
-    if parameter is None or not parameter.is_quantity:
-        raise HTTPException(status.HTTP_404_NOT_FOUND,
-                            detail=f"{key!r} is not a quantity of the specification")
+    parameter = quantity_parameter(key)
     sql = "SELECT ts, value FROM signals WHERE key = ? AND value IS NOT NULL"
     params: list = [key]
     for clause, value in ((" AND asset_id = ?", asset), (" AND ts >= ?", start), (" AND ts <= ?", end)):

@@ -10,7 +10,13 @@ from fastapi import APIRouter, Header, HTTPException, Query, Request, status
 from fastapi.responses import StreamingResponse
 
 from gigatwin.api import streams
-from gigatwin.api.deps import DatabaseDep, SettingsDep, StreamViewerDep, ViewerDep
+from gigatwin.api.deps import (
+    DatabaseDep,
+    SettingsDep,
+    StreamViewerDep,
+    ViewerDep,
+    quantity_parameter,
+)
 from gigatwin.api.schemas import StreamTicket
 from gigatwin.api.security import issue_ticket
 
@@ -44,15 +50,7 @@ async def stream(request: Request, db: DatabaseDep, user: StreamViewerDep,
                  last_event_id: Annotated[str | None, Header(max_length=64)] = None):
     signal = None
     if key is not None:
-        from gigatwin.spec.vocabulary import parameter as parameter_of
-
-        try:
-            parameter = parameter_of(key)
-        except KeyError:
-            parameter = None
-        if parameter is None or not parameter.is_quantity:
-            raise HTTPException(status.HTTP_404_NOT_FOUND,
-                                detail=f"key = {key!r} is not a quantity of the specification")
+        parameter = quantity_parameter(key)
         if after is None and last_event_id:  # a reconnecting EventSource resumes
             try:
                 after = datetime.fromisoformat(last_event_id)
