@@ -84,16 +84,21 @@ def _series(store) -> list[tuple[str, str, str]]:
     return sorted((t, a or "", k) for t, a, k in rows)
 
 
-def _values(store, table: str, asset: str, key: str) -> tuple[np.ndarray, np.ndarray]:
-    sql = {"signals": "SELECT ts, value FROM signals WHERE asset_id = ? AND key = ? "
-                      "AND value IS NOT NULL ORDER BY ts",
-           "measurements": "SELECT ts, avg(value) FROM measurements WHERE asset_id = ? "
-                           "AND key = ? AND value IS NOT NULL GROUP BY ts ORDER BY ts"}[table]
-    rows = store.query(sql, (asset, key))
+def _signal(store, asset: str, key: str) -> tuple[np.ndarray, np.ndarray]:
+    """Time and value of every stored reading of one machine time series, in time order."""
+    rows = store.query("SELECT ts, value FROM signals WHERE asset_id = ? AND key = ? "
+                       "AND value IS NOT NULL ORDER BY ts", (asset, key))
     if not rows:
         return np.array([], dtype="datetime64[us]"), np.array([])
     ts = np.array([r[0].replace(tzinfo=None) for r in rows], dtype="datetime64[us]")
     return ts, np.array([float(r[1]) for r in rows])
+
+
+def _mean_per_time(ts: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The mean of the values stored at each time, in time order (what ``_values`` reads
+    for a measurement series), from ``_products``' rows."""
+    times, group = np.unique(ts, return_inverse=True)
+    return times, np.bincount(group, values) / np.bincount(group)
 
 
 def _subgroups(ts: np.ndarray, values: np.ndarray, seconds: float):
@@ -143,10 +148,12 @@ def monitor(store, *, phase1: float = 6 * 3600.0, subgroup: float = 300.0,
                 if reason:
                     skipped.append(reason)
                 continue
-        ts, values = _values(store, table, asset, key)
-        if table == "signals" and ts.size:
-            alarms += _stuck(asset, key, ts, values)
-            ts, values = _subgroups(ts, values, subgroup)
+            ts, values = _mean_per_time(ts, values)    # the rows read, not a second query
+        else:
+            ts, values = _signal(store, asset, key)
+            if ts.size:
+                alarms += _stuck(asset, key, ts, values)
+                ts, values = _subgroups(ts, values, subgroup)
         if ts.size == 0:
             continue
         # Phase I: the first ``phase1`` seconds, extended to MIN_PHASE1_POINTS subgroups
